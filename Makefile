@@ -1,0 +1,75 @@
+# Naadloos: every step that CI runs is a target here, so humans and CI run the same commands.
+# `make help` lists them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+RASA := $(BIN)/rasa
+MODEL := models/naadloos.tar.gz
+
+# Settings: defaults from .env.example, overridden by a local .env when there is one.
+include .env.example
+-include .env
+export
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/parsing.py)
+INSTALL_STAMP := $(VENV)/.naadloos-installed
+
+.PHONY: help install spacy-model lock validate train test-stories test-nlu pytest lint types test run shell actions clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
+
+install: ## Create .venv with Python 3.10 and the pinned dependencies (fast when nothing changed)
+	@scripts/install.sh
+
+$(INSTALL_STAMP): requirements.lock
+	@scripts/install.sh
+
+spacy-model: $(INSTALL_STAMP) ## Try (again) to install the Dutch spaCy model nl_core_news_sm
+	@scripts/install_spacy_model.sh $(VENV)
+
+lock: ## Regenerate requirements.lock from requirements.in in a scratch virtualenv
+	@scripts/lock.sh
+
+validate: $(INSTALL_STAMP) ## Check the conversation data (fails on any warning)
+	$(RASA) data validate --fail-on-warnings
+
+$(MODEL): $(INSTALL_STAMP) $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name naadloos --out models
+	@touch $(MODEL)
+
+train: $(MODEL) ## Train the assistant when data, domain, config or NLU code changed
+
+test-stories: $(MODEL) ## Run the test stories in tests/stories (fails on any prediction error)
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+test-nlu: $(MODEL) ## Held-out NLU test: prints macro-F1 and fails below the floor
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out results/nlu
+	$(BIN)/python scripts/nlu_report.py results/nlu
+
+pytest: $(INSTALL_STAMP) ## Unit and integration tests
+	$(BIN)/python -m pytest
+
+lint: $(INSTALL_STAMP) ## Static checks of the Python code
+	$(BIN)/ruff check actions naadloos tests scripts
+
+types: $(INSTALL_STAMP) ## Type checks of the Python code
+	$(BIN)/mypy actions naadloos
+
+test: lint types validate train test-stories test-nlu pytest ## Everything CI runs
+
+actions: $(INSTALL_STAMP) ## Start only the action server
+	$(RASA) run actions --actions actions
+
+run: train ## Set up, train if needed and chat with the assistant in this terminal
+	@scripts/run.sh
+
+shell: run ## Same as run
+
+clean: ## Remove trained models and test results (keeps .venv)
+	rm -rf models results

@@ -1,0 +1,1 @@
+"""Custom actions of the Naadloos assistant, served by `rasa run actions`."""

@@ -1,0 +1,25 @@
+"""Names shared between domain.yml and the actions. Change them in both places."""
+
+# intents
+INTENT_AFFIRM = "affirm"
+INTENT_DENY = "deny"
+INTENT_REQUEST_HUMAN = "request_human"
+
+# slots
+REQUESTED_SLOT = "requested_slot"
+CUSTOMER_NUMBER = "customer_number"
+ELECTRICITY_READING = "electricity_reading"
+GAS_READING = "gas_reading"
+READING_DATE = "reading_date"
+NEW_POSTCODE = "new_postcode"
+NEW_HOUSE_NUMBER = "new_house_number"
+MOVING_DATE = "moving_date"
+FEEDBACK_HELPED = "feedback_helped"
+FEEDBACK_SUBJECT = "feedback_subject"
+
+# forms
+METERSTAND_FORM = "meterstand_form"
+VERHUIZING_FORM = "verhuizing_form"
+
+# value of gas_reading for customers without gas
+NO_GAS = "geen"

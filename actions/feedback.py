@@ -1,0 +1,62 @@
+"""'Heb ik je hiermee geholpen?': records the answer as slot events that can be counted later.
+
+`feedback_helped` (true/false) and `feedback_subject` (what the answer was about, such as
+`utter_faq/opening_hours` or `action_meterstand_submit`) end up in the tracker store.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.constants import FEEDBACK_HELPED, FEEDBACK_SUBJECT, INTENT_AFFIRM, INTENT_DENY
+
+FEEDBACK_QUESTION = "utter_feedback_ask"
+_NOT_A_SUBJECT = {FEEDBACK_QUESTION, "action_listen"}
+
+
+def answered_subject(events: List[Dict[str, Any]]) -> Optional[str]:
+    """What the bot answered right before it asked for feedback.
+
+    Looks at the turn that ended with the feedback question: the specific response name
+    (`utter_faq/<topic>`, from the bot message's metadata) wins over the action name.
+    """
+    before_question = None
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "action" and event.get("name") == FEEDBACK_QUESTION:
+            before_question = index
+            break
+    if before_question is None:
+        return None
+
+    action_name = None
+    for event in reversed(events[:before_question]):
+        kind = event.get("event")
+        if kind == "user":
+            break
+        if kind == "bot":
+            utter_action = (event.get("metadata") or {}).get("utter_action")
+            if utter_action and utter_action != FEEDBACK_QUESTION:
+                return utter_action
+        if kind == "action" and action_name is None and event.get("name") not in _NOT_A_SUBJECT:
+            action_name = event.get("name")
+    return action_name
+
+
+class ActionFeedbackRecord(Action):
+    def name(self) -> str:
+        return "action_feedback_record"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent not in (INTENT_AFFIRM, INTENT_DENY):
+            return []
+        return [
+            SlotSet(FEEDBACK_HELPED, intent == INTENT_AFFIRM),
+            SlotSet(FEEDBACK_SUBJECT, answered_subject(tracker.events)),
+        ]

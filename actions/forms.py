@@ -1,0 +1,91 @@
+"""Shared behaviour of the form validation actions: Dutch re-asking and mid-form corrections.
+
+A customer can correct an earlier answer at any question ("nee, het huisnummer is 12"). The
+entity fills the earlier slot through its `from_entity` mapping; the slot that was asked for then
+receives the same text, which is not a valid answer to it. That case is a correction, not a
+mistake: the asked slot is cleared silently and the form asks its question again.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Dict, Mapping, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.constants import CUSTOMER_NUMBER, REQUESTED_SLOT
+from naadloos.parsing import format_date_nl, parse_customer_number
+from naadloos.settings import current_organisation
+
+SlotDict = Dict[str, Any]
+
+# How a corrected slot is named when the assistant confirms the change.
+SLOT_LABELS = {
+    CUSTOMER_NUMBER: "je klantnummer",
+    "new_postcode": "de postcode",
+    "new_house_number": "het huisnummer",
+}
+
+
+class DutchFormValidation(FormValidationAction):
+    """Base class: subclasses set `form` and `entity_slots` (entity name -> slot it corrects)."""
+
+    form: str = ""
+    entity_slots: Mapping[str, str] = {}
+
+    def name(self) -> str:
+        return f"validate_{self.form}"
+
+    def today(self) -> date:
+        """Today in the organisation's timezone (tests override this)."""
+        return datetime.now(current_organisation().timezone).date()
+
+    # --- helpers for subclasses ------------------------------------------------------------
+    def is_correction(self, tracker: Tracker, slot: str) -> bool:
+        """The latest message carries an answer for another slot of this form than `slot`."""
+        entities = tracker.latest_message.get("entities", [])
+        return any(self.entity_slots.get(e.get("entity")) not in (None, slot) for e in entities)
+
+    def reject(
+        self, slot: str, response: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> SlotDict:
+        """Clears `slot` and explains why, unless the message was a correction of another slot."""
+        if not self.is_correction(tracker, slot):
+            dispatcher.utter_message(response=response)
+        return {slot: None}
+
+    def accept(
+        self, slot: str, value: Any, shown: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> SlotDict:
+        """Keeps `value`; confirms it when it replaced an earlier answer while another slot was asked."""
+        asked = tracker.get_slot(REQUESTED_SLOT)
+        if asked not in (None, slot) and slot in SLOT_LABELS and self._was_answered_before(tracker, slot):
+            dispatcher.utter_message(text=f"Ik heb {SLOT_LABELS[slot]} aangepast naar {shown}.")
+        return {slot: value}
+
+    @staticmethod
+    def _was_answered_before(tracker: Tracker, slot: str) -> bool:
+        """Whether `slot` had a value before the latest user message."""
+        seen_latest_user = False
+        for event in reversed(tracker.events):
+            if event.get("event") == "user":
+                seen_latest_user = True
+                continue
+            if seen_latest_user and event.get("event") == "slot" and event.get("name") == slot:
+                return event.get("value") is not None
+        return False
+
+    # --- shared slot -----------------------------------------------------------------------
+    def validate_customer_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> SlotDict:
+        number = parse_customer_number(str(value or ""))
+        if number is None:
+            return self.reject(CUSTOMER_NUMBER, "utter_form_invalid_customer_number", dispatcher, tracker)
+        return self.accept(CUSTOMER_NUMBER, number, number, dispatcher, tracker)
+
+
+def shown_date(iso_value: Optional[str]) -> str:
+    """'2026-12-01' -> '1 december 2026' for messages to the customer."""
+    return format_date_nl(date.fromisoformat(iso_value)) if iso_value else ""

@@ -1,0 +1,21 @@
+"""Session start: copies the organisation facts into the `org_*` slots that responses use."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from naadloos.settings import current_organisation
+
+
+class ActionSessionStart(Action):
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        organisation_slots = [SlotSet(name, value) for name, value in current_organisation().response_slots().items()]
+        return [SessionStarted(), *organisation_slots, ActionExecuted("action_listen")]

@@ -1,0 +1,93 @@
+"""Moving form (verhuizing doorgeven): validation and submission."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backoffice import Backoffice, Move
+from actions.constants import (
+    CUSTOMER_NUMBER,
+    MOVING_DATE,
+    NEW_HOUSE_NUMBER,
+    NEW_POSTCODE,
+    VERHUIZING_FORM,
+)
+from actions.forms import DutchFormValidation, SlotDict, shown_date
+from naadloos.parsing import parse_date, parse_house_number, parse_postcode
+
+MAX_DAYS_AHEAD = timedelta(days=366)
+
+
+class ValidateVerhuizingForm(DutchFormValidation):
+    form = VERHUIZING_FORM
+    entity_slots = {
+        "customer_number": CUSTOMER_NUMBER,
+        "postcode": NEW_POSTCODE,
+        "house_number": NEW_HOUSE_NUMBER,
+    }
+
+    def validate_new_postcode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> SlotDict:
+        postcode = parse_postcode(str(value or ""))
+        if postcode is None:
+            return self.reject(NEW_POSTCODE, "utter_verhuizing_invalid_postcode", dispatcher, tracker)
+        return self.accept(NEW_POSTCODE, postcode, postcode, dispatcher, tracker)
+
+    def validate_new_house_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> SlotDict:
+        house_number = parse_house_number(str(value or ""))
+        if house_number is None:
+            return self.reject(NEW_HOUSE_NUMBER, "utter_verhuizing_invalid_house_number", dispatcher, tracker)
+        return self.accept(NEW_HOUSE_NUMBER, house_number, house_number, dispatcher, tracker)
+
+    def validate_moving_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> SlotDict:
+        today = self.today()
+        if self.is_correction(tracker, MOVING_DATE):
+            return {MOVING_DATE: None}
+        moving_date = parse_date(str(value or ""), today, prefer_future=True)
+        if moving_date is None:
+            return self.reject(MOVING_DATE, "utter_verhuizing_invalid_date", dispatcher, tracker)
+        if moving_date < today:
+            return self.reject(MOVING_DATE, "utter_verhuizing_date_in_past", dispatcher, tracker)
+        if moving_date - today > MAX_DAYS_AHEAD:
+            return self.reject(MOVING_DATE, "utter_verhuizing_date_too_far", dispatcher, tracker)
+        return {MOVING_DATE: moving_date.isoformat()}
+
+
+class ActionVerhuizingSubmit(Action):
+    """Records the move in the back office, confirms it and clears the form's slots."""
+
+    def name(self) -> str:
+        return "action_verhuizing_submit"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        move = Move(
+            conversation_id=tracker.sender_id,
+            customer_number=tracker.get_slot(CUSTOMER_NUMBER),
+            postcode=tracker.get_slot(NEW_POSTCODE),
+            house_number=tracker.get_slot(NEW_HOUSE_NUMBER),
+            moving_date=tracker.get_slot(MOVING_DATE),
+        )
+        reference = Backoffice.from_settings().record_move(move)
+        dispatcher.utter_message(
+            text=(
+                f"Gelukt! Je verhuizing naar {move.postcode} {move.house_number} op {shown_date(move.moving_date)} "
+                f"is doorgegeven. Je referentie is {reference}. Je krijgt binnen 2 werkdagen een bevestiging per e-mail. "
+                f"Geef op je verhuisdag ook de meterstanden van je oude adres door."
+            )
+        )
+        return [
+            SlotSet(NEW_POSTCODE, None),
+            SlotSet(NEW_HOUSE_NUMBER, None),
+            SlotSet(MOVING_DATE, None),
+        ]

@@ -1,0 +1,44 @@
+"""Typed settings read from environment variables, with defaults that work on a laptop.
+
+Read at call time (never at import), so tests and deployments can set the environment first.
+Every variable is listed in `.env.example`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from naadloos.organisation import Organisation, load_organisation
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(variable: str, default: str) -> Path:
+    path = Path(os.environ.get(variable) or default)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+@dataclass(frozen=True)
+class Settings:
+    organisation_file: Path
+    backoffice_db: Path
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        return cls(
+            organisation_file=_path("NAADLOOS_ORGANISATION_FILE", "config/organisation.yml"),
+            backoffice_db=_path("NAADLOOS_BACKOFFICE_DB", "var/backoffice.sqlite3"),
+        )
+
+
+@lru_cache(maxsize=4)
+def _organisation_at(path: Path, modified: float) -> Organisation:
+    return load_organisation(path)
+
+
+def current_organisation() -> Organisation:
+    """The organisation from the configured file; re-read when the file changes."""
+    path = Settings.from_environment().organisation_file
+    return _organisation_at(path, path.stat().st_mtime if path.exists() else 0.0)
