@@ -1,0 +1,81 @@
+"""`rasa data validate`, strict: fails on every warning except two known false positives.
+
+Rasa 3.6.21's validator (a) exits 0 even with `--fail-on-warnings` when responses are unused, and
+(b) reports two things that are not problems in this project:
+- "duplicated intents ... across multiple domain files" for retrieval intents (`faq`, `chitchat`):
+  Rasa merges the retrieval intents found in the NLU data into the domain that already lists them.
+- "The utterance 'utter_x' is not used in any story or rule" for responses that forms use to ask
+  (`utter_ask_<slot>`) or that custom actions send (`response="utter_x"` in actions/).
+Any other warning, and any response that really is unused, fails this check.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Set
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WARNING_RE = re.compile(r"UserWarning: (.*)")
+UNUSED_RE = re.compile(r"The utterance '([^']+)' is not used in any story or rule\.")
+DUPLICATE_INTENTS_RE = re.compile(r"The following duplicated intents have been found across multiple domain files: (.*)")
+ACTION_RESPONSE_RE = re.compile(r"""["'](utter_[A-Za-z0-9_/]+)["']""")
+
+
+def responses_used_by_forms(domain: dict) -> Set[str]:
+    used = set()
+    for form, definition in (domain.get("forms") or {}).items():
+        for slot in (definition or {}).get("required_slots", []):
+            used.update({f"utter_ask_{slot}", f"utter_ask_{form}_{slot}"})
+    return used
+
+
+def responses_used_by_actions(actions_dir: Path) -> Set[str]:
+    return {name for path in actions_dir.rglob("*.py") for name in ACTION_RESPONSE_RE.findall(path.read_text())}
+
+
+def retrieval_intents(data_dir: Path) -> Set[str]:
+    intents = set()
+    for path in data_dir.rglob("*.yml"):
+        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []) or []:
+            intent = block.get("intent", "")
+            if "/" in intent:
+                intents.add(intent.split("/")[0])
+    return intents
+
+
+def unexpected_warnings(output: str, explained_responses: Set[str], retrieval: Set[str]) -> List[str]:
+    problems = []
+    for warning in WARNING_RE.findall(output):
+        unused = UNUSED_RE.search(warning)
+        if unused and unused.group(1) in explained_responses:
+            continue
+        duplicates = DUPLICATE_INTENTS_RE.search(warning)
+        if duplicates and {name.strip() for name in duplicates.group(1).split(",")} <= retrieval:
+            continue
+        problems.append(warning)
+    return problems
+
+
+def main() -> int:
+    rasa = Path(sys.executable).parent / "rasa"
+    result = subprocess.run([str(rasa), "data", "validate"], cwd=ROOT, capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    explained = responses_used_by_forms(domain) | responses_used_by_actions(ROOT / "actions")
+    problems = unexpected_warnings(output, explained, retrieval_intents(ROOT / "data"))
+    if result.returncode != 0 or problems:
+        print(output[-5000:] if result.returncode != 0 else "")
+        for problem in problems:
+            print(f"validate: {problem}")
+        print(f"validate: FAILED ({len(problems)} warning(s), rasa exit code {result.returncode})")
+        return 1
+    print("validate: conversation data is valid (no warnings).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
