@@ -1,0 +1,166 @@
+"""Typed settings of the live-chat service, read from environment variables at call time.
+
+Every variable has a default that works on a laptop:
+
+- ``LIVECHAT_DATABASE_URL``: SQLAlchemy URL. Default ``sqlite:///var/livechat.sqlite3``; a relative
+  SQLite path is taken relative to the project root. Production: ``postgresql://user@host/db``.
+- ``LIVECHAT_SHARED_SECRET``: the secret the bot uses to sign its calls (HMAC-SHA256), at least
+  32 characters. **When it is not set**, the secret is read from the file named by
+  ``LIVECHAT_SHARED_SECRET_FILE`` (default ``var/livechat-shared-secret``), which is created with a
+  fresh random secret (mode 0600) on first use. The bot side calls the same `load_shared_secret()`,
+  so on one machine both sides agree without anyone copying a secret; in production set the
+  variable on both sides. A secret shorter than 32 characters is refused with a clear error.
+- ``LIVECHAT_SIGNATURE_WINDOW_SECONDS`` (300): how far a signed timestamp may be in the past or future.
+- ``LIVECHAT_MAX_QUEUE`` (10): queued hand-overs per team before the queue counts as full.
+- ``LIVECHAT_MAX_BODY_BYTES`` (1000000): larger request bodies get 413.
+- ``LIVECHAT_ACCEPT_TIMEOUT_SECONDS`` (180): after this wait in the queue the customer is offered
+  the alternatives (their place is kept).
+- ``LIVECHAT_TEAMS`` (``klantenservice``): comma-separated teams; the first one is the default.
+- ``LIVECHAT_AGENT_ONLINE_SECONDS`` (60): an agent counts as online when seen this recently.
+- ``LIVECHAT_AVERAGE_HANDLING_MINUTES`` (6): used for the estimated wait.
+- ``LIVECHAT_SESSION_HOURS`` (12): lifetime of an agent session.
+- ``LIVECHAT_COOKIE_SECURE`` (false): set the Secure flag on the session cookie (behind HTTPS).
+- ``LIVECHAT_HOST`` / ``LIVECHAT_PORT`` (127.0.0.1 / 5056): where ``python -m livechat`` listens.
+- ``RASA_URL`` (http://localhost:5005), ``RASA_TOKEN`` (empty), ``LIVECHAT_RASA_TIMEOUT_SECONDS`` (5):
+  where agent messages are delivered to the customer.
+- ``NAADLOOS_ORGANISATION_FILE``: organisation facts, via `naadloos.settings`.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Tuple
+
+from naadloos.settings import PROJECT_ROOT, Settings
+
+DEFAULT_DATABASE_URL = "sqlite:///var/livechat.sqlite3"
+DEFAULT_SECRET_FILE = "var/livechat-shared-secret"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(ValueError):
+    """A setting is missing or has an invalid value."""
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a whole number, got '{raw}'") from error
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a number, got '{raw}'") from error
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    return raw in ("1", "true", "yes", "on")
+
+
+def _project_path(raw: str) -> Path:
+    path = Path(raw)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def resolve_database_url(url: str) -> str:
+    """Makes a relative SQLite path absolute (relative to the project root); other URLs unchanged."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str(_project_path(url[len(prefix):]))
+    return url
+
+
+def load_shared_secret() -> str:
+    """LIVECHAT_SHARED_SECRET, or the secret file (created with a random secret when missing)."""
+    secret = os.environ.get("LIVECHAT_SHARED_SECRET", "").strip()
+    if not secret:
+        path = _project_path(os.environ.get("LIVECHAT_SHARED_SECRET_FILE") or DEFAULT_SECRET_FILE)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+        secret = path.read_text(encoding="utf-8").strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"the live-chat shared secret must be at least {MIN_SECRET_LENGTH} characters; "
+            "set LIVECHAT_SHARED_SECRET (generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    return secret
+
+
+def _teams(raw: Optional[str]) -> Tuple[str, ...]:
+    teams = tuple(t.strip().lower() for t in (raw or "klantenservice").split(",") if t.strip())
+    if not teams:
+        raise ConfigError("LIVECHAT_TEAMS must name at least one team")
+    return teams
+
+
+@dataclass(frozen=True)
+class LiveChatConfig:
+    database_url: str
+    shared_secret: str = field(repr=False)
+    organisation_file: Path
+    signature_window_seconds: int = 300
+    max_queue: int = 10
+    max_body_bytes: int = 1_000_000
+    accept_timeout_seconds: int = 180
+    teams: Tuple[str, ...] = ("klantenservice",)
+    agent_online_seconds: int = 60
+    average_handling_minutes: float = 6.0
+    session_hours: int = 12
+    cookie_secure: bool = False
+    host: str = "127.0.0.1"
+    port: int = 5056
+    rasa_url: str = "http://localhost:5005"
+    rasa_token: str = field(default="", repr=False)
+    rasa_timeout_seconds: float = 5.0
+    var_dir: Path = PROJECT_ROOT / "var"
+
+    @property
+    def default_team(self) -> str:
+        return self.teams[0]
+
+    @classmethod
+    def from_environment(cls) -> LiveChatConfig:
+        env = os.environ.get
+        return cls(
+            database_url=resolve_database_url(env("LIVECHAT_DATABASE_URL") or DEFAULT_DATABASE_URL),
+            shared_secret=load_shared_secret(),
+            organisation_file=Settings.from_environment().organisation_file,
+            signature_window_seconds=_int("LIVECHAT_SIGNATURE_WINDOW_SECONDS", 300, minimum=1),
+            max_queue=_int("LIVECHAT_MAX_QUEUE", 10, minimum=1),
+            max_body_bytes=_int("LIVECHAT_MAX_BODY_BYTES", 1_000_000, minimum=1024),
+            accept_timeout_seconds=_int("LIVECHAT_ACCEPT_TIMEOUT_SECONDS", 180, minimum=1),
+            teams=_teams(env("LIVECHAT_TEAMS")),
+            agent_online_seconds=_int("LIVECHAT_AGENT_ONLINE_SECONDS", 60, minimum=1),
+            average_handling_minutes=_float("LIVECHAT_AVERAGE_HANDLING_MINUTES", 6.0),
+            session_hours=_int("LIVECHAT_SESSION_HOURS", 12, minimum=1),
+            cookie_secure=_bool("LIVECHAT_COOKIE_SECURE", False),
+            host=env("LIVECHAT_HOST") or "127.0.0.1",
+            port=_int("LIVECHAT_PORT", 5056, minimum=1),
+            rasa_url=(env("RASA_URL") or "http://localhost:5005").rstrip("/"),
+            rasa_token=env("RASA_TOKEN") or "",
+            rasa_timeout_seconds=_float("LIVECHAT_RASA_TIMEOUT_SECONDS", 5.0),
+            var_dir=_project_path(env("LIVECHAT_VAR_DIR") or "var"),
+        )
