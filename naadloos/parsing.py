@@ -96,7 +96,7 @@ def parse_house_number(text: str) -> Optional[str]:
 
 # --- customer number ------------------------------------------------------------------------
 CUSTOMER_NUMBER_DIGITS = 8
-_CUSTOMER_NUMBER_RE = re.compile(r"(?<![\d+\-/.,])(\d{8})(?![\d\-/.,]\d)")
+_CUSTOMER_NUMBER_RE = re.compile(r"(?<![\d+\-/.,])(\d{8})(?!\d)(?![\-/.,]\d)")
 
 
 def find_customer_numbers(text: str) -> List[Found]:

@@ -1,0 +1,113 @@
+"""End to end: a customer chats with the running assistant (trained model + action server)."""
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import requests
+
+from naadloos.parsing import format_date_nl
+
+
+class Customer:
+    """One customer talking to the assistant over its REST channel."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.sender = f"e2e-{uuid.uuid4().hex[:12]}"
+
+    def says(self, text: str) -> List[Dict[str, Any]]:
+        response = requests.post(
+            f"{self.base_url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=60
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def reads(self, text: str) -> str:
+        """Sends `text`; returns everything the assistant answered as one string."""
+        return "\n".join(message.get("text", "") for message in self.says(text))
+
+    def tracker(self) -> Dict[str, Any]:
+        response = requests.get(f"{self.base_url}/conversations/{self.sender}/tracker", timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture
+def customer(assistant_url: str) -> Customer:
+    return Customer(assistant_url)
+
+
+def test_greeting_names_the_organisation_from_its_config(customer: Customer) -> None:
+    assert "Polderstroom" in customer.reads("hallo")
+
+
+def test_faq_answer_with_organisation_facts_then_not_helped_offers_contact(customer: Customer) -> None:
+    messages = customer.says("hoe laat zijn jullie bereikbaar?")
+    answer = "\n".join(m.get("text", "") for m in messages)
+    assert "maandag tot en met vrijdag van 8.00 tot 20.00 uur" in answer
+    assert "None" not in answer
+    question = messages[-1]
+    assert question["text"] == "Heb ik je hiermee geholpen?"
+    assert [b["title"] for b in question["buttons"]] == ["Ja", "Nee"]
+
+    alternatives = customer.reads("nee, niet echt")
+    assert "0800-123 45 67" in alternatives and "WhatsApp" in alternatives
+
+    slots = customer.tracker()["slots"]
+    assert slots["feedback_helped"] is False
+    assert slots["feedback_subject"] == "utter_faq/opening_hours"
+
+
+def test_faq_helped(customer: Customer) -> None:
+    customer.says("waar vind ik mijn jaarafrekening")
+    assert "Fijn" in customer.reads("ja, dank je")
+    assert customer.tracker()["slots"]["feedback_helped"] is True
+
+
+def test_meterstand_form_with_bad_input_and_a_saved_reading(customer: Customer, backoffice_db: Path) -> None:
+    assert "klantnummer" in customer.reads("ik wil mijn meterstand doorgeven")
+    assert "8 cijfers" in customer.reads("1234")
+    assert "stroommeter" in customer.reads("87654321")
+    assert "te lang" in customer.reads("123456789")
+    assert "gasmeter" in customer.reads("stand is 04567")
+    assert "afgelezen" in customer.reads("<b>geen gas</b>")
+    assert "toekomst" in customer.reads("overmorgen")
+    confirmation = customer.reads("gisteren")
+    yesterday = format_date_nl(date.today() - timedelta(days=1))
+    assert f"stroom 4567 kWh, afgelezen op {yesterday}" in confirmation
+    assert "MS-" in confirmation
+
+    with sqlite3.connect(backoffice_db) as db:
+        row = db.execute(
+            "SELECT customer_number, electricity_kwh, gas_m3 FROM meter_readings WHERE conversation_id = ?",
+            (customer.sender,),
+        ).fetchone()
+    assert row == ("87654321", "4567", None)
+
+
+def test_verhuizing_form_with_correction(customer: Customer, backoffice_db: Path) -> None:
+    customer.says("ik ga verhuizen en wil mijn nieuwe adres doorgeven")
+    assert "postcode" in customer.reads("klantnummer 11223344")
+    assert "4 cijfers en 2 letters" in customer.reads("1234 SA")
+    assert "sleutel" in customer.reads("2514 gl 4")
+    corrected = customer.reads("nee sorry, het huisnummer is 14")
+    assert "Ik heb het huisnummer aangepast naar 14." in corrected
+    moving_day = date.today() + timedelta(days=40)
+    confirmation = customer.reads(moving_day.strftime("%d-%m-%Y"))
+    assert f"2514 GL 14 op {format_date_nl(moving_day)}" in confirmation
+
+    with sqlite3.connect(backoffice_db) as db:
+        row = db.execute("SELECT postcode, house_number, moving_date FROM moves WHERE conversation_id = ?", (customer.sender,)).fetchone()
+    assert row == ("2514 GL", "14", moving_day.isoformat())
+
+
+def test_stop_in_the_middle_of_a_form_saves_nothing(customer: Customer, backoffice_db: Path) -> None:
+    customer.says("verhuizing doorgeven")
+    customer.says("55667788")
+    assert "niets doorgegeven" in customer.reads("stop")
+    assert customer.tracker()["active_loop"] == {}
