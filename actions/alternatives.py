@@ -5,7 +5,7 @@ until a colleague can take over in the chat itself, the customer gets every chan
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -26,8 +26,8 @@ class ActionContactAlternatives(Action):
         return "action_contact_alternatives"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         intro = INTRO_REQUEST_HUMAN if intent == INTENT_REQUEST_HUMAN else INTRO_NOT_HELPED
         lines = "\n".join(f"- {line}" for line in current_organisation().contact_lines())

@@ -11,7 +11,6 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
 
 from naadloos.settings import Settings
 
@@ -44,7 +43,7 @@ class MeterReading:
     conversation_id: str
     customer_number: str
     electricity_kwh: str
-    gas_m3: Optional[str]
+    gas_m3: str | None
     reading_date: str  # ISO date
 
 
@@ -77,7 +76,9 @@ class Backoffice:
         placeholders = ", ".join(f":{name}" for name in row)
         with closing(self._connect()) as connection, connection:
             cursor = connection.execute(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", row)
-            return int(cursor.lastrowid)
+            if cursor.lastrowid is None:
+                raise sqlite3.DatabaseError(f"insert into {table} returned no row id")
+            return cursor.lastrowid
 
     def record_meter_reading(self, reading: MeterReading) -> str:
         """Stores the reading; returns the reference the customer gets ('MS-000001')."""

@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -17,7 +17,7 @@ FEEDBACK_QUESTION = "utter_feedback_ask"
 _NOT_A_SUBJECT = {FEEDBACK_QUESTION, "action_listen"}
 
 
-def answered_subject(events: List[Dict[str, Any]]) -> Optional[str]:
+def answered_subject(events: list[dict[str, Any]]) -> str | None:
     """What the bot answered right before it asked for feedback.
 
     Looks at the turn that ended with the feedback question: the specific response name
@@ -51,8 +51,8 @@ class ActionFeedbackRecord(Action):
         return "action_feedback_record"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent not in (INTENT_AFFIRM, INTENT_DENY):
             return []

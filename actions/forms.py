@@ -7,8 +7,9 @@ mistake: the asked slot is cleared silently and the form asks its question again
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Dict, Mapping, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -18,7 +19,7 @@ from actions.constants import CUSTOMER_NUMBER, REQUESTED_SLOT
 from naadloos.parsing import format_date_nl, parse_customer_number
 from naadloos.settings import current_organisation
 
-SlotDict = Dict[str, Any]
+SlotDict = dict[str, Any]
 
 # How a corrected slot is named when the assistant confirms the change.
 SLOT_LABELS = {
@@ -78,7 +79,7 @@ class DutchFormValidation(FormValidationAction):
 
     # --- shared slot -----------------------------------------------------------------------
     def validate_customer_number(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         number = parse_customer_number(str(value or ""))
         if number is None:
@@ -86,6 +87,6 @@ class DutchFormValidation(FormValidationAction):
         return self.accept(CUSTOMER_NUMBER, number, number, dispatcher, tracker)
 
 
-def shown_date(iso_value: Optional[str]) -> str:
+def shown_date(iso_value: str | None) -> str:
     """'2026-12-01' -> '1 december 2026' for messages to the customer."""
     return format_date_nl(date.fromisoformat(iso_value)) if iso_value else ""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -24,16 +24,6 @@ from naadloos.parsing import MAX_METER_DIGITS, parse_date, parse_meter_reading, 
 MAX_READING_AGE = timedelta(days=30)
 
 
-def _reading_error(text: str) -> Optional[str]:
-    """The response explaining why `text` is not a usable reading, or None when it is one."""
-    value = parse_meter_reading(text)
-    if value is None:
-        return "utter_meterstand_invalid_reading"
-    if len(str(int(value))) > MAX_METER_DIGITS:
-        return "utter_meterstand_reading_too_long"
-    return None
-
-
 def _shown_reading(value: Decimal) -> str:
     return format(value.normalize(), "f") if value != value.to_integral() else str(int(value))
 
@@ -45,27 +35,27 @@ class ValidateMeterstandForm(DutchFormValidation):
     def _validate_reading(
         self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> SlotDict:
-        text = str(value or "")
-        error = _reading_error(text)
-        if error:
-            return self.reject(slot, error, dispatcher, tracker)
-        reading = parse_meter_reading(text)
+        reading = parse_meter_reading(str(value or ""))
+        if reading is None:
+            return self.reject(slot, "utter_meterstand_invalid_reading", dispatcher, tracker)
+        if len(str(int(reading))) > MAX_METER_DIGITS:
+            return self.reject(slot, "utter_meterstand_reading_too_long", dispatcher, tracker)
         return {slot: _shown_reading(reading)}
 
     def validate_electricity_reading(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         return self._validate_reading(ELECTRICITY_READING, value, dispatcher, tracker)
 
     def validate_gas_reading(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         if value == NO_GAS or says_no_gas(str(value or "")):
             return {GAS_READING: NO_GAS}
         return self._validate_reading(GAS_READING, value, dispatcher, tracker)
 
     def validate_reading_date(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         today = self.today()
         reading_date = parse_date(str(value or ""), today, prefer_future=False)
@@ -85,8 +75,8 @@ class ActionMeterstandSubmit(Action):
         return "action_meterstand_submit"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         gas = tracker.get_slot(GAS_READING)
         reading = MeterReading(
             conversation_id=tracker.sender_id,

@@ -1,7 +1,7 @@
 """Session start: copies the organisation facts into the `org_*` slots that responses use."""
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
@@ -15,7 +15,7 @@ class ActionSessionStart(Action):
         return "action_session_start"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         organisation_slots = [SlotSet(name, value) for name, value in current_organisation().response_slots().items()]
         return [SessionStarted(), *organisation_slots, ActionExecuted("action_listen")]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Dict, List
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -31,7 +31,7 @@ class ValidateVerhuizingForm(DutchFormValidation):
     }
 
     def validate_new_postcode(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         postcode = parse_postcode(str(value or ""))
         if postcode is None:
@@ -39,7 +39,7 @@ class ValidateVerhuizingForm(DutchFormValidation):
         return self.accept(NEW_POSTCODE, postcode, postcode, dispatcher, tracker)
 
     def validate_new_house_number(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         house_number = parse_house_number(str(value or ""))
         if house_number is None:
@@ -47,7 +47,7 @@ class ValidateVerhuizingForm(DutchFormValidation):
         return self.accept(NEW_HOUSE_NUMBER, house_number, house_number, dispatcher, tracker)
 
     def validate_moving_date(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         today = self.today()
         if self.is_correction(tracker, MOVING_DATE):
@@ -69,8 +69,8 @@ class ActionVerhuizingSubmit(Action):
         return "action_verhuizing_submit"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         move = Move(
             conversation_id=tracker.sender_id,
             customer_number=tracker.get_slot(CUSTOMER_NUMBER),

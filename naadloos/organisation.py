@@ -5,10 +5,10 @@ Responses never hard-code these: the assistant copies them into `org_*` slots at
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -38,12 +38,12 @@ class Organisation:
     website: str
     portal: str
     app: str
-    channels: Tuple[ContactChannel, ...]
-    opening_hours: Mapping[int, Tuple[time, time]]  # weekday (0 = Monday) -> (open, close)
+    channels: tuple[ContactChannel, ...]
+    opening_hours: Mapping[int, tuple[time, time]]  # weekday (0 = Monday) -> (open, close)
     outage_phone: str
     postal_address: str
 
-    def channel(self, key: str) -> Optional[ContactChannel]:
+    def channel(self, key: str) -> ContactChannel | None:
         return next((c for c in self.channels if c.key == key), None)
 
     def is_open(self, moment: datetime) -> bool:
@@ -54,7 +54,7 @@ class Organisation:
 
     def opening_hours_text(self) -> str:
         """'maandag tot en met vrijdag van 8.00 tot 20.00 uur en zaterdag van 9.00 tot 17.00 uur'."""
-        groups: List[Tuple[int, int, Tuple[time, time]]] = []
+        groups: list[tuple[int, int, tuple[time, time]]] = []
         for day in range(7):
             hours = self.opening_hours.get(day)
             if hours is None:
@@ -68,7 +68,7 @@ class Organisation:
         parts = [f"{_day_range(first, last)} van {_clock(h[0])} tot {_clock(h[1])} uur" for first, last, h in groups]
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
 
-    def contact_lines(self) -> List[str]:
+    def contact_lines(self) -> list[str]:
         """One line per contact channel, with the opening hours where people answer live."""
         lines = []
         for channel in self.channels:
@@ -79,7 +79,7 @@ class Organisation:
             lines.append(f"{channel.label}: {channel.address}{suffix}")
         return lines
 
-    def response_slots(self) -> Dict[str, str]:
+    def response_slots(self) -> dict[str, str]:
         """Values for the `org_*` slots that responses use as {placeholders}."""
         def address(key: str) -> str:
             channel = self.channel(key)
@@ -144,7 +144,7 @@ def parse_organisation(data: Mapping) -> Organisation:
         )
     channels.sort(key=lambda c: CHANNEL_ORDER.index(c.key) if c.key in CHANNEL_ORDER else len(CHANNEL_ORDER))
 
-    opening_hours: Dict[int, Tuple[time, time]] = {}
+    opening_hours: dict[int, tuple[time, time]] = {}
     for day_key, hours in (data.get("opening_hours") or {}).items():
         if day_key not in DAY_KEYS:
             raise OrganisationConfigError(f"opening_hours: unknown day '{day_key}', use one of {', '.join(DAY_KEYS)}")

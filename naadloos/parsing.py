@@ -6,10 +6,10 @@ validation actions (to read a slot value from what the customer typed). Nothing 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Callable, List, Optional
 
 POSTCODE = "postcode"
 HOUSE_NUMBER = "house_number"
@@ -41,14 +41,14 @@ def _clip(text: str) -> str:
 _POSTCODE_RE = re.compile(r"(?<![\w])([1-9]\d{3})\s?(?!sa|sd|ss)([a-z]{2})(?![\w])", re.IGNORECASE)
 
 
-def find_postcodes(text: str) -> List[Found]:
+def find_postcodes(text: str) -> list[Found]:
     return [
         Found(POSTCODE, m.start(), m.end(), f"{m.group(1)} {m.group(2).upper()}")
         for m in _POSTCODE_RE.finditer(_clip(text))
     ]
 
 
-def parse_postcode(text: str) -> Optional[str]:
+def parse_postcode(text: str) -> str | None:
     """'3511ab' -> '3511 AB'; None when the text holds no valid Dutch postcode."""
     found = find_postcodes(text)
     return found[0].value if found else None
@@ -58,7 +58,9 @@ def parse_postcode(text: str) -> Optional[str]:
 # A number with an optional addition: 12, 12a, 12 A, 12-2, 12-bis, 103 hoog / 3 huis.
 _HOUSE_NUMBER_CORE = r"([1-9]\d{0,4})(?:\s?-\s?([a-z0-9]{1,4})|\s?([a-z])(?![a-z])|\s(hoog|huis|bis|zw|rd|bg))?"
 _HOUSE_NUMBER_BARE_RE = re.compile(rf"^\s*(?:nr\.?|nummer|huisnummer)?\s*{_HOUSE_NUMBER_CORE}\s*[.!]?\s*$", re.IGNORECASE)
-_HOUSE_NUMBER_KEYWORD_RE = re.compile(rf"(?:huisnummer|huisnr\.?|nummer|nr\.?)\s*(?:is\s*)?{_HOUSE_NUMBER_CORE}(?![\w])", re.IGNORECASE)
+_HOUSE_NUMBER_KEYWORD_RE = re.compile(
+    rf"(?:huisnummer|huisnr\.?|nummer|nr\.?)\s*(?:is\s*)?{_HOUSE_NUMBER_CORE}(?![\w])", re.IGNORECASE
+)
 _HOUSE_NUMBER_AFTER_POSTCODE_RE = re.compile(
     rf"(?<![\w])[1-9]\d{{3}}\s?[a-z]{{2}}[\s,]+(?:nr\.?\s*)?{_HOUSE_NUMBER_CORE}(?![\w])", re.IGNORECASE
 )
@@ -75,7 +77,7 @@ def _house_number_value(match: re.Match) -> str:
     return number
 
 
-def find_house_numbers(text: str) -> List[Found]:
+def find_house_numbers(text: str) -> list[Found]:
     """House numbers that are marked as such: after 'huisnummer'/'nr' or right after a postcode."""
     text = _clip(text)
     found = []
@@ -85,7 +87,7 @@ def find_house_numbers(text: str) -> List[Found]:
     return found
 
 
-def parse_house_number(text: str) -> Optional[str]:
+def parse_house_number(text: str) -> str | None:
     """Reads a house number from an answer: '12', 'nummer 14b', 'huisnummer 7-2', '1234 AB 12'."""
     bare = _HOUSE_NUMBER_BARE_RE.match(_clip(text))
     if bare:
@@ -99,11 +101,11 @@ CUSTOMER_NUMBER_DIGITS = 8
 _CUSTOMER_NUMBER_RE = re.compile(r"(?<![\d+\-/.,])(\d{8})(?!\d)(?![\-/.,]\d)")
 
 
-def find_customer_numbers(text: str) -> List[Found]:
+def find_customer_numbers(text: str) -> list[Found]:
     return [Found(CUSTOMER_NUMBER, m.start(), m.end(), m.group(1)) for m in _CUSTOMER_NUMBER_RE.finditer(_clip(text))]
 
 
-def parse_customer_number(text: str) -> Optional[str]:
+def parse_customer_number(text: str) -> str | None:
     """An 8-digit customer number, also when typed with spaces ('1234 5678')."""
     found = [f for f in find_entities(text) if f.entity == CUSTOMER_NUMBER]
     if found:
@@ -116,7 +118,7 @@ def parse_customer_number(text: str) -> Optional[str]:
 _EMAIL_RE = re.compile(r"(?<![\w.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,})(?![\w-])", re.IGNORECASE)
 
 
-def find_emails(text: str) -> List[Found]:
+def find_emails(text: str) -> list[Found]:
     return [Found(EMAIL, m.start(), m.end(), m.group(1).lower()) for m in _EMAIL_RE.finditer(_clip(text))]
 
 
@@ -125,7 +127,7 @@ def find_emails(text: str) -> List[Found]:
 _PHONE_RE = re.compile(r"(?<![\w+])(?:\+31|0031|0)[\s\-]?(?:\(0\))?[\s\-]?\d(?:[\s\-]?\d){7,9}(?![\w])")
 
 
-def normalise_phone(raw: str) -> Optional[str]:
+def normalise_phone(raw: str) -> str | None:
     """Returns a Dutch number in national format '0612345678', or None when it is not one."""
     digits = re.sub(r"\D", "", raw)
     if digits.startswith("0031"):
@@ -139,7 +141,7 @@ def normalise_phone(raw: str) -> Optional[str]:
     return digits if len(digits) == 10 and digits[1] != "0" else None
 
 
-def find_phone_numbers(text: str) -> List[Found]:
+def find_phone_numbers(text: str) -> list[Found]:
     found = []
     for m in _PHONE_RE.finditer(_clip(text)):
         value = normalise_phone(m.group(0))
@@ -148,7 +150,7 @@ def find_phone_numbers(text: str) -> List[Found]:
     return found
 
 
-def parse_phone_number(text: str) -> Optional[str]:
+def parse_phone_number(text: str) -> str | None:
     found = find_phone_numbers(text)
     return found[0].value if found else None
 
@@ -172,10 +174,10 @@ _WEEKDAY_RE = re.compile(r"(?<![a-z])(volgende\s+week\s+)?(" + "|".join(WEEKDAYS
 _DAY_OF_MONTH_RE = re.compile(r"(?<![\d\w])de\s+([0-3]?\d)(?:e|ste|de)(?![\w])", re.IGNORECASE)
 
 
-def find_dates(text: str) -> List[Found]:
+def find_dates(text: str) -> list[Found]:
     """Date expressions, with the text as typed as value (resolve it with `parse_date`)."""
     text = _clip(text)
-    found: List[Found] = []
+    found: list[Found] = []
     for pattern in (_ISO_DATE_RE, _DAY_MONTH_NAME_RE, _NUMERIC_DATE_RE, _RELATIVE_RE, _WEEKDAY_RE, _DAY_OF_MONTH_RE):
         for m in pattern.finditer(text):
             if not any(f.start <= m.start() < f.end for f in found):
@@ -183,14 +185,14 @@ def find_dates(text: str) -> List[Found]:
     return sorted(found, key=lambda f: f.start)
 
 
-def _safe_date(year: int, month: int, day: int) -> Optional[date]:
+def _safe_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
     except ValueError:
         return None
 
 
-def _with_inferred_year(month: int, day: int, today: date, prefer_future: bool) -> Optional[date]:
+def _with_inferred_year(month: int, day: int, today: date, prefer_future: bool) -> date | None:
     """A day and month without year: this year's, or next/last year's if that is nearer the preference."""
     candidate = _safe_date(today.year, month, day)
     if candidate is None:
@@ -202,7 +204,7 @@ def _with_inferred_year(month: int, day: int, today: date, prefer_future: bool) 
     return candidate
 
 
-def _day_of_nearby_month(day: int, today: date, prefer_future: bool) -> Optional[date]:
+def _day_of_nearby_month(day: int, today: date, prefer_future: bool) -> date | None:
     """'de 15e': this month's 15th, or the next (or previous) month's when that one is meant."""
     candidate = _safe_date(today.year, today.month, day)
     if candidate is None or (prefer_future and candidate >= today) or (not prefer_future and candidate <= today):
@@ -212,7 +214,7 @@ def _day_of_nearby_month(day: int, today: date, prefer_future: bool) -> Optional
     return _safe_date(month_index // 12, month_index % 12 + 1, day)
 
 
-def _resolve(m: re.Match, pattern: re.Pattern, today: date, prefer_future: bool) -> Optional[date]:
+def _resolve(m: re.Match, pattern: re.Pattern, today: date, prefer_future: bool) -> date | None:
     if pattern is _ISO_DATE_RE:
         return _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     if pattern is _RELATIVE_RE:
@@ -235,7 +237,7 @@ def _resolve(m: re.Match, pattern: re.Pattern, today: date, prefer_future: bool)
     return _with_inferred_year(month, day, today, prefer_future)
 
 
-def parse_date(text: str, today: date, prefer_future: bool = True) -> Optional[date]:
+def parse_date(text: str, today: date, prefer_future: bool = True) -> date | None:
     """Reads the first date in `text`: 'morgen', '1 december', '01-12', '1-12-2026', 'vrijdag'.
 
     Without a year, the nearest matching date in the preferred direction is chosen (a moving date
@@ -259,11 +261,17 @@ _METER_READING_CONTEXT_RE = re.compile(
     rf"|{_READING_NUMBER}\s*(?:kwh|m3|m³|kuub)(?![\w])",
     re.IGNORECASE,
 )
-_BARE_READING_RE = re.compile(rf"^\s*(?:(?:meter)?stand\s*(?:is|:)?\s*)?{_READING_NUMBER}\s*(?:kwh|m3|m³|kuub)?\s*[.!]?\s*$", re.IGNORECASE)
-_NO_GAS_RE = re.compile(r"\b(geen\s+gas|geen\s+gasaansluiting|geen\s+gasmeter|niet\s+op\s+(het\s+)?gas|all[\s-]?electric|volledig\s+elektrisch|gasloos)\b", re.IGNORECASE)
+_BARE_READING_RE = re.compile(
+    rf"^\s*(?:(?:meter)?stand\s*(?:is|:)?\s*)?{_READING_NUMBER}\s*(?:kwh|m3|m³|kuub)?\s*[.!]?\s*$", re.IGNORECASE
+)
+_NO_GAS_RE = re.compile(
+    r"\b(geen\s+gas|geen\s+gasaansluiting|geen\s+gasmeter|niet\s+op\s+(het\s+)?gas"
+    r"|all[\s-]?electric|volledig\s+elektrisch|gasloos)\b",
+    re.IGNORECASE,
+)
 
 
-def _reading_value(raw: str) -> Optional[Decimal]:
+def _reading_value(raw: str) -> Decimal | None:
     try:
         value = Decimal(raw.replace(",", "."))
     except InvalidOperation:
@@ -271,7 +279,7 @@ def _reading_value(raw: str) -> Optional[Decimal]:
     return value if value >= 0 else None
 
 
-def find_meter_readings(text: str) -> List[Found]:
+def find_meter_readings(text: str) -> list[Found]:
     found = []
     for m in _METER_READING_CONTEXT_RE.finditer(_clip(text)):
         raw = m.group(1) or m.group(2)
@@ -282,7 +290,7 @@ def find_meter_readings(text: str) -> List[Found]:
     return found
 
 
-def parse_meter_reading(text: str) -> Optional[Decimal]:
+def parse_meter_reading(text: str) -> Decimal | None:
     """A meter reading from an answer: '12345', '04321 kWh', 'stand is 2345,5'. None if unclear."""
     bare = _BARE_READING_RE.match(_clip(text))
     if bare:
@@ -296,7 +304,7 @@ def says_no_gas(text: str) -> bool:
 
 
 # --- everything at once ---------------------------------------------------------------------
-FINDERS: List[Callable[[str], List[Found]]] = [
+FINDERS: list[Callable[[str], list[Found]]] = [
     find_emails,
     find_phone_numbers,
     find_postcodes,
@@ -307,9 +315,9 @@ FINDERS: List[Callable[[str], List[Found]]] = [
 ]
 
 
-def find_entities(text: str) -> List[Found]:
+def find_entities(text: str) -> list[Found]:
     """All entities in `text`, without overlaps: earlier finders in FINDERS win a contested span."""
-    accepted: List[Found] = []
+    accepted: list[Found] = []
     for finder in FINDERS:
         for candidate in finder(text):
             if all(candidate.end <= f.start or candidate.start >= f.end for f in accepted):
@@ -317,7 +325,10 @@ def find_entities(text: str) -> List[Found]:
     return sorted(accepted, key=lambda f: f.start)
 
 
-MONTH_NAMES_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december")
+MONTH_NAMES_NL = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)
 
 
 def format_date_nl(value: date) -> str:

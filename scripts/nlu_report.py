@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 MACRO_F1_FLOOR = 0.90
 SUMMARY_KEYS = {"accuracy", "macro avg", "weighted avg", "micro avg"}
 
 
-def per_label_f1(report: Dict) -> List[Tuple[str, float]]:
+def per_label_f1(report: dict) -> list[tuple[str, float]]:
     return sorted(
         (label, scores["f1-score"])
         for label, scores in report.items()
@@ -26,7 +25,8 @@ def check(name: str, report_file: Path) -> bool:
     report = json.loads(report_file.read_text())
     macro_f1 = report["macro avg"]["f1-score"]
     weakest = sorted(per_label_f1(report), key=lambda item: item[1])[:5]
-    print(f"NLU held-out {name}: macro-F1 = {macro_f1:.3f} (floor {MACRO_F1_FLOOR:.2f}, {report['macro avg']['support']} examples)")
+    support = report["macro avg"]["support"]
+    print(f"NLU held-out {name}: macro-F1 = {macro_f1:.3f} (floor {MACRO_F1_FLOOR:.2f}, {support} examples)")
     print("  weakest: " + ", ".join(f"{label} {f1:.2f}" for label, f1 in weakest))
     return macro_f1 >= MACRO_F1_FLOOR
 

@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Set
 
 import yaml
 
@@ -25,7 +24,7 @@ DUPLICATE_INTENTS_RE = re.compile(r"The following duplicated intents have been f
 ACTION_RESPONSE_RE = re.compile(r"""["'](utter_[A-Za-z0-9_/]+)["']""")
 
 
-def responses_used_by_forms(domain: dict) -> Set[str]:
+def responses_used_by_forms(domain: dict) -> set[str]:
     used = set()
     for form, definition in (domain.get("forms") or {}).items():
         for slot in (definition or {}).get("required_slots", []):
@@ -33,11 +32,11 @@ def responses_used_by_forms(domain: dict) -> Set[str]:
     return used
 
 
-def responses_used_by_actions(actions_dir: Path) -> Set[str]:
+def responses_used_by_actions(actions_dir: Path) -> set[str]:
     return {name for path in actions_dir.rglob("*.py") for name in ACTION_RESPONSE_RE.findall(path.read_text())}
 
 
-def retrieval_intents(data_dir: Path) -> Set[str]:
+def retrieval_intents(data_dir: Path) -> set[str]:
     intents = set()
     for path in data_dir.rglob("*.yml"):
         for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []) or []:
@@ -47,7 +46,7 @@ def retrieval_intents(data_dir: Path) -> Set[str]:
     return intents
 
 
-def unexpected_warnings(output: str, explained_responses: Set[str], retrieval: Set[str]) -> List[str]:
+def unexpected_warnings(output: str, explained_responses: set[str], retrieval: set[str]) -> list[str]:
     problems = []
     for warning in WARNING_RE.findall(output):
         unused = UNUSED_RE.search(warning)

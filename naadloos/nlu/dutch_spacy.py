@@ -8,7 +8,7 @@ Use it in `config.yml` in place of `SpacyNLP`, followed by Rasa's `SpacyTokenize
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -35,13 +35,13 @@ class DutchSpacyNLP(SpacyNLP):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[str, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {**SpacyNLP.get_default_config(), "model": DEFAULT_MODEL}
 
     @classmethod
     def create(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

@@ -7,8 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List
 
 import pytest
 import requests
@@ -39,7 +39,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"{url} did not come up within {STARTUP_TIMEOUT_SECONDS}s; log:\n{log.read_text()[-3000:]}")
 
 
-def start(command: List[str], env: Dict[str, str], log: Path) -> subprocess.Popen:
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
@@ -69,7 +69,9 @@ def assistant_url(tmp_path_factory: pytest.TempPathFactory, backoffice_db: Path)
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "NAADLOOS_BACKOFFICE_DB": str(backoffice_db),
     }
-    actions = start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], env, logs / "actions.log")
+    actions = start(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], env, logs / "actions.log"
+    )
     rasa = start(
         [str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--model", str(MODEL),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],

@@ -5,7 +5,7 @@ import sqlite3
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import requests
@@ -20,7 +20,7 @@ class Customer:
         self.base_url = base_url
         self.sender = f"e2e-{uuid.uuid4().hex[:12]}"
 
-    def says(self, text: str) -> List[Dict[str, Any]]:
+    def says(self, text: str) -> list[dict[str, Any]]:
         response = requests.post(
             f"{self.base_url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=60
         )
@@ -31,7 +31,7 @@ class Customer:
         """Sends `text`; returns everything the assistant answered as one string."""
         return "\n".join(message.get("text", "") for message in self.says(text))
 
-    def tracker(self) -> Dict[str, Any]:
+    def tracker(self) -> dict[str, Any]:
         response = requests.get(f"{self.base_url}/conversations/{self.sender}/tracker", timeout=30)
         response.raise_for_status()
         return response.json()
@@ -102,7 +102,9 @@ def test_verhuizing_form_with_correction(customer: Customer, backoffice_db: Path
     assert f"2514 GL 14 op {format_date_nl(moving_day)}" in confirmation
 
     with sqlite3.connect(backoffice_db) as db:
-        row = db.execute("SELECT postcode, house_number, moving_date FROM moves WHERE conversation_id = ?", (customer.sender,)).fetchone()
+        row = db.execute(
+            "SELECT postcode, house_number, moving_date FROM moves WHERE conversation_id = ?", (customer.sender,)
+        ).fetchone()
     assert row == ("2514 GL", "14", moving_day.isoformat())
 
 
