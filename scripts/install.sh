@@ -22,6 +22,10 @@ rm -rf "$VENV"
 # --no-deps: the lock file lists every package, so the result is exactly the lock.
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 "$VENV/bin/python" -m pip check
+# Rasa telemetry off for every process of this environment, also when `rasa` is run directly
+# (a .pth line runs at interpreter start); RASA_TELEMETRY_ENABLED=true in the environment wins.
+site_packages=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+echo 'import os; os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")' > "$site_packages/naadloos_telemetry_off.pth"
 echo "$wanted" > "$STAMP"
 
 scripts/install_spacy_model.sh "$VENV"
