@@ -112,6 +112,9 @@ def _clock(value: time) -> str:
 
 
 def _parse_clock(raw: object, where: str) -> time:
+    """'08:30' -> 08:30. YAML 1.1 reads an unquoted 20:00 as the base-60 number 1200: undo that."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = "{}:{:02d}".format(*divmod(raw, 60))
     try:
         hour, minute = str(raw).split(":")
         return time(int(hour), int(minute))

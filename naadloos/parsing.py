@@ -50,7 +50,7 @@ def find_postcodes(text: str) -> list[Found]:
 
 def parse_postcode(text: str) -> str | None:
     """'3511ab' -> '3511 AB'; None when the text holds no valid Dutch postcode."""
-    found = find_postcodes(text)
+    found = [f for f in find_entities(text) if f.entity == POSTCODE]
     return found[0].value if found else None
 
 
@@ -59,10 +59,10 @@ def parse_postcode(text: str) -> str | None:
 _HOUSE_NUMBER_CORE = r"([1-9]\d{0,4})(?:\s?-\s?([a-z0-9]{1,4})|\s?([a-z])(?![a-z])|\s(hoog|huis|bis|zw|rd|bg))?"
 _HOUSE_NUMBER_BARE_RE = re.compile(rf"^\s*(?:nr\.?|nummer|huisnummer)?\s*{_HOUSE_NUMBER_CORE}\s*[.!]?\s*$", re.IGNORECASE)
 _HOUSE_NUMBER_KEYWORD_RE = re.compile(
-    rf"(?:huisnummer|huisnr\.?|nummer|nr\.?)\s*(?:is\s*)?{_HOUSE_NUMBER_CORE}(?![\w])", re.IGNORECASE
+    rf"(?<![a-z])(?:huisnummer|huisnr\.?|nummer|nr\.?)\s*(?:is\s*)?{_HOUSE_NUMBER_CORE}(?![\w])", re.IGNORECASE
 )
 _HOUSE_NUMBER_AFTER_POSTCODE_RE = re.compile(
-    rf"(?<![\w])[1-9]\d{{3}}\s?[a-z]{{2}}[\s,]+(?:nr\.?\s*)?{_HOUSE_NUMBER_CORE}(?![\w])", re.IGNORECASE
+    rf"(?<![\w])[1-9]\d{{3}}\s?(?!sa|sd|ss)[a-z]{{2}}[\s,]+(?:nr\.?\s*)?{_HOUSE_NUMBER_CORE}(?![\w])", re.IGNORECASE
 )
 
 
@@ -78,13 +78,19 @@ def _house_number_value(match: re.Match) -> str:
 
 
 def find_house_numbers(text: str) -> list[Found]:
-    """House numbers that are marked as such: after 'huisnummer'/'nr' or right after a postcode."""
-    text = _clip(text)
-    found = []
-    for pattern in (_HOUSE_NUMBER_KEYWORD_RE, _HOUSE_NUMBER_AFTER_POSTCODE_RE):
-        for m in pattern.finditer(text):
-            found.append(Found(HOUSE_NUMBER, m.start(1), m.end(), _house_number_value(m)))
-    return found
+    """House numbers marked by a keyword: 'huisnummer 12', 'nr. 3a'."""
+    return [
+        Found(HOUSE_NUMBER, m.start(1), m.end(), _house_number_value(m))
+        for m in _HOUSE_NUMBER_KEYWORD_RE.finditer(_clip(text))
+    ]
+
+
+def find_house_numbers_after_postcode(text: str) -> list[Found]:
+    """The number right after a postcode: '2514 GL 4' -> '4'."""
+    return [
+        Found(HOUSE_NUMBER, m.start(1), m.end(), _house_number_value(m))
+        for m in _HOUSE_NUMBER_AFTER_POSTCODE_RE.finditer(_clip(text))
+    ]
 
 
 def parse_house_number(text: str) -> str | None:
@@ -92,17 +98,21 @@ def parse_house_number(text: str) -> str | None:
     bare = _HOUSE_NUMBER_BARE_RE.match(_clip(text))
     if bare:
         return _house_number_value(bare)
-    found = find_house_numbers(text)
+    found = [f for f in find_entities(text) if f.entity == HOUSE_NUMBER]
     return found[0].value if found else None
 
 
 # --- customer number ------------------------------------------------------------------------
 CUSTOMER_NUMBER_DIGITS = 8
-_CUSTOMER_NUMBER_RE = re.compile(r"(?<![\d+\-/.,])(\d{8})(?!\d)(?![\-/.,]\d)")
+# 8 digits, also typed in two groups of four ("1234 5678"), not part of a longer number.
+_CUSTOMER_NUMBER_RE = re.compile(r"(?<![\d+\-/.,])(\d{4}[ .]?\d{4})(?!\d)(?![\-/.,]\d)")
 
 
 def find_customer_numbers(text: str) -> list[Found]:
-    return [Found(CUSTOMER_NUMBER, m.start(), m.end(), m.group(1)) for m in _CUSTOMER_NUMBER_RE.finditer(_clip(text))]
+    return [
+        Found(CUSTOMER_NUMBER, m.start(), m.end(), re.sub(r"\D", "", m.group(1)))
+        for m in _CUSTOMER_NUMBER_RE.finditer(_clip(text))
+    ]
 
 
 def parse_customer_number(text: str) -> str | None:
@@ -124,7 +134,8 @@ def find_emails(text: str) -> list[Found]:
 
 # --- phone number ---------------------------------------------------------------------------
 # 06-12345678, 06 1234 5678, 010-1234567, 0800-1234567, +31 6 12345678, 0031612345678.
-_PHONE_RE = re.compile(r"(?<![\w+])(?:\+31|0031|0)[\s\-]?(?:\(0\))?[\s\-]?\d(?:[\s\-]?\d){7,9}(?![\w])")
+# 7 to 10 digits after the leading 0: short 0800/0900 service numbers ("0800-9009") included.
+_PHONE_RE = re.compile(r"(?<![\w+])(?:\+31|0031|0)[\s\-]?(?:\(0\))?[\s\-]?\d(?:[\s\-]?\d){6,9}(?![\w])")
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -207,7 +218,7 @@ def _with_inferred_year(month: int, day: int, today: date, prefer_future: bool) 
 def _day_of_nearby_month(day: int, today: date, prefer_future: bool) -> date | None:
     """'de 15e': this month's 15th, or the next (or previous) month's when that one is meant."""
     candidate = _safe_date(today.year, today.month, day)
-    if candidate is None or (prefer_future and candidate >= today) or (not prefer_future and candidate <= today):
+    if candidate is not None and (candidate >= today if prefer_future else candidate <= today):
         return candidate
     step = 1 if prefer_future else -1
     month_index = today.year * 12 + today.month - 1 + step
@@ -220,10 +231,11 @@ def _resolve(m: re.Match, pattern: re.Pattern, today: date, prefer_future: bool)
     if pattern is _RELATIVE_RE:
         return today + timedelta(days=RELATIVE_DAYS[m.group(1).lower()])
     if pattern is _WEEKDAY_RE:
-        days_ahead = (WEEKDAYS[m.group(2).lower()] - today.weekday()) % 7 or 7
-        if m.group(1):
-            days_ahead += 7 if days_ahead < 7 else 0
-        elif not prefer_future:
+        weekday = WEEKDAYS[m.group(2).lower()]
+        if m.group(1):  # "volgende week maandag": that day in the next calendar week
+            return today + timedelta(days=7 - today.weekday() + weekday)
+        days_ahead = (weekday - today.weekday()) % 7 or 7
+        if not prefer_future:
             days_ahead -= 7
         return today + timedelta(days=days_ahead)
     if pattern is _DAY_OF_MONTH_RE:
@@ -255,7 +267,7 @@ def parse_date(text: str, today: date, prefer_future: bool = True) -> date | Non
 
 # --- meter readings -------------------------------------------------------------------------
 MAX_METER_DIGITS = 6
-_READING_NUMBER = r"(\d{1,12}(?:[.,]\d{1,3})?)"
+_READING_NUMBER = r"(\d+(?:[.,]\d+)*)"
 _METER_READING_CONTEXT_RE = re.compile(
     rf"(?:(?:meter)?stand(?:en)?|normaal|dal|laag|hoog|gas|stroom|t1|t2)\s*(?:is|:|=)?\s*{_READING_NUMBER}(?![\d\w])"
     rf"|{_READING_NUMBER}\s*(?:kwh|m3|m³|kuub)(?![\w])",
@@ -271,7 +283,15 @@ _NO_GAS_RE = re.compile(
 )
 
 
+_THOUSANDS_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+
+
 def _reading_value(raw: str) -> Decimal | None:
+    """'12345' -> 12345, '2345,5' -> 2345.5, '12.345' -> 12345 (a Dutch thousands separator)."""
+    if _THOUSANDS_RE.fullmatch(raw):
+        raw = raw.replace(".", "")
+    if raw.count(",") + raw.count(".") > 1:
+        return None
     try:
         value = Decimal(raw.replace(",", "."))
     except InvalidOperation:
@@ -304,24 +324,31 @@ def says_no_gas(text: str) -> bool:
 
 
 # --- everything at once ---------------------------------------------------------------------
+# Order matters: each finder only sees the text that earlier finders left unclaimed.
 FINDERS: list[Callable[[str], list[Found]]] = [
     find_emails,
     find_phone_numbers,
+    find_house_numbers,  # "huisnummer 7-2" is no date
+    find_dates,  # in "1 december 2026 om 10 uur", "2026 om 10" is no address
+    find_house_numbers_after_postcode,
     find_postcodes,
-    find_house_numbers,
     find_customer_numbers,
-    find_dates,
     find_meter_readings,
 ]
 
 
 def find_entities(text: str) -> list[Found]:
-    """All entities in `text`, without overlaps: earlier finders in FINDERS win a contested span."""
+    """All entities in `text`, without overlaps.
+
+    Finders run in FINDERS order; what one accepts is blanked out (same length, so offsets
+    stay valid) before the next one looks.
+    """
+    remaining = _clip(text)
     accepted: list[Found] = []
     for finder in FINDERS:
-        for candidate in finder(text):
-            if all(candidate.end <= f.start or candidate.start >= f.end for f in accepted):
-                accepted.append(candidate)
+        for candidate in finder(remaining):
+            accepted.append(candidate)
+            remaining = remaining[: candidate.start] + " " * (candidate.end - candidate.start) + remaining[candidate.end :]
     return sorted(accepted, key=lambda f: f.start)
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-WARNING_RE = re.compile(r"UserWarning: (.*)")
+# A warning runs from "UserWarning: " to the colour reset, the next log line or the next warning.
+WARNING_RE = re.compile(r"UserWarning: (.*?)(?=\x1b\[0m|\n\d{4}-\d\d-\d\d |\n\S*UserWarning: |\Z)", re.DOTALL)
 UNUSED_RE = re.compile(r"The utterance '([^']+)' is not used in any story or rule\.")
 DUPLICATE_INTENTS_RE = re.compile(r"The following duplicated intents have been found across multiple domain files: (.*)")
 ACTION_RESPONSE_RE = re.compile(r"""["'](utter_[A-Za-z0-9_/]+)["']""")
@@ -46,16 +47,23 @@ def retrieval_intents(data_dir: Path) -> set[str]:
     return intents
 
 
+def is_explained(line: str, explained_responses: set[str], retrieval: set[str]) -> bool:
+    unused = UNUSED_RE.fullmatch(line)
+    if unused:
+        return unused.group(1) in explained_responses
+    duplicates = DUPLICATE_INTENTS_RE.fullmatch(line)
+    if duplicates:
+        return {name.strip() for name in duplicates.group(1).split(",")} <= retrieval
+    return line.startswith("More info at ")
+
+
 def unexpected_warnings(output: str, explained_responses: set[str], retrieval: set[str]) -> list[str]:
+    """Every line of every warning that is not one of the known false positives."""
     problems = []
     for warning in WARNING_RE.findall(output):
-        unused = UNUSED_RE.search(warning)
-        if unused and unused.group(1) in explained_responses:
-            continue
-        duplicates = DUPLICATE_INTENTS_RE.search(warning)
-        if duplicates and {name.strip() for name in duplicates.group(1).split(",")} <= retrieval:
-            continue
-        problems.append(warning)
+        for line in (line.strip() for line in warning.splitlines()):
+            if line and not is_explained(line, explained_responses, retrieval):
+                problems.append(line)
     return problems
 
 

@@ -1,0 +1,76 @@
+"""Fixtures for running actions the way the action server does."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from naadloos.parsing import find_entities
+
+TODAY = date(2026, 11, 18)  # a Wednesday
+
+
+@pytest.fixture(autouse=True)
+def backoffice_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, organisation_file: Path) -> Path:
+    """Every action test reads the repository's organisation file and writes to its own back office."""
+    database = tmp_path / "backoffice.sqlite3"
+    monkeypatch.setenv("NAADLOOS_ORGANISATION_FILE", str(organisation_file))
+    monkeypatch.setenv("NAADLOOS_BACKOFFICE_DB", str(database))
+    return database
+
+
+@pytest.fixture
+def run_action(dispatcher, domain):
+    """Runs an action's `run()` with the test dispatcher and the real domain."""
+
+    async def run(action, tracker):
+        return await action.run(dispatcher, tracker, domain)
+
+    return run
+
+
+@pytest.fixture
+def make_form():
+    """A form validation action whose `today()` is fixed at TODAY."""
+
+    def build(form_class):
+        form = form_class()
+        form.today = lambda: TODAY
+        return form
+
+    return build
+
+
+@pytest.fixture
+def entities_in():
+    """The entities the NLU pipeline's pattern extractor finds in `text`, as in parse data."""
+    return lambda text: [
+        {"entity": f.entity, "start": f.start, "end": f.end, "value": f.value, "extractor": "DutchPatternEntityExtractor"}
+        for f in find_entities(text)
+    ]
+
+
+@pytest.fixture
+def form_turn(make_tracker, run_action, entities_in):
+    """One customer answer inside `form`, validated by the form's `run()` as Rasa calls it.
+
+    The answer fills the asked slot (the from_text mapping) and `extracted` holds what the
+    from_entity mappings took from it; `before` holds the answers given in earlier turns.
+    """
+
+    async def turn(form, asked, text, extracted=None, before=None):
+        before = before or {}
+        tracker = make_tracker(
+            text,
+            entities=entities_in(text),
+            candidates={**(extracted or {}), asked: text},
+            slots=dict(before),
+            history=[*(SlotSet(name, value) for name, value in before.items()), SlotSet("requested_slot", asked)],
+            active_loop=form.form,
+            requested_slot=asked,
+        )
+        return await run_action(form, tracker)
+
+    return turn
