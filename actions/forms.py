@@ -8,7 +8,8 @@ mistake: the asked slot is cleared silently and the form asks its question again
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -16,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.constants import CUSTOMER_NUMBER, REQUESTED_SLOT
-from naadloos.parsing import format_date_nl, parse_customer_number
+from naadloos.parsing import format_date_nl, parse_customer_number, parse_date
 from naadloos.settings import current_organisation
 
 SlotDict = dict[str, Any]
@@ -27,6 +28,18 @@ SLOT_LABELS = {
     "new_postcode": "de postcode",
     "new_house_number": "het huisnummer",
 }
+
+
+@dataclass(frozen=True)
+class DateRules:
+    """Which dates a form accepts (relative to today) and the responses for the ones it does not."""
+
+    prefer_future: bool
+    earliest: timedelta
+    latest: timedelta
+    invalid: str
+    too_early: str
+    too_late: str
 
 
 class DutchFormValidation(FormValidationAction):
@@ -56,14 +69,34 @@ class DutchFormValidation(FormValidationAction):
             dispatcher.utter_message(response=response)
         return {slot: None}
 
-    def accept(
-        self, slot: str, value: Any, shown: str, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> SlotDict:
+    def accept(self, slot: str, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotDict:
         """Keeps `value`; confirms it when it replaced an earlier answer while another slot was asked."""
         asked = tracker.get_slot(REQUESTED_SLOT)
         if asked not in (None, slot) and slot in SLOT_LABELS and self._was_answered_before(tracker, slot):
-            dispatcher.utter_message(text=f"Ik heb {SLOT_LABELS[slot]} aangepast naar {shown}.")
+            dispatcher.utter_message(text=f"Ik heb {SLOT_LABELS[slot]} aangepast naar {value}.")
         return {slot: value}
+
+    def accept_parsed(
+        self, slot: str, parsed: str | None, error_response: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> SlotDict:
+        """`accept` the parsed value, or `reject` with `error_response` when parsing found none."""
+        if parsed is None:
+            return self.reject(slot, error_response, dispatcher, tracker)
+        return self.accept(slot, parsed, dispatcher, tracker)
+
+    def accept_date(
+        self, slot: str, value: Any, rules: DateRules, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> SlotDict:
+        """Parses a date answer and checks it lies in the window `rules` gives for today."""
+        today = self.today()
+        answer = parse_date(str(value or ""), today, prefer_future=rules.prefer_future)
+        if answer is None:
+            return self.reject(slot, rules.invalid, dispatcher, tracker)
+        if answer < today + rules.earliest:
+            return self.reject(slot, rules.too_early, dispatcher, tracker)
+        if answer > today + rules.latest:
+            return self.reject(slot, rules.too_late, dispatcher, tracker)
+        return {slot: answer.isoformat()}
 
     @staticmethod
     def _was_answered_before(tracker: Tracker, slot: str) -> bool:
@@ -82,9 +115,7 @@ class DutchFormValidation(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         number = parse_customer_number(str(value or ""))
-        if number is None:
-            return self.reject(CUSTOMER_NUMBER, "utter_form_invalid_customer_number", dispatcher, tracker)
-        return self.accept(CUSTOMER_NUMBER, number, number, dispatcher, tracker)
+        return self.accept_parsed(CUSTOMER_NUMBER, number, "utter_form_invalid_customer_number", dispatcher, tracker)
 
 
 def shown_date(iso_value: str | None) -> str:

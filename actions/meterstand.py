@@ -18,10 +18,17 @@ from actions.constants import (
     NO_GAS,
     READING_DATE,
 )
-from actions.forms import DutchFormValidation, SlotDict, shown_date
-from naadloos.parsing import MAX_METER_DIGITS, parse_date, parse_meter_reading, says_no_gas
+from actions.forms import DateRules, DutchFormValidation, SlotDict, shown_date
+from naadloos.parsing import MAX_METER_DIGITS, parse_meter_reading, says_no_gas
 
-MAX_READING_AGE = timedelta(days=30)
+READING_DATE_RULES = DateRules(
+    prefer_future=False,
+    earliest=-timedelta(days=30),
+    latest=timedelta(0),
+    invalid="utter_meterstand_invalid_date",
+    too_early="utter_meterstand_date_too_old",
+    too_late="utter_meterstand_date_in_future",
+)
 
 
 def _shown_reading(value: Decimal) -> str:
@@ -57,15 +64,7 @@ class ValidateMeterstandForm(DutchFormValidation):
     def validate_reading_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
-        today = self.today()
-        reading_date = parse_date(str(value or ""), today, prefer_future=False)
-        if reading_date is None:
-            return self.reject(READING_DATE, "utter_meterstand_invalid_date", dispatcher, tracker)
-        if reading_date > today:
-            return self.reject(READING_DATE, "utter_meterstand_date_in_future", dispatcher, tracker)
-        if today - reading_date > MAX_READING_AGE:
-            return self.reject(READING_DATE, "utter_meterstand_date_too_old", dispatcher, tracker)
-        return {READING_DATE: reading_date.isoformat()}
+        return self.accept_date(READING_DATE, value, READING_DATE_RULES, dispatcher, tracker)
 
 
 class ActionMeterstandSubmit(Action):

@@ -16,10 +16,17 @@ from actions.constants import (
     NEW_POSTCODE,
     VERHUIZING_FORM,
 )
-from actions.forms import DutchFormValidation, SlotDict, shown_date
-from naadloos.parsing import parse_date, parse_house_number, parse_postcode
+from actions.forms import DateRules, DutchFormValidation, SlotDict, shown_date
+from naadloos.parsing import parse_house_number, parse_postcode
 
-MAX_DAYS_AHEAD = timedelta(days=366)
+MOVING_DATE_RULES = DateRules(
+    prefer_future=True,
+    earliest=timedelta(0),
+    latest=timedelta(days=366),
+    invalid="utter_verhuizing_invalid_date",
+    too_early="utter_verhuizing_date_in_past",
+    too_late="utter_verhuizing_date_too_far",
+)
 
 
 class ValidateVerhuizingForm(DutchFormValidation):
@@ -34,32 +41,21 @@ class ValidateVerhuizingForm(DutchFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         postcode = parse_postcode(str(value or ""))
-        if postcode is None:
-            return self.reject(NEW_POSTCODE, "utter_verhuizing_invalid_postcode", dispatcher, tracker)
-        return self.accept(NEW_POSTCODE, postcode, postcode, dispatcher, tracker)
+        return self.accept_parsed(NEW_POSTCODE, postcode, "utter_verhuizing_invalid_postcode", dispatcher, tracker)
 
     def validate_new_house_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
         house_number = parse_house_number(str(value or ""))
-        if house_number is None:
-            return self.reject(NEW_HOUSE_NUMBER, "utter_verhuizing_invalid_house_number", dispatcher, tracker)
-        return self.accept(NEW_HOUSE_NUMBER, house_number, house_number, dispatcher, tracker)
+        return self.accept_parsed(NEW_HOUSE_NUMBER, house_number, "utter_verhuizing_invalid_house_number", dispatcher, tracker)
 
     def validate_moving_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> SlotDict:
-        today = self.today()
+        # "huisnummer 7-2" would read as 7 February: a correction is never a date answer.
         if self.is_correction(tracker, MOVING_DATE):
             return {MOVING_DATE: None}
-        moving_date = parse_date(str(value or ""), today, prefer_future=True)
-        if moving_date is None:
-            return self.reject(MOVING_DATE, "utter_verhuizing_invalid_date", dispatcher, tracker)
-        if moving_date < today:
-            return self.reject(MOVING_DATE, "utter_verhuizing_date_in_past", dispatcher, tracker)
-        if moving_date - today > MAX_DAYS_AHEAD:
-            return self.reject(MOVING_DATE, "utter_verhuizing_date_too_far", dispatcher, tracker)
-        return {MOVING_DATE: moving_date.isoformat()}
+        return self.accept_date(MOVING_DATE, value, MOVING_DATE_RULES, dispatcher, tracker)
 
 
 class ActionVerhuizingSubmit(Action):
