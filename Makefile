@@ -19,7 +19,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/parsing.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
-.PHONY: help install spacy-model lock validate train test-stories test-nlu pytest lint types test run shell actions clean
+.PHONY: help install spacy-model lock validate train test-stories test-nlu pytest lint types test run shell actions livechat clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -58,15 +58,18 @@ pytest: $(MODEL) ## Unit, action and end-to-end tests (the e2e tests use the tra
 	$(BIN)/python -m pytest
 
 lint: $(INSTALL_STAMP) ## Static checks of the Python code
-	$(BIN)/ruff check actions naadloos tests scripts
+	$(BIN)/ruff check actions naadloos livechat tests scripts
 
 types: $(INSTALL_STAMP) ## Type checks of the Python code
-	$(BIN)/mypy actions naadloos
+	$(BIN)/mypy actions naadloos livechat
 
 test: lint types validate train test-stories test-nlu pytest ## Everything CI runs
 
 actions: $(INSTALL_STAMP) ## Start only the action server
 	$(RASA) run actions --actions actions
+
+livechat: $(INSTALL_STAMP) ## Start only the live-chat service (agent desk on http://LIVECHAT_HOST:LIVECHAT_PORT/desk)
+	$(BIN)/python -m livechat
 
 run: train ## Set up, train if needed and chat with the assistant in this terminal
 	@scripts/run.sh

@@ -31,7 +31,6 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Tuple
 
 from naadloos.settings import PROJECT_ROOT, Settings
 
@@ -109,7 +108,7 @@ def load_shared_secret() -> str:
     return secret
 
 
-def _teams(raw: Optional[str]) -> Tuple[str, ...]:
+def _teams(raw: str | None) -> tuple[str, ...]:
     teams = tuple(t.strip().lower() for t in (raw or "klantenservice").split(",") if t.strip())
     if not teams:
         raise ConfigError("LIVECHAT_TEAMS must name at least one team")
@@ -125,7 +124,7 @@ class LiveChatConfig:
     max_queue: int = 10
     max_body_bytes: int = 1_000_000
     accept_timeout_seconds: int = 180
-    teams: Tuple[str, ...] = ("klantenservice",)
+    teams: tuple[str, ...] = ("klantenservice",)
     agent_online_seconds: int = 60
     average_handling_minutes: float = 6.0
     session_hours: int = 12

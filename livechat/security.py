@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Dict, Mapping, Optional, Union
+from collections.abc import Mapping
 
 TIMESTAMP_HEADER = "X-Naadloos-Timestamp"
 SIGNATURE_HEADER = "X-Naadloos-Signature"
@@ -35,17 +35,17 @@ class SignatureError(Exception):
     """The request is not signed, wrongly signed or outside the time window."""
 
 
-def _as_bytes(body: Union[bytes, str]) -> bytes:
+def _as_bytes(body: bytes | str) -> bytes:
     return body.encode("utf-8") if isinstance(body, str) else body
 
 
-def sign(secret: str, body: Union[bytes, str], timestamp: int) -> str:
+def sign(secret: str, body: bytes | str, timestamp: int) -> str:
     """Hex HMAC-SHA256 over f"{timestamp}.{body}" with `secret`."""
     message = str(int(timestamp)).encode("ascii") + b"." + _as_bytes(body)
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
-def signature_headers(secret: str, body: Union[bytes, str], timestamp: Optional[int] = None) -> Dict[str, str]:
+def signature_headers(secret: str, body: bytes | str, timestamp: int | None = None) -> dict[str, str]:
     """The two headers for a signed request with `body` (now, unless `timestamp` is given)."""
     moment = int(time.time()) if timestamp is None else int(timestamp)
     return {TIMESTAMP_HEADER: str(moment), SIGNATURE_HEADER: sign(secret, body, moment)}

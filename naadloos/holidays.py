@@ -8,7 +8,6 @@ Eerste en Tweede Kerstdag. Goede Vrijdag is left out: it is not a general day of
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Dict, Optional
 
 
 def easter_sunday(year: int) -> date:
@@ -32,25 +31,29 @@ def kings_day(year: int) -> date:
     return day - timedelta(days=1) if day.weekday() == 6 else day
 
 
-def dutch_public_holidays(year: int) -> Dict[date, str]:
-    """Every public holiday of `year`, date -> Dutch name, in calendar order."""
+def dutch_public_holidays(year: int) -> dict[date, str]:
+    """Every public holiday of `year`, date -> Dutch name, in calendar order. When two fall on
+    the same day (Hemelvaartsdag on 5 May, as in 2005 and 2016) the names are joined with 'en'."""
     easter = easter_sunday(year)
-    holidays = {
-        date(year, 1, 1): "Nieuwjaarsdag",
-        easter: "Eerste Paasdag",
-        easter + timedelta(days=1): "Tweede Paasdag",
-        kings_day(year): "Koningsdag",
-        date(year, 5, 5): "Bevrijdingsdag",
-        easter + timedelta(days=39): "Hemelvaartsdag",
-        easter + timedelta(days=49): "Eerste Pinksterdag",
-        easter + timedelta(days=50): "Tweede Pinksterdag",
-        date(year, 12, 25): "Eerste Kerstdag",
-        date(year, 12, 26): "Tweede Kerstdag",
-    }
+    named = [
+        (date(year, 1, 1), "Nieuwjaarsdag"),
+        (easter, "Eerste Paasdag"),
+        (easter + timedelta(days=1), "Tweede Paasdag"),
+        (kings_day(year), "Koningsdag"),
+        (date(year, 5, 5), "Bevrijdingsdag"),
+        (easter + timedelta(days=39), "Hemelvaartsdag"),
+        (easter + timedelta(days=49), "Eerste Pinksterdag"),
+        (easter + timedelta(days=50), "Tweede Pinksterdag"),
+        (date(year, 12, 25), "Eerste Kerstdag"),
+        (date(year, 12, 26), "Tweede Kerstdag"),
+    ]
+    holidays: dict[date, str] = {}
+    for day, name in named:
+        holidays[day] = f"{holidays[day]} en {name}" if day in holidays else name
     return dict(sorted(holidays.items()))
 
 
-def holiday_name(day: date) -> Optional[str]:
+def holiday_name(day: date) -> str | None:
     """The Dutch name of the public holiday on `day`, or None on an ordinary day."""
     return dutch_public_holidays(day.year).get(day)
 

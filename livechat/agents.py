@@ -1,0 +1,103 @@
+"""Agent accounts from the command line, and the demo agent for a first run.
+
+    python -m livechat.agents create <username> --name "Sanne de Vries" --teams klantenservice
+    python -m livechat.agents reset-password <username>
+    python -m livechat.agents list
+
+`create` and `reset-password` print a generated password once; only its scrypt hash is stored.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from livechat.clock import utc_now
+from livechat.config import LiveChatConfig
+from livechat.security import generate_password, hash_password
+from livechat.storage import agents as store
+from livechat.storage.db import open_engine
+
+DEMO_USERNAME = "demo"
+DEMO_NAME = "Demo Medewerker"
+DEMO_FILE = "demo-agent.txt"
+_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+def create_agent(engine: Engine, username: str, name: str, teams: Sequence[str]) -> str:
+    """Creates the agent and returns the generated password."""
+    if not _USERNAME_RE.match(username):
+        raise ValueError("username: 2-64 lower-case letters, digits, '.', '_' or '-'")
+    password = generate_password()
+    store.create_agent(engine, username, name, hash_password(password), list(teams), utc_now())
+    return password
+
+
+def ensure_demo_agent(engine: Engine, config: LiveChatConfig) -> str | None:
+    """Creates agent 'demo' (all teams) with a random password on first run, writes the
+    credentials to var/demo-agent.txt (mode 0600) and returns them; None when it already exists."""
+    if store.agent_with_hash(engine, DEMO_USERNAME) is not None:
+        return None
+    password = create_agent(engine, DEMO_USERNAME, DEMO_NAME, config.teams)
+    path = demo_file(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(f"username: {DEMO_USERNAME}\npassword: {password}\n")
+    return password
+
+
+def demo_file(config: LiveChatConfig) -> Path:
+    return config.var_dir / DEMO_FILE
+
+
+def _teams(raw: list[str], config: LiveChatConfig) -> list[str]:
+    teams = [t.strip().lower() for item in raw for t in item.split(",") if t.strip()] or [config.default_team]
+    unknown = [t for t in teams if t not in config.teams]
+    if unknown:
+        raise ValueError(f"unknown team(s) {', '.join(unknown)}; LIVECHAT_TEAMS has {', '.join(config.teams)}")
+    return teams
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m livechat.agents", description="Manage live-chat agents.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="create an agent and print a generated password")
+    create.add_argument("username")
+    create.add_argument("--name", required=True, help="display name the customer sees")
+    create.add_argument("--teams", nargs="+", default=[], help="teams (space or comma separated)")
+    reset = commands.add_parser("reset-password", help="set and print a new generated password")
+    reset.add_argument("username")
+    commands.add_parser("list", help="list the agents")
+    args = parser.parse_args(argv)
+
+    config = LiveChatConfig.from_environment()
+    engine = open_engine(config.database_url)
+    try:
+        if args.command == "create":
+            password = create_agent(engine, args.username, args.name, _teams(args.teams, config))
+            print(f"Agent '{args.username}' created. Password (shown once): {password}")
+        elif args.command == "reset-password":
+            password = generate_password()
+            if not store.set_password(engine, args.username, hash_password(password)):
+                raise ValueError(f"no agent '{args.username}'")
+            print(f"New password for '{args.username}' (shown once): {password}")
+        else:
+            for agent in store.list_agents(engine):
+                print(f"{agent.username}\t{agent.display_name}\t{','.join(agent.teams)}")
+    except (ValueError, store.AgentExists) as error:
+        message = f"agent '{error}' already exists" if isinstance(error, store.AgentExists) else str(error)
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

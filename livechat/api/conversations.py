@@ -1,0 +1,24 @@
+"""Bot side: what the customer types during a hand-over reaches the desk. Signed."""
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from livechat import handover_flow, validation
+from livechat.api.auth import signed
+from livechat.api.errors import ok, read_json
+from livechat.services import services_of
+
+bp = Blueprint("conversations")
+
+
+@bp.post("/conversations/<conversation_id:str>/messages")
+@signed
+async def customer_message(request: Request, conversation_id: str) -> HTTPResponse:
+    """Body {text, message_id}: 201 stored and pushed to the desk; 200 when `message_id` was seen."""
+    data = validation.customer_message(read_json(request))
+    message, created = await handover_flow.customer_message(
+        services_of(request), conversation_id, data["text"], data["message_id"]
+    )
+    return ok({"message": message.to_json(), "created": created}, status=201 if created else 200)

@@ -1,0 +1,86 @@
+"""Agent side: the queue, one conversation, accept, write, close. Session cookie required."""
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from livechat import handover_flow, validation
+from livechat.api.auth import agent_required
+from livechat.api.errors import ok, read_json
+from livechat.errors import ApiError
+from livechat.services import Services, services_of
+from livechat.storage import handovers as store
+from livechat.storage.agents import Agent
+from livechat.storage.handovers import Handover
+
+bp = Blueprint("desk")
+
+
+async def _visible_handover(services: Services, handover_id: int, agent: Agent) -> Handover:
+    handover = await services.db.run(store.get_handover, handover_id)
+    if handover is None:
+        raise ApiError(404, "not_found", "hand-over not found")
+    if handover.team not in agent.teams:
+        raise ApiError(403, "forbidden", "this hand-over belongs to another team")
+    return handover
+
+
+@bp.get("/queue")
+@agent_required
+async def queue(request: Request) -> HTTPResponse:
+    """Waiting customers of the agent's teams (urgent > high > normal, then longest waiting
+    first) and the conversations agents are handling now."""
+    services = services_of(request)
+    teams = list(request.ctx.agent.teams)
+    queued = await services.db.run(store.list_handovers, "queued", teams)
+    assigned = await services.db.run(store.list_handovers, "assigned", teams)
+    return ok({
+        "teams": teams,
+        "queued": [{**h.to_json(), "queue_position": i + 1} for i, h in enumerate(queued)],
+        "assigned": [h.to_json() for h in assigned],
+    })
+
+
+@bp.get("/handovers/<handover_id:int>")
+@agent_required
+async def handover_detail(request: Request, handover_id: int) -> HTTPResponse:
+    """Everything the agent needs: summary, customer, slots, full bot transcript, raw events, messages."""
+    services = services_of(request)
+    handover = await _visible_handover(services, handover_id, request.ctx.agent)
+    messages = await services.db.run(store.list_messages, handover.id)
+    return ok({"handover": handover.to_json(full=True), "messages": [m.to_json() for m in messages]})
+
+
+@bp.post("/handovers/<handover_id:int>/accept")
+@agent_required
+async def accept(request: Request, handover_id: int) -> HTTPResponse:
+    """200 for the agent who takes it; 409 when another agent was first."""
+    services = services_of(request)
+    await _visible_handover(services, handover_id, request.ctx.agent)
+    handover = await handover_flow.accept(services, handover_id, request.ctx.agent)
+    return ok({"handover": handover.to_json()})
+
+
+@bp.post("/handovers/<handover_id:int>/messages")
+@agent_required
+async def agent_message(request: Request, handover_id: int) -> HTTPResponse:
+    """Body {text}: stored, then delivered to the customer. 201 also when delivery failed: the
+    message is kept with delivery_status 'failed' and the desk gets a delivery_failed event."""
+    services = services_of(request)
+    text = validation.agent_message(read_json(request))
+    handover = await _visible_handover(services, handover_id, request.ctx.agent)
+    message = await handover_flow.agent_message(services, handover, request.ctx.agent, text)
+    delivery = {"delivered": message.delivery_status == handover_flow.DELIVERED, "error": message.delivery_error}
+    return ok({"message": message.to_json(), "delivery": delivery}, status=201)
+
+
+@bp.post("/handovers/<handover_id:int>/close")
+@agent_required
+async def close(request: Request, handover_id: int) -> HTTPResponse:
+    """Body {outcome: resolved | back_to_bot}: closes and hands the conversation back to the bot."""
+    services = services_of(request)
+    outcome = validation.close(read_json(request))
+    await _visible_handover(services, handover_id, request.ctx.agent)
+    handover, delivery = await handover_flow.close(services, handover_id, request.ctx.agent, outcome)
+    return ok({"handover": handover.to_json(), "resume": delivery.to_json()})

@@ -1,0 +1,64 @@
+"""The desk websocket: live events for logged-in agents (see `livechat.hub` for the event types).
+
+The handshake needs the session cookie and the desk's own origin (401/403 JSON otherwise). The
+desk sends ``{"type": "ping"}`` every 20 s; that keeps the agent online and is answered with
+``{"type": "pong"}``. When the session logs out or expires, the socket is closed.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
+
+from livechat.api.auth import check_same_origin, current_agent, session_token_hash
+from livechat.api.errors import error_body
+from livechat.errors import ApiError
+from livechat.hub import POLL_SECONDS, DeskConnection
+from livechat.services import services_of
+from livechat.storage import agents as agent_store
+
+bp = Blueprint("desk_ws")
+
+
+@bp.middleware("request")
+async def authenticate(request: Request) -> HTTPResponse | None:
+    """Runs before the websocket handshake, so refusals are ordinary HTTP JSON errors."""
+    try:
+        check_same_origin(request)
+        agent = await current_agent(request)
+        if agent is None:
+            raise ApiError(401, "unauthorized", "log in first")
+    except ApiError as error:
+        status, body = error_body(error)
+        return json_response(body, status=status)
+    request.ctx.agent = agent
+    return None
+
+
+@bp.websocket("/desk/ws")
+async def desk_socket(request: Request, ws: Any) -> None:
+    services = services_of(request)
+    token_hash = session_token_hash(request) or ""
+    connection = DeskConnection(request.ctx.agent, ws, token_hash)
+    services.hub.add(connection)
+    try:
+        await ws.send(json.dumps({"type": "hello", "agent": request.ctx.agent.to_json()}))
+        while not connection.ended:
+            raw = await ws.recv(timeout=POLL_SECONDS)  # None: nothing arrived; closed: raises
+            if raw is None:
+                continue
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(message, dict) and message.get("type") == "ping":
+                agent = await services.db.run(agent_store.session_agent, token_hash, services.clock())
+                if agent is None:
+                    break
+                await ws.send(json.dumps({"type": "pong"}))
+    finally:
+        services.hub.remove(connection)

@@ -1,0 +1,45 @@
+"""Bot side, when no human can come: store the conversation as a ticket or a callback request.
+Signed; idempotent on `idempotency_key` (201 created, 200 already stored)."""
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from livechat import validation
+from livechat.api.auth import agent_required, signed
+from livechat.api.errors import ok, read_json
+from livechat.services import services_of
+from livechat.storage import tickets as store
+
+bp = Blueprint("no_agent")
+
+
+@bp.post("/tickets")
+@signed
+async def create_ticket(request: Request) -> HTTPResponse:
+    services = services_of(request)
+    ticket, created = await services.db.run(store.create_ticket, validation.ticket(read_json(request)), services.clock())
+    return ok({"ticket": ticket, "created": created}, status=201 if created else 200)
+
+
+@bp.post("/callbacks")
+@signed
+async def create_callback(request: Request) -> HTTPResponse:
+    services = services_of(request)
+    callback, created = await services.db.run(
+        store.create_callback, validation.callback(read_json(request)), services.clock()
+    )
+    return ok({"callback": callback, "created": created}, status=201 if created else 200)
+
+
+@bp.get("/tickets")
+@agent_required
+async def list_tickets(request: Request) -> HTTPResponse:
+    return ok({"tickets": await services_of(request).db.run(store.list_tickets)})
+
+
+@bp.get("/callbacks")
+@agent_required
+async def list_callbacks(request: Request) -> HTTPResponse:
+    return ok({"callbacks": await services_of(request).db.run(store.list_callbacks)})

@@ -1,0 +1,84 @@
+"""The app factory: `create_app(config) -> Sanic`.
+
+Nothing happens at import or in `create_app` itself: the database is opened, the schema
+created and the organisation file read when the server starts (`before_server_start`).
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
+
+from livechat import waiting
+from livechat.api import api_group
+from livechat.api.errors import JsonErrorHandler
+from livechat.clock import Clock, utc_now
+from livechat.config import LiveChatConfig
+from livechat.customer_channel import CustomerChannel, RasaCustomerChannel
+from livechat.hub import DeskHub
+from livechat.pages import register_pages
+from livechat.services import Services
+from livechat.storage.db import Database
+from naadloos.organisation import load_organisation
+
+DEFAULT_NAME = "naadloos_livechat"
+
+
+def create_app(
+    config: LiveChatConfig,
+    *,
+    clock: Clock = utc_now,
+    customer_channel: CustomerChannel | None = None,
+    name: str = DEFAULT_NAME,
+    background_tasks: bool = True,
+) -> Sanic:
+    """The live-chat service. `clock` and `customer_channel` can be replaced (tests, other channels)."""
+    app = Sanic(name, error_handler=JsonErrorHandler(), configure_logging=False)
+    app.config.REQUEST_MAX_SIZE = config.max_body_bytes
+    app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.services = Services(
+        config=config,
+        db=Database(config.database_url),
+        clock=clock,
+        channel=customer_channel
+        or RasaCustomerChannel(config.rasa_url, config.rasa_token, config.rasa_timeout_seconds),
+        hub=DeskHub(),
+    )
+
+    @app.get("/health")
+    async def health(request: Request) -> HTTPResponse:
+        return json_response({"status": "ok"})
+
+    app.blueprint(api_group())
+    register_pages(app)
+
+    @app.before_server_start
+    async def start(app: Sanic, _loop: Any) -> None:
+        services: Services = app.ctx.services
+        await services.db.start()
+        services.organisation_loaded = load_organisation(config.organisation_file)
+
+    @app.after_server_start
+    async def start_background(app: Sanic, _loop: Any) -> None:
+        services: Services = app.ctx.services
+        if background_tasks:
+            services.waiting_task = asyncio.ensure_future(waiting.run_forever(services))
+
+    @app.before_server_stop
+    async def stop(app: Sanic, _loop: Any) -> None:
+        services: Services = app.ctx.services
+        if services.waiting_task is not None:
+            services.waiting_task.cancel()
+        await services.hub.close_all()
+        await services.channel.close()
+
+    @app.after_server_stop
+    async def close_database(app: Sanic, _loop: Any) -> None:
+        await app.ctx.services.db.close()
+
+    return app

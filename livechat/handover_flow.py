@@ -1,0 +1,185 @@
+"""What happens to a hand-over: created, customer writes, accepted, agent writes, closed.
+
+Each step stores first, then tells the desk (websocket) and the customer (`CustomerChannel`).
+A delivery failure never loses the message and never fails the request: the message keeps
+``delivery_status = "failed"`` and the desk gets a ``delivery_failed`` event.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from livechat.availability import agents_online_count, check_availability, estimated_wait_minutes
+from livechat.customer_channel import RESOLVED_TEXT, RESUME_TEXT, DeliveryError
+from livechat.errors import ApiError
+from livechat.services import Services
+from livechat.storage import handovers as store
+from livechat.storage.agents import Agent
+from livechat.storage.handovers import Handover, Message, NewHandover
+
+logger = logging.getLogger(__name__)
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivered: bool
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"delivered": self.delivered, "error": self.error}
+
+
+async def _deliver(services: Services, send: Callable[[], Awaitable[None]]) -> Delivery:
+    try:
+        await send()
+    except DeliveryError as error:
+        return Delivery(False, str(error))
+    except Exception:  # noqa: BLE001 - a broken channel must not fail the agent's request
+        logger.exception("customer channel failed unexpectedly")
+        return Delivery(False, "delivery failed")
+    return Delivery(True)
+
+
+async def handover_status(services: Services, handover: Handover) -> dict[str, Any]:
+    """What the bot needs: status, queue position, estimated wait, who took it."""
+    position = await services.db.run(store.queue_position, handover.id) if handover.status == "queued" else None
+    wait = None
+    if position is not None:
+        agents = await agents_online_count(services.db, services.config, handover.team, services.clock())
+        wait = estimated_wait_minutes(position - 1, agents, services.config.average_handling_minutes)
+    return {
+        "id": handover.id,
+        "conversation_id": handover.conversation_id,
+        "status": handover.status,
+        "team": handover.team,
+        "priority": handover.priority,
+        "queue_position": position,
+        "estimated_wait_minutes": wait,
+        "accept_timeout_seconds": services.config.accept_timeout_seconds,
+        "alternatives_offered": handover.alternatives_offered_at is not None,
+        "assigned_agent": {"name": handover.assigned_agent_name} if handover.assigned_agent_name else None,
+        "outcome": handover.outcome,
+    }
+
+
+async def create_handover(services: Services, new: NewHandover) -> tuple[Handover, bool]:
+    """(hand-over, created). Known key or open conversation: the existing one. Otherwise only
+    when a human can take over now (409 ``not_available`` with the availability otherwise)."""
+    db = services.db
+    existing = await db.run(store.get_handover_by_key, new.idempotency_key) or await db.run(
+        store.open_handover_for_conversation, new.conversation_id
+    )
+    if existing:
+        return existing, False
+    availability = await check_availability(db, services.config, services.organisation, services.clock(), new.team)
+    if not availability.can_take_over:
+        raise ApiError(
+            409, "not_available", f"no hand-over possible now: {availability.reason}",
+            reason=availability.reason, availability=availability.to_json(),
+        )
+    handover, created = await db.run(store.create_handover, new, services.clock())
+    if created:
+        await services.hub.publish("handover_created", handover.team, handover_id=handover.id, handover=handover.to_json())
+    return handover, created
+
+
+async def customer_message(services: Services, conversation_id: str, text: str, message_id: str) -> tuple[Message, bool]:
+    handover = await services.db.run(store.open_handover_for_conversation, conversation_id)
+    if handover is None:
+        raise ApiError(404, "not_found", "no open hand-over for this conversation")
+    message, created = await services.db.run(
+        store.add_message, handover.id, "customer", text, services.clock(), external_id=message_id
+    )
+    if created:
+        await services.hub.publish(
+            "customer_message", handover.team, handover_id=handover.id, message=message.to_json()
+        )
+    return message, created
+
+
+async def _send_stored(
+    services: Services, handover: Handover, message: Message, send: Callable[[], Awaitable[None]]
+) -> Message:
+    """Delivers a stored agent/system message and records the outcome."""
+    delivery = await _deliver(services, send)
+    status = DELIVERED if delivery.delivered else FAILED
+    message = await services.db.run(store.set_delivery, message.id, status, delivery.error)
+    if not delivery.delivered:
+        await services.hub.publish(
+            "delivery_failed", handover.team, handover_id=handover.id, message=message.to_json(), error=delivery.error
+        )
+    return message
+
+
+async def agent_message(services: Services, handover: Handover, agent: Agent, text: str) -> Message:
+    if handover.status != "assigned" or handover.assigned_agent_id != agent.id:
+        raise ApiError(409, "conflict", "accept this hand-over before writing to the customer")
+    message, _ = await services.db.run(
+        store.add_message, handover.id, "agent", text, services.clock(), agent_id=agent.id, delivery_status=PENDING
+    )
+    await services.hub.publish("agent_message", handover.team, handover_id=handover.id, message=message.to_json())
+    return await _send_stored(
+        services, handover, message,
+        lambda: services.channel.send_agent_message(handover.conversation_id, text, agent.display_name),
+    )
+
+
+def accepted_text(agent: Agent, organisation_name: str) -> str:
+    return (
+        f"Je praat nu met {agent.display_name} van {organisation_name}. "
+        f"{agent.display_name} heeft ons gesprek gelezen, dus je hoeft niets te herhalen."
+    )
+
+
+async def accept(services: Services, handover_id: int, agent: Agent) -> Handover:
+    """Atomic: exactly one agent wins; 409 for everyone else (200 again for the winner)."""
+    won = await services.db.run(store.accept_handover, handover_id, agent.id, services.clock())
+    handover = await services.db.run(store.get_handover, handover_id)
+    if handover is None:
+        raise ApiError(404, "not_found", "hand-over not found")
+    if not won:
+        if handover.status == "assigned" and handover.assigned_agent_id == agent.id:
+            return handover
+        holder = handover.assigned_agent_name
+        raise ApiError(
+            409, "conflict", "hand-over is already taken" if holder else f"hand-over is {handover.status}",
+            handover_status=handover.status, assigned_agent={"name": holder} if holder else None,
+        )
+    await services.hub.publish(
+        "handover_accepted", handover.team, handover_id=handover.id, agent={"id": agent.id, "name": agent.display_name}
+    )
+    text = accepted_text(agent, services.organisation.name)
+    message, _ = await services.db.run(
+        store.add_message, handover.id, "system", text, services.clock(), delivery_status=PENDING
+    )
+    await _send_stored(
+        services, handover, message, lambda: services.channel.send_system_message(handover.conversation_id, text)
+    )
+    return handover
+
+
+async def close(services: Services, handover_id: int, agent: Agent, outcome: str) -> tuple[Handover, Delivery]:
+    """Closes the agent's hand-over and gives the conversation back to the bot. Calling it again
+    on a closed hand-over whose resume failed retries the resume."""
+    closed = await services.db.run(store.close_handover, handover_id, agent.id, outcome, services.clock())
+    handover = await services.db.run(store.get_handover, handover_id)
+    if handover is None:
+        raise ApiError(404, "not_found", "hand-over not found")
+    retry = handover.status == "closed" and handover.assigned_agent_id == agent.id and not handover.resume_delivered
+    if not closed and not retry:
+        raise ApiError(409, "conflict", f"hand-over is {handover.status} and not yours to close", handover_status=handover.status)
+    text = RESUME_TEXT if handover.outcome == "back_to_bot" else RESOLVED_TEXT
+    conversation_id = handover.conversation_id
+    delivery = await _deliver(services, lambda: services.channel.resume_bot(conversation_id, text))
+    await services.db.run(store.set_resume_delivered, handover.id, delivery.delivered)
+    if closed:
+        await services.hub.publish("handover_closed", handover.team, handover_id=handover.id, outcome=handover.outcome)
+    if not delivery.delivered:
+        await services.hub.publish("delivery_failed", handover.team, handover_id=handover.id, error=delivery.error)
+    updated = await services.db.run(store.get_handover, handover_id)
+    assert updated is not None
+    return updated, delivery

@@ -1,0 +1,1 @@
+"""Persistence of the live-chat service: SQLAlchemy Core, SQLite by default, PostgreSQL by URL."""

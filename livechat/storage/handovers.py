@@ -1,0 +1,341 @@
+"""Hand-overs and their messages. Sync functions `fn(engine, ...)`; see `livechat.storage.db`.
+
+Accepting and closing are single conditional UPDATEs (`... WHERE status = 'queued'`) whose row
+count tells whether this caller won, so two agents can never both take one conversation.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from livechat.storage.schema import agents, from_db, handovers, iso, messages, to_db
+
+PRIORITY_RANK = sa.case((handovers.c.priority == "urgent", 0), (handovers.c.priority == "high", 1), else_=2)
+QUEUE_ORDER = (PRIORITY_RANK, handovers.c.created_at, handovers.c.id)
+
+
+@dataclass(frozen=True)
+class NewHandover:
+    """What the bot sends (validated); its fields are the hand-over table's columns."""
+
+    conversation_id: str
+    idempotency_key: str
+    channel: str
+    reason: str
+    priority: str
+    team: str
+    summary: str
+    customer: dict[str, Any]
+    slots: dict[str, Any]
+    transcript: list[dict[str, Any]]
+    raw_events: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Handover(NewHandover):
+    """A stored hand-over: the request plus its state."""
+
+    id: int
+    status: str
+    assigned_agent_id: int | None
+    assigned_agent_name: str | None
+    created_at: datetime
+    accepted_at: datetime | None
+    closed_at: datetime | None
+    outcome: str | None
+    alternatives_offered_at: datetime | None
+    resume_delivered: bool | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Handover:
+        return cls(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            idempotency_key=row.idempotency_key,
+            channel=row.channel,
+            reason=row.reason,
+            priority=row.priority,
+            team=row.team,
+            summary=row.summary,
+            customer=row.customer or {},
+            slots=row.slots or {},
+            transcript=row.transcript or [],
+            raw_events=row.raw_events or [],
+            status=row.status,
+            assigned_agent_id=row.assigned_agent_id,
+            assigned_agent_name=row.assigned_agent_name,
+            created_at=from_db(row.created_at),  # type: ignore[arg-type]
+            accepted_at=from_db(row.accepted_at),
+            closed_at=from_db(row.closed_at),
+            outcome=row.outcome,
+            alternatives_offered_at=from_db(row.alternatives_offered_at),
+            resume_delivered=row.resume_delivered,
+        )
+
+    def to_json(self, full: bool = False) -> dict[str, Any]:
+        """The queue view; `full` adds customer, slots, transcript and raw events."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "channel": self.channel,
+            "reason": self.reason,
+            "priority": self.priority,
+            "team": self.team,
+            "summary": self.summary,
+            "status": self.status,
+            "assigned_agent": (
+                {"id": self.assigned_agent_id, "name": self.assigned_agent_name} if self.assigned_agent_id else None
+            ),
+            "created_at": iso(self.created_at),
+            "accepted_at": iso(self.accepted_at),
+            "closed_at": iso(self.closed_at),
+            "outcome": self.outcome,
+            "alternatives_offered_at": iso(self.alternatives_offered_at),
+        }
+        if full:
+            data.update(customer=self.customer, slots=self.slots, transcript=self.transcript, events=self.raw_events)
+        return data
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    handover_id: int
+    sender: str
+    text: str
+    created_at: datetime
+    agent_id: int | None
+    external_id: str | None
+    delivery_status: str | None
+    delivery_error: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Message:
+        return cls(
+            row.id, row.handover_id, row.sender, row.text, from_db(row.created_at),  # type: ignore[arg-type]
+            row.agent_id, row.external_id, row.delivery_status, row.delivery_error,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "handover_id": self.handover_id,
+            "sender": self.sender,
+            "text": self.text,
+            "created_at": iso(self.created_at),
+            "delivery_status": self.delivery_status,
+            "delivery_error": self.delivery_error,
+        }
+
+
+def _select_handovers() -> sa.sql.Select:
+    return sa.select(handovers, agents.c.display_name.label("assigned_agent_name")).select_from(
+        handovers.outerjoin(agents, agents.c.id == handovers.c.assigned_agent_id)
+    )
+
+
+def _one(connection: Connection, *conditions: Any) -> Handover | None:
+    row = connection.execute(_select_handovers().where(*conditions)).first()
+    return Handover.from_row(row) if row else None
+
+
+def create_handover(engine: Engine, new: NewHandover, now: datetime) -> tuple[Handover, bool]:
+    """(hand-over, created). An existing one is returned for a known idempotency key, or when the
+    conversation already has an open hand-over: a retried or repeated call never makes a second."""
+    for _attempt in range(3):
+        try:
+            with engine.begin() as connection:
+                existing = _one(connection, handovers.c.idempotency_key == new.idempotency_key) or _one(
+                    connection,
+                    handovers.c.conversation_id == new.conversation_id,
+                    handovers.c.status != "closed",
+                )
+                if existing:
+                    return existing, False
+                result = connection.execute(
+                    handovers.insert().values(**asdict(new), status="queued", created_at=to_db(now))
+                )
+                created = _one(connection, handovers.c.id == result.inserted_primary_key[0])
+                assert created is not None
+                return created, True
+        except sa.exc.IntegrityError:
+            continue  # a concurrent call with the same key won: the next attempt reads theirs
+    raise RuntimeError("hand-over could neither be stored nor found")
+
+
+def get_handover(engine: Engine, handover_id: int) -> Handover | None:
+    with engine.connect() as connection:
+        return _one(connection, handovers.c.id == handover_id)
+
+
+def get_handover_by_key(engine: Engine, idempotency_key: str) -> Handover | None:
+    with engine.connect() as connection:
+        return _one(connection, handovers.c.idempotency_key == idempotency_key)
+
+
+def open_handover_for_conversation(engine: Engine, conversation_id: str) -> Handover | None:
+    """The conversation's hand-over that is queued or assigned, if any."""
+    return latest_handover_for_conversation(engine, conversation_id, include_closed=False)
+
+
+def latest_handover_for_conversation(
+    engine: Engine, conversation_id: str, include_closed: bool = True
+) -> Handover | None:
+    query = _select_handovers().where(handovers.c.conversation_id == conversation_id)
+    if not include_closed:
+        query = query.where(handovers.c.status != "closed")
+    with engine.connect() as connection:
+        row = connection.execute(query.order_by(handovers.c.id.desc())).first()
+    return Handover.from_row(row) if row else None
+
+
+def list_handovers(engine: Engine, status: str, teams: Sequence[str] | None = None) -> list[Handover]:
+    """Hand-overs with `status` (optionally of `teams`), by priority then waiting time."""
+    query = _select_handovers().where(handovers.c.status == status).order_by(*QUEUE_ORDER)
+    if teams is not None:
+        query = query.where(handovers.c.team.in_(list(teams)))
+    with engine.connect() as connection:
+        return [Handover.from_row(r) for r in connection.execute(query)]
+
+
+def queued_count(engine: Engine, team: str) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(handovers).where(
+                    handovers.c.status == "queued", handovers.c.team == team
+                )
+            ).scalar_one()
+        )
+
+
+def queue_position(engine: Engine, handover_id: int) -> int | None:
+    """1-based place in its team's queue, None when it is not queued."""
+    with engine.connect() as connection:
+        team = connection.execute(
+            sa.select(handovers.c.team).where(handovers.c.id == handover_id, handovers.c.status == "queued")
+        ).scalar()
+        if team is None:
+            return None
+        ids = connection.execute(
+            sa.select(handovers.c.id)
+            .where(handovers.c.status == "queued", handovers.c.team == team)
+            .order_by(*QUEUE_ORDER)
+        ).scalars().all()
+    return ids.index(handover_id) + 1
+
+
+def accept_handover(engine: Engine, handover_id: int, agent_id: int, now: datetime) -> bool:
+    """True when this agent took the queued hand-over; False when it was not (or no longer) queued."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            handovers.update()
+            .where(handovers.c.id == handover_id, handovers.c.status == "queued")
+            .values(status="assigned", assigned_agent_id=agent_id, accepted_at=to_db(now))
+        )
+        return result.rowcount == 1
+
+
+def close_handover(engine: Engine, handover_id: int, agent_id: int, outcome: str, now: datetime) -> bool:
+    """True when the agent's assigned hand-over was closed now."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            handovers.update()
+            .where(
+                handovers.c.id == handover_id,
+                handovers.c.status == "assigned",
+                handovers.c.assigned_agent_id == agent_id,
+            )
+            .values(status="closed", outcome=outcome, closed_at=to_db(now), resume_delivered=False)
+        )
+        return result.rowcount == 1
+
+
+def set_resume_delivered(engine: Engine, handover_id: int, delivered: bool) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            handovers.update().where(handovers.c.id == handover_id).values(resume_delivered=delivered)
+        )
+
+
+def waiting_too_long(engine: Engine, created_before: datetime) -> list[Handover]:
+    """Queued hand-overs older than `created_before` that were not yet offered the alternatives."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            _select_handovers()
+            .where(
+                handovers.c.status == "queued",
+                handovers.c.alternatives_offered_at.is_(None),
+                handovers.c.created_at <= to_db(created_before),
+            )
+            .order_by(handovers.c.id)
+        )
+        return [Handover.from_row(r) for r in rows]
+
+
+def mark_alternatives_offered(engine: Engine, handover_id: int, now: datetime) -> bool:
+    with engine.begin() as connection:
+        result = connection.execute(
+            handovers.update()
+            .where(handovers.c.id == handover_id, handovers.c.alternatives_offered_at.is_(None))
+            .values(alternatives_offered_at=to_db(now))
+        )
+        return result.rowcount == 1
+
+
+# --- messages -------------------------------------------------------------------------------------
+def add_message(
+    engine: Engine,
+    handover_id: int,
+    sender: str,
+    text: str,
+    now: datetime,
+    agent_id: int | None = None,
+    external_id: str | None = None,
+    delivery_status: str | None = None,
+) -> tuple[Message, bool]:
+    """(message, created); a customer message with a known `external_id` is returned, not stored twice."""
+    with engine.begin() as connection:
+        if external_id is not None:
+            row = connection.execute(
+                sa.select(messages).where(messages.c.handover_id == handover_id, messages.c.external_id == external_id)
+            ).first()
+            if row:
+                return Message.from_row(row), False
+        result = connection.execute(
+            messages.insert().values(
+                handover_id=handover_id,
+                sender=sender,
+                text=text,
+                created_at=to_db(now),
+                agent_id=agent_id,
+                external_id=external_id,
+                delivery_status=delivery_status,
+            )
+        )
+        row = connection.execute(sa.select(messages).where(messages.c.id == result.inserted_primary_key[0])).one()
+    return Message.from_row(row), True
+
+
+def set_delivery(engine: Engine, message_id: int, status: str, error: str | None = None) -> Message:
+    with engine.begin() as connection:
+        connection.execute(
+            messages.update()
+            .where(messages.c.id == message_id)
+            .values(delivery_status=status, delivery_error=(error or None) and error[:255])
+        )
+        row = connection.execute(sa.select(messages).where(messages.c.id == message_id)).one()
+    return Message.from_row(row)
+
+
+def list_messages(engine: Engine, handover_id: int) -> list[Message]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(messages).where(messages.c.handover_id == handover_id).order_by(messages.c.id)
+        )
+        return [Message.from_row(r) for r in rows]

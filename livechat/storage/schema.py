@@ -1,0 +1,131 @@
+"""Tables of the live-chat service (SQLAlchemy Core), the same for SQLite and PostgreSQL.
+
+Times are stored as naive UTC datetimes (`to_db` / `from_db` convert at the edges).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+PRIORITIES = ("urgent", "high", "normal")  # queue order
+OUTCOMES = ("resolved", "back_to_bot")
+
+
+
+def _request_columns(*extra: str) -> list[sa.Column]:
+    """Columns every request from the bot has: id, conversation, idempotency key (unique, so a
+    retried call finds the stored row), and `extra` of channel / reason / summary / customer."""
+    optional = {
+        "channel": lambda: sa.Column("channel", sa.String(64), nullable=False),
+        "reason": lambda: sa.Column("reason", sa.String(64), nullable=False),
+        "summary": lambda: sa.Column("summary", sa.Text, nullable=False),
+        "customer": lambda: sa.Column("customer", sa.JSON, nullable=False),
+    }
+    return [
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+        sa.Column("idempotency_key", sa.String(128), nullable=False, unique=True),
+        *(optional[name]() for name in extra),
+    ]
+
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(120), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("teams", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+agent_sessions = sa.Table(
+    "agent_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen_at", sa.DateTime, nullable=False),
+)
+
+handovers = sa.Table(
+    "handovers",
+    metadata,
+    *_request_columns("channel", "reason", "summary", "customer"),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("team", sa.String(64), nullable=False),
+    sa.Column("slots", sa.JSON, nullable=False),
+    sa.Column("transcript", sa.JSON, nullable=False),
+    sa.Column("raw_events", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("assigned_agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("accepted_at", sa.DateTime, nullable=True),
+    sa.Column("closed_at", sa.DateTime, nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    # When the customer was offered the alternatives after waiting too long (place kept).
+    sa.Column("alternatives_offered_at", sa.DateTime, nullable=True),
+    # Whether the bot was told to resume after closing (retried when delivery failed).
+    sa.Column("resume_delivered", sa.Boolean, nullable=True),
+    sa.CheckConstraint("status IN ('queued', 'assigned', 'closed')", name="handover_status"),
+    sa.CheckConstraint(f"priority IN {PRIORITIES}", name="handover_priority"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("handover_id", sa.Integer, sa.ForeignKey("handovers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("sender", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=True),
+    # The bot's id of a customer message: a retried forward is stored once.
+    sa.Column("external_id", sa.String(128), nullable=True),
+    # Agent/system messages: pending -> delivered | failed (customer messages: NULL).
+    sa.Column("delivery_status", sa.String(16), nullable=True),
+    sa.Column("delivery_error", sa.String(255), nullable=True),
+    sa.UniqueConstraint("handover_id", "external_id", name="message_external_id"),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    *_request_columns("channel", "reason", "summary", "customer"),
+    sa.Column("transcript", sa.JSON, nullable=False),
+    sa.Column("contact_preference", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+callback_requests = sa.Table(
+    "callback_requests",
+    metadata,
+    *_request_columns(),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("phone", sa.String(20), nullable=False),
+    sa.Column("preferred_moment", sa.String(255), nullable=False),
+    sa.Column("preferred_at", sa.DateTime, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+
+def to_db(moment: datetime) -> datetime:
+    """Aware datetime -> naive UTC for storage."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def from_db(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=timezone.utc) if moment is not None else None
+
+
+def iso(moment: datetime | None) -> str | None:
+    """'2026-04-27T10:00:00Z' (UTC), None stays None."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,215 @@
+"""Helpers for the live-chat tests: a fixed clock, the real service on a free port, a recording
+stand-in for Rasa's HTTP API, and clients for the bot (signed) and for agents (cookies)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiohttp import web
+
+from livechat.agents import create_agent
+from livechat.app import create_app
+from livechat.config import LiveChatConfig
+from livechat.customer_channel import CustomerChannel
+from livechat.security import signature_headers
+from livechat.storage.db import open_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "test-shared-secret-" + "0123456789abcdef" * 2
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# Monday 2 March 2026, 10:00 in Amsterdam: open, not a holiday.
+OPEN_MOMENT = datetime(2026, 3, 2, 10, 0, tzinfo=AMSTERDAM)
+
+
+class FakeClock:
+    """A clock the test moves by hand; the service calls it like `utc_now`."""
+
+    def __init__(self, moment: datetime = OPEN_MOMENT) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment.astimezone(timezone.utc)
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment = self.moment + timedelta(seconds=seconds)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class RunningService:
+    url: str
+    config: LiveChatConfig
+    clock: FakeClock
+    app: Any
+    server: Any
+
+    def api(self, path: str) -> str:
+        return f"{self.url}/api{path}"
+
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/api/desk/ws"
+
+
+@asynccontextmanager
+async def running_service(
+    config: LiveChatConfig, clock: FakeClock, channel: CustomerChannel | None = None, background_tasks: bool = False
+) -> AsyncIterator[RunningService]:
+    """The real Sanic server on a free port, started and stopped with all its listeners."""
+    app = create_app(
+        config, clock=clock, customer_channel=channel, name=f"livechat_{uuid.uuid4().hex[:12]}",
+        background_tasks=background_tasks,
+    )
+    port = free_port()
+    # create_server binds the socket already; the listeners run next, before any test request.
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield RunningService(f"http://127.0.0.1:{port}", config, clock, app, server)
+    finally:
+        await server.before_stop()
+        for connection in list(server.connections):
+            connection.close_if_idle()
+        server.close()
+        await server.wait_closed()
+        for connection in list(server.connections):
+            if getattr(connection, "websocket", None) is not None:
+                connection.websocket.end_connection(1001)
+            else:
+                connection.abort()
+        await server.after_stop()
+        await asyncio.sleep(0.01)  # let cancelled websocket tasks finish before the loop closes
+
+
+@dataclass
+class FakeRasa:
+    """A stand-in for Rasa's HTTP API: records every request; `mode` is 'ok', 'error' or 'slow'."""
+
+    url: str = ""
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    mode: str = "ok"
+    delay: float = 3.0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.text()
+        self.requests.append(
+            {"method": request.method, "path": request.raw_path.split("?")[0], "query": dict(request.query),
+             "json": json.loads(body) if body else None, "content_type": request.content_type}
+        )
+        if self.mode == "error":
+            return web.json_response({"status": "failure"}, status=500)
+        if self.mode == "slow":
+            await asyncio.sleep(self.delay)
+        return web.json_response({"events": []})
+
+
+class Bot:
+    """Signs its calls like the bot side does."""
+
+    def __init__(self, session: aiohttp.ClientSession, service: RunningService) -> None:
+        self.session = session
+        self.service = service
+
+    def headers(self, body: bytes, timestamp: float | None = None) -> dict[str, str]:
+        moment = self.service.clock().timestamp() if timestamp is None else timestamp
+        return {"Content-Type": "application/json", **signature_headers(SECRET, body, int(moment))}
+
+    async def post(self, path: str, payload: Any, timestamp: float | None = None) -> tuple[int, Any]:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
+        async with self.session.post(self.service.api(path), data=body, headers=self.headers(body, timestamp)) as reply:
+            return reply.status, await reply.json(content_type=None)
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        async with self.session.get(self.service.api(path), headers=self.headers(b"")) as reply:
+            return reply.status, await reply.json(content_type=None)
+
+
+class AgentClient:
+    """An agent's browser: its own cookie jar (unsafe=True: cookies for 127.0.0.1)."""
+
+    def __init__(self, service: RunningService, username: str, password: str) -> None:
+        self.service = service
+        self.username = username
+        self.password = password
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def login(self) -> tuple[int, Any]:
+        return await self.post("/agents/login", {"username": self.username, "password": self.password})
+
+    async def post(self, path: str, payload: Any = None) -> tuple[int, Any]:
+        async with self.session.post(self.service.api(path), json=payload if payload is not None else {}) as reply:
+            return reply.status, await reply.json(content_type=None)
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        async with self.session.get(self.service.api(path)) as reply:
+            return reply.status, await reply.json(content_type=None)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+async def create_agent_client(
+    service: RunningService, username: str, name: str | None = None, teams: list[str] | None = None, login: bool = True
+) -> AgentClient:
+    """Creates the agent in the service's database (as the CLI does) and returns their client."""
+
+    def create() -> str:
+        engine = open_engine(service.config.database_url)
+        try:
+            return create_agent(engine, username, name or username.title(), teams or list(service.config.teams))
+        finally:
+            engine.dispose()
+
+    client = AgentClient(service, username, await asyncio.to_thread(create))
+    if login:
+        status, body = await client.login()
+        assert status == 200, body
+    return client
+
+
+def handover_payload(conversation_id: str = "conv-1", key: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A complete, valid hand-over body as the bot sends it."""
+    payload: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "idempotency_key": key or f"handover-{conversation_id}",
+        "channel": "socketio",
+        "reason": "request_human",
+        "priority": "normal",
+        "team": "klantenservice",
+        "summary": "Klant wil een medewerker spreken over een te hoge jaarafrekening.",
+        "customer": {"name": "Jan Jansen", "customer_number": "12345678"},
+        "slots": {"postcode": "3511 AB", "house_number": "12"},
+        "transcript": [
+            {"role": "user", "text": "Mijn jaarafrekening is veel te hoog", "timestamp": 1772442000.0,
+             "intent": {"name": "faq/jaarafrekening", "confidence": 0.62}, "entities": []},
+            {"role": "bot", "text": "Wat vervelend! Kan ik je hiermee helpen?", "timestamp": 1772442001.0},
+            {"role": "user", "text": "ik wil een medewerker spreken", "timestamp": 1772442010.0,
+             "intent": {"name": "request_human", "confidence": 0.97},
+             "entities": [{"entity": "customer_number", "value": "12345678", "start": 0, "end": 8}]},
+        ],
+        "events": [
+            {"event": "action", "name": "action_session_start", "timestamp": 1772442000.0},
+            {"event": "user", "text": "Mijn jaarafrekening is veel te hoog", "timestamp": 1772442000.0},
+        ],
+    }
+    payload.update(overrides)
+    return payload

@@ -1,0 +1,165 @@
+"""Configuration from the environment, the agents command and `python -m livechat` itself."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from livechat.agents import DEMO_USERNAME, demo_file, ensure_demo_agent, main
+from livechat.config import ConfigError, LiveChatConfig, load_shared_secret, resolve_database_url
+from livechat.security import verify_password
+from livechat.storage import agents as agent_store
+from livechat.storage.db import open_engine
+from naadloos.settings import PROJECT_ROOT
+from tests.livechat.helpers import ROOT, SECRET, free_port
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("LIVECHAT_") or name in ("RASA_URL", "RASA_TOKEN"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LIVECHAT_SHARED_SECRET_FILE", str(tmp_path / "secret"))
+    return monkeypatch
+
+
+def test_defaults_work_on_a_laptop(clean_env, tmp_path):
+    config = LiveChatConfig.from_environment()
+    assert config.database_url == f"sqlite:///{PROJECT_ROOT}/var/livechat.sqlite3"
+    assert (config.host, config.port) == ("127.0.0.1", 5056)
+    assert config.signature_window_seconds == 300
+    assert config.max_queue == 10
+    assert config.max_body_bytes == 1_000_000
+    assert config.teams == ("klantenservice",)
+    assert config.rasa_url == "http://localhost:5005"
+    assert config.organisation_file.name == "organisation.yml"
+    assert "shared_secret" not in repr(config)
+
+
+def test_generated_secret_is_private_and_stable(clean_env, tmp_path):
+    first = load_shared_secret()
+    path = tmp_path / "secret"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(first) == 64
+    assert load_shared_secret() == first
+
+
+def test_secret_from_the_environment_must_be_long_enough(clean_env):
+    clean_env.setenv("LIVECHAT_SHARED_SECRET", "short")
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        LiveChatConfig.from_environment()
+    clean_env.setenv("LIVECHAT_SHARED_SECRET", SECRET)
+    assert LiveChatConfig.from_environment().shared_secret == SECRET
+
+
+@pytest.mark.parametrize(
+    "name, value", [("LIVECHAT_MAX_QUEUE", "veel"), ("LIVECHAT_PORT", "0"), ("LIVECHAT_RASA_TIMEOUT_SECONDS", "-1")]
+)
+def test_invalid_numbers_are_refused_clearly(clean_env, name, value):
+    clean_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        LiveChatConfig.from_environment()
+
+
+def test_environment_overrides(clean_env):
+    clean_env.setenv("LIVECHAT_DATABASE_URL", "postgresql://postgres@db.example/livechat")
+    clean_env.setenv("LIVECHAT_TEAMS", "Klantenservice, facturen")
+    clean_env.setenv("RASA_URL", "http://rasa:5005/")
+    clean_env.setenv("LIVECHAT_ACCEPT_TIMEOUT_SECONDS", "90")
+    config = LiveChatConfig.from_environment()
+    assert config.database_url == "postgresql://postgres@db.example/livechat"
+    assert config.teams == ("klantenservice", "facturen")
+    assert config.default_team == "klantenservice"
+    assert config.rasa_url == "http://rasa:5005"
+    assert config.accept_timeout_seconds == 90
+
+
+def test_relative_sqlite_paths_are_relative_to_the_project():
+    assert resolve_database_url("sqlite:///var/x.sqlite3") == f"sqlite:///{PROJECT_ROOT}/var/x.sqlite3"
+    assert resolve_database_url("sqlite:////tmp/x.sqlite3") == "sqlite:////tmp/x.sqlite3"
+    assert resolve_database_url("sqlite:///:memory:") == "sqlite:///:memory:"
+
+
+@pytest.fixture
+def cli_env(clean_env, tmp_path):
+    clean_env.setenv("LIVECHAT_SHARED_SECRET", SECRET)
+    clean_env.setenv("LIVECHAT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    clean_env.setenv("LIVECHAT_TEAMS", "klantenservice,facturen")
+    clean_env.setenv("LIVECHAT_VAR_DIR", str(tmp_path / "var"))
+    return LiveChatConfig.from_environment()
+
+
+def test_agents_command_creates_an_agent_with_a_generated_password(cli_env, capsys):
+    assert main(["create", "sanne", "--name", "Sanne de Vries", "--teams", "klantenservice,facturen"]) == 0
+    password = re.search(r"Password \(shown once\): (\S+)", capsys.readouterr().out).group(1)
+    engine = open_engine(cli_env.database_url)
+    agent, stored = agent_store.agent_with_hash(engine, "sanne")
+    engine.dispose()
+    assert agent.display_name == "Sanne de Vries"
+    assert agent.teams == ("klantenservice", "facturen")
+    assert verify_password(password, stored)
+
+    assert main(["create", "sanne", "--name", "Again"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["create", "piet", "--name", "Piet", "--teams", "marketing"]) == 1
+    assert "unknown team" in capsys.readouterr().err
+    assert main(["create", "Bad Name!", "--name", "X"]) == 1
+    assert main(["list"]) == 0
+    assert "sanne\tSanne de Vries\tklantenservice,facturen" in capsys.readouterr().out
+    assert main(["reset-password", "sanne"]) == 0
+    assert main(["reset-password", "nobody"]) == 1
+
+
+def test_demo_agent_is_created_once_with_a_random_password(cli_env):
+    engine = open_engine(cli_env.database_url)
+    try:
+        password = ensure_demo_agent(engine, cli_env)
+        assert password and len(password) >= 20
+        path = demo_file(cli_env)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.read_text() == f"username: demo\npassword: {password}\n"
+        assert verify_password(password, agent_store.agent_with_hash(engine, DEMO_USERNAME)[1])
+        assert ensure_demo_agent(engine, cli_env) is None
+    finally:
+        engine.dispose()
+
+
+def test_python_m_livechat_starts_serves_and_stops(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "LIVECHAT_PORT": str(port),
+        "LIVECHAT_DATABASE_URL": f"sqlite:///{tmp_path / 'main.sqlite3'}",
+        "LIVECHAT_VAR_DIR": str(tmp_path / "var"),
+        "LIVECHAT_SHARED_SECRET": SECRET,
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "livechat"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as reply:
+                    assert reply.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "service did not start"
+                time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=20)
+    assert process.returncode == 0, output
+    password = re.search(r"password '([^']+)'", output).group(1)
+    assert (tmp_path / "var" / "demo-agent.txt").read_text() == f"username: demo\npassword: {password}\n"
+    assert f"http://127.0.0.1:{port}/desk" in output
+    assert "Traceback" not in output
