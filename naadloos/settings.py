@@ -24,12 +24,16 @@ def _path(variable: str, default: str) -> Path:
 class Settings:
     organisation_file: Path
     backoffice_db: Path
+    livechat_url: str  # the live-chat service, as the bot side reaches it
+    outbox_db: Path  # hand-over records kept while the live-chat service is unreachable
 
     @classmethod
     def from_environment(cls) -> Settings:
         return cls(
             organisation_file=_path("NAADLOOS_ORGANISATION_FILE", "config/organisation.yml"),
             backoffice_db=_path("NAADLOOS_BACKOFFICE_DB", "var/backoffice.sqlite3"),
+            livechat_url=(os.environ.get("LIVECHAT_URL") or "http://127.0.0.1:5056").rstrip("/"),
+            outbox_db=_path("NAADLOOS_OUTBOX_DB", "var/outbox.sqlite3"),
         )
 
 
