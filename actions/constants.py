@@ -23,3 +23,20 @@ VERHUIZING_FORM = "verhuizing_form"
 
 # value of gas_reading for customers without gas
 NO_GAS = "geen"
+
+# hand-over
+ESCALATION_REASON = "escalation_reason"
+ESCALATION_PRIORITY = "escalation_priority"
+ESCALATION_TEAM = "escalation_team"
+HANDOVER_STATUS = "handover_status"
+HANDOVER_QUEUED = "queued"
+HANDOVER_UNAVAILABLE = "unavailable"
+REASON_CUSTOMER_REQUEST = "customer_request"
+REASON_NOT_HELPED = "not_helped"
+DEFAULT_PRIORITY = "normal"
+DEFAULT_TEAM = "klantenservice"
+
+# callback request
+CALLBACK_FORM = "callback_form"
+CALLBACK_PHONE = "callback_phone"
+CALLBACK_MOMENT = "callback_moment"

@@ -68,6 +68,10 @@ def assistant_url(tmp_path_factory: pytest.TempPathFactory, backoffice_db: Path)
         "RASA_TELEMETRY_ENABLED": "false",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "NAADLOOS_BACKOFFICE_DB": str(backoffice_db),
+        # No live-chat service here: hand-overs take the no-agent path, tickets go to the outbox.
+        "LIVECHAT_URL": f"http://127.0.0.1:{free_port()}",
+        "LIVECHAT_SHARED_SECRET": "e2e-shared-secret-" + "0" * 32,
+        "NAADLOOS_OUTBOX_DB": str(backoffice_db.parent / "outbox.sqlite3"),
     }
     actions = start(
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], env, logs / "actions.log"

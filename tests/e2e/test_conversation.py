@@ -56,7 +56,9 @@ def test_faq_answer_with_organisation_facts_then_not_helped_offers_contact(custo
     assert [b["title"] for b in question["buttons"]] == ["Ja", "Nee"]
 
     alternatives = customer.reads("nee, niet echt")
+    assert "Het lukt me nu niet om je door te verbinden met een collega." in alternatives
     assert "0800-123 45 67" in alternatives and "WhatsApp" in alternatives
+    assert "Wil je dat een collega je terugbelt?" in alternatives
 
     slots = customer.tracker()["slots"]
     assert slots["feedback_helped"] is False
@@ -113,3 +115,16 @@ def test_stop_in_the_middle_of_a_form_saves_nothing(customer: Customer, backoffi
     customer.says("55667788")
     assert "niets doorgegeven" in customer.reads("stop")
     assert customer.tracker()["active_loop"] == {}
+
+
+def test_no_colleague_reachable_then_a_callback_request_is_kept(customer: Customer, backoffice_db: Path) -> None:
+    answer = customer.reads("ik wil een medewerker spreken")
+    assert "Ik heb ons gesprek bewaard" in answer and "Wil je dat een collega je terugbelt?" in answer
+    assert "telefoonnummer" in customer.reads("ja graag")
+    assert "herken ik niet" in customer.reads("123")
+    assert "Wanneer komt het je het beste uit?" in customer.reads("06 1234 5678")
+    assert "belt je terug op 0612345678 (morgen na de lunch)" in customer.reads("morgen na de lunch")
+
+    with sqlite3.connect(backoffice_db.parent / "outbox.sqlite3") as db:
+        paths = [row[0] for row in db.execute("SELECT path FROM pending WHERE payload LIKE ?", (f"%{customer.sender}%",))]
+    assert paths == ["/api/tickets", "/api/callbacks"]

@@ -1,0 +1,71 @@
+"""Callback request (terugbelverzoek): the customer's way out when no colleague can chat now."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.constants import CALLBACK_FORM, CALLBACK_MOMENT, CALLBACK_PHONE
+from actions.forms import DutchFormValidation, SlotDict
+from actions.handover import conversation_key
+from actions.outbox import Outbox, send_or_keep
+from naadloos.livechat_client import LiveChatClient
+from naadloos.parsing import parse_date, parse_phone_number
+
+MAX_MOMENT_CHARS = 200
+_HAS_WORD_OR_NUMBER = re.compile(r"[^\W_]{2,}")
+
+
+class ValidateCallbackForm(DutchFormValidation):
+    form = CALLBACK_FORM
+    entity_slots = {"phone_number": CALLBACK_PHONE}
+
+    def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> SlotDict:
+        phone = parse_phone_number(str(value or ""))
+        return self.accept_parsed(CALLBACK_PHONE, phone, "utter_callback_invalid_phone", dispatcher, tracker)
+
+    def validate_callback_moment(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> SlotDict:
+        moment = " ".join(str(value or "").split())
+        if not _HAS_WORD_OR_NUMBER.search(moment) or len(moment) > MAX_MOMENT_CHARS:
+            return self.reject(CALLBACK_MOMENT, "utter_callback_invalid_moment", dispatcher, tracker)
+        day = parse_date(moment, self.today(), prefer_future=True)
+        if day is not None and day < self.today():
+            return self.reject(CALLBACK_MOMENT, "utter_callback_moment_in_past", dispatcher, tracker)
+        return {CALLBACK_MOMENT: moment}
+
+
+class ActionCallbackSubmit(Action):
+    """Sends the callback request to the live-chat service (or keeps it in the outbox)."""
+
+    def name(self) -> str:
+        return "action_callback_submit"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        phone, moment = tracker.get_slot(CALLBACK_PHONE), tracker.get_slot(CALLBACK_MOMENT)
+        await send_or_keep(
+            LiveChatClient.from_settings(),
+            Outbox.from_settings(),
+            "/api/callbacks",
+            {
+                "conversation_id": tracker.sender_id,
+                "idempotency_key": f"callback-{conversation_key(tracker)}",
+                "phone": phone,
+                "preferred_moment": moment,
+            },
+        )
+        dispatcher.utter_message(
+            text=(
+                f"Dank je. Een collega belt je terug op {phone} ({moment}). "
+                "We hebben ons gesprek bewaard, dus je hoeft je verhaal niet opnieuw te vertellen."
+            )
+        )
+        return [SlotSet(CALLBACK_PHONE, None), SlotSet(CALLBACK_MOMENT, None)]

@@ -1,0 +1,65 @@
+"""What the agent sees of the bot conversation: transcript, customer details and a short summary.
+
+Pure functions over Rasa tracker events (dicts), so the agent gets exactly what happened.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from actions.constants import CUSTOMER_NUMBER, NEW_HOUSE_NUMBER, NEW_POSTCODE
+
+# Why the bot hands over, as the agent reads it. Keys are the values of `escalation_reason`.
+REASON_LABELS = {
+    "customer_request": "De klant vraagt om een medewerker.",
+    "not_helped": "De klant is niet geholpen met het antwoord van de assistent.",
+}
+CUSTOMER_SLOTS = {
+    CUSTOMER_NUMBER: "klantnummer",
+    NEW_POSTCODE: "nieuwe postcode",
+    NEW_HOUSE_NUMBER: "nieuw huisnummer",
+}
+SUMMARY_QUESTION_CHARS = 200
+MAX_TURN_CHARS = 4000  # the live-chat service takes at most 5,000 characters a turn
+MAX_TURNS = 1000
+
+
+def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every user and bot turn, with time, and for the customer the intent, confidence and entities."""
+    turns: list[dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            parse = event.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            turns.append(
+                {
+                    "role": "user",
+                    "text": (event.get("text") or "")[:MAX_TURN_CHARS],
+                    "timestamp": event.get("timestamp"),
+                    "intent": {"name": intent.get("name"), "confidence": intent.get("confidence")},
+                    "entities": [
+                        {"entity": e.get("entity"), "value": e.get("value")} for e in parse.get("entities") or []
+                    ],
+                }
+            )
+        elif kind == "bot" and event.get("text"):
+            turns.append({"role": "bot", "text": event["text"][:MAX_TURN_CHARS], "timestamp": event.get("timestamp")})
+    return turns[-MAX_TURNS:]
+
+
+def customer_details(slots: dict[str, Any]) -> dict[str, str]:
+    """What the customer told the bot about themselves, by Dutch label."""
+    return {label: str(slots[slot]) for slot, label in CUSTOMER_SLOTS.items() if slots.get(slot)}
+
+
+def handover_summary(reason: str, transcript: list[dict[str, Any]], slots: dict[str, Any]) -> str:
+    """A few Dutch lines so the agent knows at a glance why the customer is here."""
+    lines = [REASON_LABELS.get(reason, f"Reden: {reason}.")]
+    questions = [turn["text"] for turn in transcript if turn["role"] == "user" and not turn["text"].startswith("/")]
+    substantive = [q for q in questions if len(q.split()) > 2] or questions
+    if substantive:
+        lines.append(f"Laatste vraag: \"{substantive[-1][:SUMMARY_QUESTION_CHARS]}\"")
+    details = customer_details(slots)
+    if details:
+        lines.append("Gegevens: " + ", ".join(f"{label} {value}" for label, value in details.items()) + ".")
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""Client for the live-chat service, as the bot side uses it (see livechat/README.md).
+
+Every call has a short timeout. Anything that keeps the bot from getting a proper answer
+(refused, timeout, 5xx, an unexpected reply) raises `LiveChatUnavailable`, so callers have
+exactly one failure to handle: the no-agent path.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from livechat.config import load_shared_secret
+from livechat.security import signature_headers
+from naadloos.settings import Settings
+
+TIMEOUT_SECONDS = 3.0
+
+
+class LiveChatUnavailable(Exception):
+    """The live-chat service could not be reached or did not answer properly."""
+
+
+class LiveChatRejected(LiveChatUnavailable):
+    """The service answered 4xx: retrying the same request will not help."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class HandoverRefused(Exception):
+    """The live-chat service refused the hand-over: no human can take over now."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Availability:
+    can_take_over: bool
+    reason: str  # open | closed | holiday | no_agents | queue_full
+    estimated_wait_minutes: int
+
+
+@dataclass(frozen=True)
+class Handover:
+    id: int
+    status: str
+    queue_position: int | None
+    estimated_wait_minutes: int
+
+
+class LiveChatClient:
+    def __init__(self, base_url: str, secret: str, timeout_seconds: float) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._secret = secret
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+
+    @classmethod
+    def from_settings(cls) -> LiveChatClient:
+        return cls(Settings.from_environment().livechat_url, load_shared_secret(), TIMEOUT_SECONDS)
+
+    async def availability(self, team: str) -> Availability:
+        status, body = await self._request("GET", "/api/availability", params={"team": team})
+        if status != 200:
+            raise LiveChatUnavailable(f"availability answered {status}")
+        try:
+            return Availability(bool(body["can_take_over"]), str(body["reason"]), int(body["estimated_wait_minutes"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise LiveChatUnavailable(f"availability answer not understood: {body}") from error
+
+    async def create_handover(self, payload: dict[str, Any]) -> Handover:
+        status, body = await self._request("POST", "/api/handovers", payload)
+        if status == 409 and body.get("error") == "not_available":
+            raise HandoverRefused(str(body.get("reason", "no_agents")))
+        if status not in (200, 201):
+            raise LiveChatUnavailable(f"hand-over answered {status}: {body}")
+        return Handover(int(body["id"]), str(body["status"]), body.get("queue_position"), int(body["estimated_wait_minutes"]))
+
+    async def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """A signed write that must succeed (tickets, callbacks, forwarded messages)."""
+        status, body = await self._request("POST", path, payload)
+        if status not in (200, 201):
+            raise LiveChatRejected(f"{path} answered {status}: {body}", status)
+        return body
+
+    async def _request(
+        self, method: str, path: str, payload: dict[str, Any] | None = None, params: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        body = b"" if payload is None else json.dumps(payload).encode("utf-8")
+        headers = {"Content-Type": "application/json", **signature_headers(self._secret, body)}
+        try:
+            async with aiohttp.ClientSession(timeout=self._timeout) as session:
+                async with session.request(
+                    method, self._base_url + path, data=body or None, params=params, headers=headers
+                ) as response:
+                    if response.status >= 500:
+                        raise LiveChatUnavailable(f"{path} answered {response.status}")
+                    answer = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, json.JSONDecodeError) as error:
+            raise LiveChatUnavailable(f"{path}: {error!r}") from error
+        if not isinstance(answer, dict):
+            raise LiveChatUnavailable(f"{path} answered {answer!r}")
+        return response.status, answer

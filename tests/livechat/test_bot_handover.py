@@ -1,0 +1,242 @@
+"""The bot side of the hand-over against the real live-chat service: action_handover in every
+branch, the callback request, the outbox, and the event broker that carries customer messages."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from rasa_sdk.events import ActionExecuted, BotUttered, ConversationPaused, SlotSet, UserUttered
+
+from actions.callback import ActionCallbackSubmit
+from actions.handover import ActionHandover
+from actions.outbox import Outbox
+from naadloos.livechat_broker import LiveChatEventBroker
+from naadloos.livechat_client import LiveChatClient
+from tests.livechat.helpers import AMSTERDAM, SECRET, Bot, FakeClock, RunningService, free_port, handover_payload, running_service
+
+SUNDAY_EVENING = datetime(2026, 3, 1, 21, 0, tzinfo=AMSTERDAM)
+
+
+@pytest.fixture
+def outbox_db(tmp_path: Path) -> Path:
+    return tmp_path / "outbox.sqlite3"
+
+
+@pytest.fixture
+def bot_side(monkeypatch: pytest.MonkeyPatch, outbox_db: Path, clock: FakeClock):
+    """Points the bot side at a live-chat URL; signatures use the service's (fixed) clock."""
+    monkeypatch.setenv("LIVECHAT_SHARED_SECRET", SECRET)
+    monkeypatch.setenv("NAADLOOS_OUTBOX_DB", str(outbox_db))
+    monkeypatch.setattr("livechat.security.time.time", lambda: clock().timestamp())
+    monkeypatch.setattr("naadloos.livechat_client.TIMEOUT_SECONDS", 1.0)
+    return lambda url: monkeypatch.setenv("LIVECHAT_URL", url)
+
+
+@pytest.fixture
+def conversation(make_tracker):
+    """A customer who asked a question, got an answer and now asks for a person."""
+    history = [
+        ActionExecuted("action_listen"),
+        UserUttered(
+            "mijn jaarafrekening is veel te hoog",
+            parse_data={"intent": {"name": "faq/annual_statement", "confidence": 0.91}, "entities": []},
+        ),
+        BotUttered("Je jaarafrekening vind je in Mijn Polderstroom."),
+    ]
+    return make_tracker(
+        "ik wil een medewerker spreken", intent="request_human", history=history, slots={"customer_number": "12345678"}
+    )
+
+
+async def handover(dispatcher, tracker, domain) -> list[dict[str, Any]]:
+    return await ActionHandover().run(dispatcher, tracker, domain)
+
+
+def said(dispatcher) -> str:
+    return "\n".join(m["text"] for m in dispatcher.messages if m["text"])
+
+
+async def test_agent_available_posts_the_whole_conversation_and_pauses_the_bot(
+    service: RunningService, make_agent, bot_side, conversation, dispatcher, domain
+) -> None:
+    agent = await make_agent("sanne")
+    bot_side(service.url)
+
+    events = await handover(dispatcher, conversation, domain)
+
+    assert events == [SlotSet("escalation_reason", "customer_request"), SlotSet("handover_status", "queued"), ConversationPaused()]
+    assert "Je hoeft niets te herhalen" in said(dispatcher) and "Je bent zo aan de beurt." in said(dispatcher)
+    status, queue = await agent.get("/queue")
+    assert status == 200 and len(queue["queued"]) == 1
+    status, detail = await agent.get(f"/handovers/{queue['queued'][0]['id']}")
+    handed_over = detail["handover"]
+    assert handed_over["reason"] == "customer_request"
+    assert "De klant vraagt om een medewerker." in handed_over["summary"]
+    assert "klantnummer 12345678" in handed_over["summary"]
+    first = handed_over["transcript"][0]
+    assert first["text"] == "mijn jaarafrekening is veel te hoog"
+    assert first["intent"] == {"name": "faq/annual_statement", "confidence": 0.91}
+    assert [turn["role"] for turn in handed_over["transcript"]] == ["user", "bot", "user"]
+
+
+async def test_a_retried_handover_is_not_queued_twice(
+    service: RunningService, make_agent, bot_side, conversation, dispatcher, domain
+) -> None:
+    agent = await make_agent("sanne")
+    bot_side(service.url)
+    await handover(dispatcher, conversation, domain)
+    await handover(dispatcher, conversation, domain)
+    status, queue = await agent.get("/queue")
+    assert len(queue["queued"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("situation", "expected"),
+    [
+        ("closed", "Onze collega's zijn er op dit moment niet."),
+        ("no_agents", "Er is op dit moment geen collega vrij"),
+    ],
+)
+async def test_no_human_available_offers_every_channel_and_stores_a_ticket(
+    service: RunningService, make_agent, clock: FakeClock, bot_side, conversation, dispatcher, domain, situation, expected
+) -> None:
+    agent = await make_agent("sanne", login=situation == "closed")
+    if situation == "closed":
+        clock.set(SUNDAY_EVENING)
+    else:
+        await agent.login()
+        await agent.post("/agents/logout")
+    bot_side(service.url)
+
+    events = await handover(dispatcher, conversation, domain)
+
+    assert events == [SlotSet("escalation_reason", "customer_request"), SlotSet("handover_status", "unavailable")]
+    text = said(dispatcher)
+    assert expected in text
+    assert "Ik heb ons gesprek bewaard" in text
+    for channel in ("WhatsApp: 06-12345678", "Telefoon: 0800-123 45 67", "klantenservice@polderstroom.example", "@PolderstroomNL"):
+        assert channel in text
+    await agent.login()
+    status, tickets = await agent.get("/tickets")
+    assert [t["conversation_id"] for t in tickets["tickets"]] == ["test-conversation"]
+
+
+async def test_queue_full_is_said_honestly(
+    database_url: str, config_for, clock: FakeClock, bot_side, conversation, dispatcher, domain, http
+) -> None:
+    async with running_service(config_for(database_url, max_queue=1), clock) as service:
+        from tests.livechat.helpers import create_agent_client
+
+        agent = await create_agent_client(service, "sanne")
+        status, _ = await Bot(http, service).post("/handovers", handover_payload("someone-else"))
+        assert status == 201
+        bot_side(service.url)
+        events = await handover(dispatcher, conversation, domain)
+        await agent.close()
+    assert SlotSet("handover_status", "unavailable") in events
+    assert "Het is nu erg druk" in said(dispatcher)
+
+
+@pytest.fixture
+async def broken_livechat() -> AsyncIterator[dict[str, Any]]:
+    """A server on localhost that answers 500, or answers too late, as `state['mode']` says."""
+    state: dict[str, Any] = {"mode": "error"}
+
+    async def handle(request: web.Request) -> web.Response:
+        if state["mode"] == "slow":
+            await asyncio.sleep(3)
+        return web.json_response({"error": "boom"}, status=500)
+
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", handle)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    state["url"] = f"http://127.0.0.1:{port}"
+    yield state
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("failure", ["refused", "error", "slow"])
+async def test_live_chat_down_keeps_the_ticket_in_the_outbox(
+    failure: str, broken_livechat, bot_side, conversation, dispatcher, domain, outbox_db: Path
+) -> None:
+    broken_livechat["mode"] = failure
+    bot_side(f"http://127.0.0.1:{free_port()}" if failure == "refused" else broken_livechat["url"])
+
+    events = await handover(dispatcher, conversation, domain)
+
+    assert events[-1] == SlotSet("handover_status", "unavailable")
+    assert "Het lukt me nu niet om je door te verbinden met een collega." in said(dispatcher)
+    pending = Outbox(outbox_db).pending()
+    assert [(path, payload["conversation_id"]) for _, path, payload in pending] == [("/api/tickets", "test-conversation")]
+
+
+async def test_outbox_is_delivered_when_the_live_chat_service_is_back(
+    service: RunningService, make_agent, bot_side, conversation, dispatcher, domain, outbox_db: Path
+) -> None:
+    bot_side(f"http://127.0.0.1:{free_port()}")
+    await handover(dispatcher, conversation, domain)
+    assert len(Outbox(outbox_db).pending()) == 1
+
+    agent = await make_agent("sanne")
+    bot_side(service.url)
+    await handover(dispatcher, conversation, domain)  # reaches the service: the outbox goes first
+
+    assert Outbox(outbox_db).pending() == []
+    status, tickets = await agent.get("/tickets")
+    assert [t["conversation_id"] for t in tickets["tickets"]] == ["test-conversation"]
+
+
+async def test_callback_request_reaches_the_live_chat_service(
+    service: RunningService, make_agent, bot_side, make_tracker, dispatcher, domain
+) -> None:
+    bot_side(service.url)
+    tracker = make_tracker("morgenochtend", slots={"callback_phone": "0612345678", "callback_moment": "morgenochtend"})
+
+    events = await ActionCallbackSubmit().run(dispatcher, tracker, domain)
+
+    assert events == [SlotSet("callback_phone", None), SlotSet("callback_moment", None)]
+    assert "belt je terug op 0612345678 (morgenochtend)" in said(dispatcher)
+    agent = await make_agent("sanne")
+    status, callbacks = await agent.get("/callbacks")
+    assert [(c["phone"], c["preferred_moment"]) for c in callbacks["callbacks"]] == [("0612345678", "morgenochtend")]
+
+
+async def test_callback_request_is_kept_when_the_service_is_down(bot_side, make_tracker, dispatcher, domain, outbox_db) -> None:
+    bot_side(f"http://127.0.0.1:{free_port()}")
+    tracker = make_tracker("vrijdag", slots={"callback_phone": "0101234567", "callback_moment": "vrijdag"})
+    await ActionCallbackSubmit().run(dispatcher, tracker, domain)
+    assert [payload["phone"] for _, _, payload in Outbox(outbox_db).pending()] == ["0101234567"]
+    assert "belt je terug" in said(dispatcher)
+
+
+async def test_event_broker_forwards_customer_messages_of_an_open_handover_only(
+    service: RunningService, bot: Bot, make_agent, bot_side
+) -> None:
+    bot_side(service.url)
+    agent = await make_agent("sanne")
+    status, created = await bot.post("/handovers", handover_payload("klant-1"))
+    broker = LiveChatEventBroker(LiveChatClient(service.url, SECRET, 1.0))
+
+    forwarded = await broker.forward({"event": "user", "sender_id": "klant-1", "text": "Hallo? Is daar iemand?", "message_id": "m1"})
+    not_in_handover = await broker.forward({"event": "user", "sender_id": "klant-2", "text": "hoi", "message_id": "m2"})
+
+    assert forwarded is True and not_in_handover is False
+    status, detail = await agent.get(f"/handovers/{created['id']}")
+    assert [m["text"] for m in detail["messages"] if m["sender"] == "customer"] == ["Hallo? Is daar iemand?"]
+
+
+async def test_event_broker_ignores_everything_but_customer_messages_and_survives_an_outage() -> None:
+    broker = LiveChatEventBroker(LiveChatClient(f"http://127.0.0.1:{free_port()}", SECRET, 1.0))
+    broker.publish({"event": "bot", "sender_id": "klant-1", "text": "hoi"})
+    broker.publish({"event": "slot", "sender_id": "klant-1", "name": "x", "value": 1})
+    assert broker._deliveries == set()
+    assert await broker.forward({"event": "user", "sender_id": "klant-1", "text": "hallo", "message_id": "m1"}) is False
+    await broker.close()
