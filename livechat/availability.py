@@ -85,7 +85,7 @@ def decide(holiday: str | None, open_now: bool, agents_online: int, queue_length
 def opening_state(organisation: Organisation, moment: datetime) -> tuple[bool, str | None]:
     """(open now, holiday name or None) at `moment` in the organisation's timezone."""
     local_day = moment.astimezone(organisation.timezone).date()
-    holiday = holiday_name(local_day)
+    holiday = holiday_name(local_day) if organisation.closed_on_public_holidays else None
     return organisation.is_open(moment) and holiday is None, holiday
 
 

@@ -42,6 +42,7 @@ class Organisation:
     opening_hours: Mapping[int, tuple[time, time]]  # weekday (0 = Monday) -> (open, close)
     outage_phone: str
     postal_address: str
+    closed_on_public_holidays: bool = True
 
     def channel(self, key: str) -> ContactChannel | None:
         return next((c for c in self.channels if c.key == key), None)
@@ -108,13 +109,15 @@ def _day_range(first: int, last: int) -> str:
 
 
 def _clock(value: time) -> str:
-    return f"{value.hour}.{value.minute:02d}"
+    return "24.00" if value == time.max else f"{value.hour}.{value.minute:02d}"
 
 
 def _parse_clock(raw: object, where: str) -> time:
     """'08:30' -> 08:30. YAML 1.1 reads an unquoted 20:00 as the base-60 number 1200: undo that."""
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = "{}:{:02d}".format(*divmod(raw, 60))
+    if str(raw) == "24:00":  # closing at midnight: open until the very end of the day
+        return time.max
     try:
         hour, minute = str(raw).split(":")
         return time(int(hour), int(minute))
@@ -169,6 +172,7 @@ def parse_organisation(data: Mapping) -> Organisation:
         opening_hours=opening_hours,
         outage_phone=_required(data, "outage_phone"),
         postal_address=str(data.get("postal_address") or ""),
+        closed_on_public_holidays=bool(data.get("closed_on_public_holidays", True)),
     )
 
 

@@ -155,3 +155,9 @@ async def test_per_team(database_url, config_for, clock, http):
             assert body["reason"] == "no_agents"
         finally:
             await agent.close()
+
+
+def test_an_organisation_can_work_on_public_holidays(organisation):
+    working_on_holidays = replace(organisation, closed_on_public_holidays=False)
+    kings_day_noon = datetime(2026, 4, 27, 12, 0, tzinfo=AMSTERDAM)
+    assert opening_state(working_on_holidays, kings_day_noon) == (True, None)

@@ -124,3 +124,17 @@ def test_load_organisation_roundtrip(tmp_path, organisation_data):
     path.write_text(yaml.safe_dump(with_changes(organisation_data, name="Dijkgas", legal_name=None)), encoding="utf-8")
     loaded = load_organisation(path)
     assert (loaded.name, loaded.legal_name) == ("Dijkgas", "Dijkgas")
+
+
+def test_open_until_midnight_and_on_public_holidays_when_configured(organisation_data) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from naadloos.organisation import parse_organisation
+
+    always = {day: ["00:00", "24:00"] for day in ("ma", "di", "wo", "do", "vr", "za", "zo")}
+    organisation = parse_organisation({**organisation_data, "opening_hours": always, "closed_on_public_holidays": False})
+    late_on_christmas = datetime(2026, 12, 25, 23, 59, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert organisation.is_open(late_on_christmas)
+    assert organisation.closed_on_public_holidays is False
+    assert organisation.opening_hours_text() == "maandag tot en met zondag van 0.00 tot 24.00 uur"
