@@ -12,9 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from naadloos.local_db import open_sqlite
 from naadloos.settings import Settings
-
-TIMEOUT_SECONDS = 5.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meter_readings (
@@ -65,10 +64,7 @@ class Backoffice:
         return cls(Settings.from_environment().backoffice_db)
 
     def _connect(self) -> sqlite3.Connection:
-        self._database.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self._database, timeout=TIMEOUT_SECONDS)
-        connection.executescript(_SCHEMA)
-        return connection
+        return open_sqlite(self._database, _SCHEMA)
 
     def _insert(self, table: str, record: dict) -> int:
         row = {"created_at": datetime.now(timezone.utc).isoformat(), **record}

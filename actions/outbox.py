@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from naadloos.livechat_client import LiveChatClient, LiveChatRejected, LiveChatUnavailable
+from naadloos.local_db import open_sqlite
 from naadloos.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -38,10 +39,7 @@ class Outbox:
         return cls(Settings.from_environment().outbox_db)
 
     def _connect(self) -> sqlite3.Connection:
-        self._database.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self._database, timeout=5.0)
-        connection.execute(_SCHEMA)
-        return connection
+        return open_sqlite(self._database, _SCHEMA)
 
     def keep(self, path: str, payload: dict[str, Any]) -> None:
         """Stores a signed write to the live-chat service for later delivery."""

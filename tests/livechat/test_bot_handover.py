@@ -17,7 +17,17 @@ from actions.handover import ActionHandover
 from actions.outbox import Outbox
 from naadloos.livechat_broker import LiveChatEventBroker
 from naadloos.livechat_client import LiveChatClient
-from tests.livechat.helpers import AMSTERDAM, SECRET, Bot, FakeClock, RunningService, free_port, handover_payload, running_service
+from tests.livechat.helpers import (
+    AMSTERDAM,
+    SECRET,
+    Bot,
+    FakeClock,
+    RunningService,
+    create_agent_client,
+    free_port,
+    handover_payload,
+    running_service,
+)
 
 SUNDAY_EVENING = datetime(2026, 3, 1, 21, 0, tzinfo=AMSTERDAM)
 
@@ -69,7 +79,9 @@ async def test_agent_available_posts_the_whole_conversation_and_pauses_the_bot(
 
     events = await handover(dispatcher, conversation, domain)
 
-    assert events == [SlotSet("escalation_reason", "customer_request"), SlotSet("handover_status", "queued"), ConversationPaused()]
+    assert events == [
+        SlotSet("escalation_reason", "customer_request"), SlotSet("handover_status", "queued"), ConversationPaused()
+    ]
     assert "Je hoeft niets te herhalen" in said(dispatcher) and "Je bent zo aan de beurt." in said(dispatcher)
     status, queue = await agent.get("/queue")
     assert status == 200 and len(queue["queued"]) == 1
@@ -119,8 +131,8 @@ async def test_no_human_available_offers_every_channel_and_stores_a_ticket(
     text = said(dispatcher)
     assert expected in text
     assert "Ik heb ons gesprek bewaard" in text
-    for channel in ("WhatsApp: 06-12345678", "Telefoon: 0800-123 45 67", "klantenservice@polderstroom.example", "@PolderstroomNL"):
-        assert channel in text
+    channels = ("WhatsApp: 06-12345678", "Telefoon: 0800-123 45 67", "klantenservice@polderstroom.example", "@PolderstroomNL")
+    assert all(channel in text for channel in channels)
     await agent.login()
     status, tickets = await agent.get("/tickets")
     assert [t["conversation_id"] for t in tickets["tickets"]] == ["test-conversation"]
@@ -130,8 +142,6 @@ async def test_queue_full_is_said_honestly(
     database_url: str, config_for, clock: FakeClock, bot_side, conversation, dispatcher, domain, http
 ) -> None:
     async with running_service(config_for(database_url, max_queue=1), clock) as service:
-        from tests.livechat.helpers import create_agent_client
-
         agent = await create_agent_client(service, "sanne")
         status, _ = await Bot(http, service).post("/handovers", handover_payload("someone-else"))
         assert status == 201
@@ -225,7 +235,9 @@ async def test_event_broker_forwards_customer_messages_of_an_open_handover_only(
     status, created = await bot.post("/handovers", handover_payload("klant-1"))
     broker = LiveChatEventBroker(LiveChatClient(service.url, SECRET, 1.0))
 
-    forwarded = await broker.forward({"event": "user", "sender_id": "klant-1", "text": "Hallo? Is daar iemand?", "message_id": "m1"})
+    forwarded = await broker.forward(
+        {"event": "user", "sender_id": "klant-1", "text": "Hallo? Is daar iemand?", "message_id": "m1"}
+    )
     not_in_handover = await broker.forward({"event": "user", "sender_id": "klant-2", "text": "hoi", "message_id": "m2"})
 
     assert forwarded is True and not_in_handover is False

@@ -1,0 +1,196 @@
+"""End to end with the real processes: Rasa (socket.io + HTTP API with a token), the action server
+and the live-chat service. A customer asks for a person, an agent takes over in the customer's own
+chat window, they talk both ways, and the agent hands the customer back to the bot."""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+import yaml
+
+from tests.e2e.conftest import BIN, MODEL, ROOT, free_port, start, stop, wait_until_up
+
+TOKEN = "e2e-rasa-token-" + uuid.uuid4().hex
+SECRET = "e2e-livechat-secret-" + uuid.uuid4().hex
+ANSWER_TIMEOUT_SECONDS = 60
+
+
+@pytest.fixture(scope="module")
+def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Rasa + actions + live chat, open around the clock (also on public holidays) for the test."""
+    if not MODEL.exists():
+        pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
+    work = tmp_path_factory.mktemp("live")
+    organisation = yaml.safe_load((ROOT / "config" / "organisation.yml").read_text())
+    organisation["opening_hours"] = {day: ["00:00", "24:00"] for day in ("ma", "di", "wo", "do", "vr", "za", "zo")}
+    organisation["closed_on_public_holidays"] = False
+    (work / "organisation.yml").write_text(yaml.safe_dump(organisation, allow_unicode=True))
+    (work / "credentials.yml").write_text(
+        "socketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n  session_persistence: true\n"
+    )
+    rasa_port, actions_port, livechat_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "NAADLOOS_ORGANISATION_FILE": str(work / "organisation.yml"),
+        "NAADLOOS_BACKOFFICE_DB": str(work / "backoffice.sqlite3"),
+        "NAADLOOS_OUTBOX_DB": str(work / "outbox.sqlite3"),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "LIVECHAT_URL": f"http://127.0.0.1:{livechat_port}",
+        "LIVECHAT_HOST": "127.0.0.1",
+        "LIVECHAT_PORT": str(livechat_port),
+        "LIVECHAT_DATABASE_URL": f"sqlite:///{work / 'livechat.sqlite3'}",
+        "LIVECHAT_SHARED_SECRET": SECRET,
+        "LIVECHAT_VAR_DIR": str(work / "var"),
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_TOKEN": TOKEN,
+    }
+    processes = {
+        "livechat": start([str(BIN / "python"), "-m", "livechat"], env, work / "livechat.log"),
+        "actions": start(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], env, work / "actions.log"
+        ),
+        "rasa": start(
+            [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", TOKEN, "--port", str(rasa_port),
+             "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", str(work / "credentials.yml")],
+            env,
+            work / "rasa.log",
+        ),
+    }
+    try:
+        wait_until_up(f"http://127.0.0.1:{livechat_port}/health", processes["livechat"], work / "livechat.log")
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes["actions"], work / "actions.log")
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}", processes["rasa"], work / "rasa.log")
+        password = re.search(r"password: (\S+)", (work / "var" / "demo-agent.txt").read_text()).group(1)
+        yield {
+            "rasa": f"http://127.0.0.1:{rasa_port}",
+            "livechat": f"http://127.0.0.1:{livechat_port}",
+            "password": password,
+            "outbox": str(work / "outbox.sqlite3"),
+        }
+    finally:
+        for process in processes.values():
+            stop(process)
+
+
+class WebCustomer:
+    """A customer in the web chat: a socket.io client with a persistent session."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session_id = uuid.uuid4().hex
+        self.client = socketio.AsyncClient()
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.client.on("bot_uttered", self.inbox.put)
+
+    async def connect(self) -> None:
+        await self.client.connect(self.url, transports=["websocket"], socketio_path="/socket.io")
+        await self.client.emit("session_request", {"session_id": self.session_id})
+
+    async def says(self, text: str) -> None:
+        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    async def reads_until(self, fragment: str) -> list[str]:
+        """Everything that arrives until a message containing `fragment`."""
+        seen: list[str] = []
+        while True:
+            message = await asyncio.wait_for(self.inbox.get(), ANSWER_TIMEOUT_SECONDS)
+            seen.append(message.get("text", ""))
+            if fragment in seen[-1]:
+                return seen
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+class Agent:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def call(self, method: str, path: str, payload: dict | None = None) -> Any:
+        async with self.http.request(method, f"{self.base_url}/api{path}", json=payload) as response:
+            body = await response.json(content_type=None)
+            assert response.status < 300, (path, response.status, body)
+            return body
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+@pytest.fixture
+async def people(live_system: dict[str, str]) -> AsyncIterator[tuple[WebCustomer, Agent]]:
+    customer, agent = WebCustomer(live_system["rasa"]), Agent(live_system["livechat"])
+    await customer.connect()
+    await agent.call("POST", "/agents/login", {"username": "demo", "password": live_system["password"]})
+    yield customer, agent
+    await customer.close()
+    await agent.close()
+
+
+async def eventually(check, seconds: float = 30.0) -> Any:
+    deadline = asyncio.get_event_loop().time() + seconds
+    while True:
+        result = await check()
+        if result or asyncio.get_event_loop().time() > deadline:
+            return result
+        await asyncio.sleep(0.3)
+
+
+async def test_customer_and_agent_talk_in_the_same_window_and_back_to_the_bot(
+    people: tuple[WebCustomer, Agent], live_system: dict[str, str]
+) -> None:
+    customer, agent = people
+    await customer.says("hallo")
+    await customer.reads_until("Polderstroom")
+    await customer.says("ik wil een medewerker spreken")
+    await customer.reads_until("Je hoeft niets te herhalen")
+
+    queue = await agent.call("GET", "/queue")
+    waiting = [h for h in queue["queued"] if h["conversation_id"] == customer.session_id]
+    assert len(waiting) == 1
+    detail = await agent.call("GET", f"/handovers/{waiting[0]['id']}")
+    assert [t["text"] for t in detail["handover"]["transcript"] if t["role"] == "user"] == [
+        "hallo",
+        "ik wil een medewerker spreken",
+    ]
+
+    await customer.says("mijn factuur klopt niet")  # while waiting: reaches the desk, the bot stays silent
+
+    async def customer_lines() -> list[str]:
+        messages = (await agent.call("GET", f"/handovers/{waiting[0]['id']}"))["messages"]
+        return [m["text"] for m in messages if m["sender"] == "customer"]
+
+    assert await eventually(customer_lines) == ["mijn factuur klopt niet"]
+
+    await agent.call("POST", f"/handovers/{waiting[0]['id']}/accept")
+    await customer.reads_until("Je praat nu met")
+    await agent.call("POST", f"/handovers/{waiting[0]['id']}/messages", {"text": "Ik kijk even met je mee."})
+    await customer.reads_until("Ik kijk even met je mee.")
+
+    await agent.call("POST", f"/handovers/{waiting[0]['id']}/close", {"outcome": "back_to_bot"})
+    await customer.reads_until("digitale assistent")
+    await customer.says("wanneer zijn jullie bereikbaar?")
+    await customer.reads_until("maandag tot en met zondag van 0.00 tot 24.00 uur")
+
+    async with aiohttp.ClientSession() as http:
+        url = f"{live_system['rasa']}/conversations/{customer.session_id}/tracker?token={TOKEN}"
+        async with http.get(url) as response:
+            tracker = await response.json()
+    kinds = [event["event"] for event in tracker["events"]]
+    assert "pause" in kinds and "resume" in kinds
+    bot_texts = [event.get("text") for event in tracker["events"] if event["event"] == "bot"]
+    assert "Ik kijk even met je mee." in bot_texts  # the agent's words are part of the Rasa tracker too
+
+
+async def test_rasa_http_api_needs_the_token(live_system: dict[str, str]) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{live_system['rasa']}/conversations/someone/tracker") as response:
+            assert response.status == 401
