@@ -35,6 +35,7 @@ def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]
                 {
                     "role": "user",
                     "text": (event.get("text") or "")[:MAX_TURN_CHARS],
+                    "message_id": event.get("message_id"),
                     "timestamp": event.get("timestamp"),
                     "intent": {"name": intent.get("name"), "confidence": intent.get("confidence")},
                     "entities": [

@@ -16,6 +16,7 @@ from sanic.response import json as json_response
 from livechat import waiting
 from livechat.api import api_group
 from livechat.api.errors import JsonErrorHandler
+from livechat.chat_page import register_chat_page
 from livechat.clock import Clock, utc_now
 from livechat.config import LiveChatConfig
 from livechat.customer_channel import CustomerChannel, RasaCustomerChannel
@@ -56,6 +57,7 @@ def create_app(
 
     app.blueprint(api_group())
     register_pages(app)
+    register_chat_page(app)
 
     @app.before_server_start
     async def start(app: Sanic, _loop: Any) -> None:

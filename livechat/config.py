@@ -23,11 +23,14 @@ Every variable has a default that works on a laptop:
 - ``LIVECHAT_HOST`` / ``LIVECHAT_PORT`` (127.0.0.1 / 5056): where ``python -m livechat`` listens.
 - ``RASA_URL`` (http://localhost:5005), ``RASA_TOKEN`` (empty), ``LIVECHAT_RASA_TIMEOUT_SECONDS`` (5):
   where agent messages are delivered to the customer.
+- ``RASA_PUBLIC_URL`` (default: ``RASA_URL``): where the customer's browser reaches Rasa's socket.io
+  channel from the web chat page (`/chat`); only scheme, host and port (it goes into the page's CSP).
 - ``NAADLOOS_ORGANISATION_FILE``: organisation facts, via `naadloos.settings`.
 """
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,7 @@ from naadloos.settings import PROJECT_ROOT, Settings
 DEFAULT_DATABASE_URL = "sqlite:///var/livechat.sqlite3"
 DEFAULT_SECRET_FILE = "var/livechat-shared-secret"
 MIN_SECRET_LENGTH = 32
+_ORIGIN_RE = re.compile(r"^(?P<origin>https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?)/?$")
 
 
 class ConfigError(ValueError):
@@ -108,6 +112,14 @@ def load_shared_secret() -> str:
     return secret
 
 
+def public_origin(name: str, raw: str) -> str:
+    """`raw` as a bare http(s) origin (scheme://host[:port]); ConfigError for anything else."""
+    match = _ORIGIN_RE.match(raw.strip())
+    if not match or (match.group("port") and not 0 < int(match.group("port")) < 65536):
+        raise ConfigError(f"{name} must look like http://host:port (no path), got '{raw}'")
+    return match.group("origin")
+
+
 def _teams(raw: str | None) -> tuple[str, ...]:
     teams = tuple(t.strip().lower() for t in (raw or "klantenservice").split(",") if t.strip())
     if not teams:
@@ -134,6 +146,7 @@ class LiveChatConfig:
     rasa_url: str = "http://localhost:5005"
     rasa_token: str = field(default="", repr=False)
     rasa_timeout_seconds: float = 5.0
+    rasa_public_url: str = "http://localhost:5005"
     var_dir: Path = PROJECT_ROOT / "var"
 
     @property
@@ -143,6 +156,7 @@ class LiveChatConfig:
     @classmethod
     def from_environment(cls) -> LiveChatConfig:
         env = os.environ.get
+        rasa_url = (env("RASA_URL") or "http://localhost:5005").rstrip("/")
         return cls(
             database_url=resolve_database_url(env("LIVECHAT_DATABASE_URL") or DEFAULT_DATABASE_URL),
             shared_secret=load_shared_secret(),
@@ -158,8 +172,9 @@ class LiveChatConfig:
             cookie_secure=_bool("LIVECHAT_COOKIE_SECURE", False),
             host=env("LIVECHAT_HOST") or "127.0.0.1",
             port=_int("LIVECHAT_PORT", 5056, minimum=1),
-            rasa_url=(env("RASA_URL") or "http://localhost:5005").rstrip("/"),
+            rasa_url=rasa_url,
             rasa_token=env("RASA_TOKEN") or "",
             rasa_timeout_seconds=_float("LIVECHAT_RASA_TIMEOUT_SECONDS", 5.0),
+            rasa_public_url=public_origin("RASA_PUBLIC_URL", env("RASA_PUBLIC_URL") or rasa_url),
             var_dir=_project_path(env("LIVECHAT_VAR_DIR") or "var"),
         )

@@ -4,7 +4,9 @@
 ``output_channel=latest&execute_side_effects=true``: Rasa records a `BotUttered` (so the tracker
 holds the whole conversation) and sends it over the channel the customer last used (socket.io
 for the web page; the same works for any channel with an output channel). Resuming appends a
-``resume`` event followed by a short Dutch bot message.
+``resume`` event followed by a short Dutch bot message and ``action_listen``: while paused, Rasa
+logged no ``action_listen`` after the hand-over action, so without it the next customer message
+would be read as coming right after the hand-over (and the bot would stay silent).
 
 Every failure (refused, timeout, non-2xx) raises `DeliveryError` with a short reason; callers store
 the message first, so nothing is lost, and report the failure to the agent.
@@ -22,6 +24,8 @@ import aiohttp
 logger = logging.getLogger(__name__)
 
 RESUME_TEXT = "Je praat nu weer met de digitale assistent. Waarmee kan ik je nog helpen?"
+
+
 RESOLVED_TEXT = "Onze collega heeft het gesprek afgesloten. Heb je later nog een vraag? Dan help ik je graag."
 
 
@@ -88,9 +92,14 @@ class RasaCustomerChannel(CustomerChannel):
         await self._post_events(conversation_id, [{"event": "bot", "text": text, "metadata": {"livechat": "system"}}])
 
     async def resume_bot(self, conversation_id: str, text: str = RESUME_TEXT) -> None:
-        await self._post_events(conversation_id, [{"event": "resume"}, {"event": "bot", "text": text}])
+        await self._post_events(conversation_id, resume_events(text))
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def resume_events(text: str) -> list[dict[str, str]]:
+    """Rasa events that give the conversation back to the bot with a short message."""
+    return [{"event": "resume"}, {"event": "bot", "text": text}, {"event": "action", "name": "action_listen"}]

@@ -87,10 +87,16 @@ async def create_handover(services: Services, new: NewHandover) -> tuple[Handove
     return handover, created
 
 
-async def customer_message(services: Services, conversation_id: str, text: str, message_id: str) -> tuple[Message, bool]:
+async def customer_message(
+    services: Services, conversation_id: str, text: str, message_id: str
+) -> tuple[Message | None, bool]:
+    """(message, created). The message that triggered the hand-over is already in its transcript:
+    it is not stored again (None, False)."""
     handover = await services.db.run(store.open_handover_for_conversation, conversation_id)
     if handover is None:
         raise ApiError(404, "not_found", "no open hand-over for this conversation")
+    if any(turn.get("message_id") == message_id for turn in handover.transcript):
+        return None, False
     message, created = await services.db.run(
         store.add_message, handover.id, "customer", text, services.clock(), external_id=message_id
     )

@@ -1,8 +1,10 @@
-"""The agent desk page (`GET /desk`, static files under `/desk/static/`) and the security headers
-every response gets: a strict Content-Security-Policy (scripts and styles only from this origin,
-no inline code), no framing, no sniffing, no referrer."""
+"""The agent desk page (`GET /desk`, static files under `/desk/static/`), the customer's web chat
+(`livechat.chat_page`) and the security headers every response gets: a strict
+Content-Security-Policy (scripts and styles only from this origin, no inline code), no framing,
+no sniffing, no referrer."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sanic import Blueprint, Sanic
@@ -14,11 +16,14 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 bp = Blueprint("pages")
 
 
-def content_security_policy(host: str) -> str:
-    sockets = f" ws://{host} wss://{host}" if host else ""
+def content_security_policy(host: str, connect: Sequence[str] = ()) -> str:
+    """The policy for a page served on `host`; `connect` adds origins the page may connect to."""
+    sources = [f"ws://{host}", f"wss://{host}"] if host else []
+    sources += [origin for origin in connect if origin not in sources]
+    extra = "".join(f" {origin}" for origin in sources)
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        f"connect-src 'self'{sockets}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        f"connect-src 'self'{extra}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
 
 

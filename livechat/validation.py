@@ -112,6 +112,8 @@ def _transcript_turn(turn: Any, index: int) -> dict[str, Any]:
     for position, entity in enumerate(entities):
         require_object(entity, f"{prefix}entities[{position}]")
     clean["entities"] = entities
+    if turn.get("message_id") is not None:
+        clean["message_id"] = text(turn, "message_id", MAX_ID, prefix=prefix)
     for extra in ("buttons", "metadata"):
         if extra in turn:
             clean[extra] = turn[extra]

@@ -16,9 +16,11 @@ bp = Blueprint("conversations")
 @bp.post("/conversations/<conversation_id:str>/messages")
 @signed
 async def customer_message(request: Request, conversation_id: str) -> HTTPResponse:
-    """Body {text, message_id}: 201 stored and pushed to the desk; 200 when `message_id` was seen."""
+    """Body {text, message_id}: 201 stored and pushed to the desk; 200 when `message_id` was seen,
+    in a message or in the hand-over's transcript."""
     data = validation.customer_message(read_json(request))
     message, created = await handover_flow.customer_message(
         services_of(request), conversation_id, data["text"], data["message_id"]
     )
-    return ok({"message": message.to_json(), "created": created}, status=201 if created else 200)
+    shown = message.to_json() if message else None
+    return ok({"message": shown, "created": created, "in_transcript": message is None}, status=201 if created else 200)

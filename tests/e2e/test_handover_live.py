@@ -19,7 +19,7 @@ from tests.e2e.conftest import BIN, MODEL, ROOT, free_port, start, stop, wait_un
 
 TOKEN = "e2e-rasa-token-" + uuid.uuid4().hex
 SECRET = "e2e-livechat-secret-" + uuid.uuid4().hex
-ANSWER_TIMEOUT_SECONDS = 60
+ANSWER_TIMEOUT_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,10 @@ class WebCustomer:
         """Everything that arrives until a message containing `fragment`."""
         seen: list[str] = []
         while True:
-            message = await asyncio.wait_for(self.inbox.get(), ANSWER_TIMEOUT_SECONDS)
+            try:
+                message = await asyncio.wait_for(self.inbox.get(), ANSWER_TIMEOUT_SECONDS)
+            except asyncio.TimeoutError:
+                pytest.fail(f"no message with {fragment!r} within {ANSWER_TIMEOUT_SECONDS}s; got {seen}")
             seen.append(message.get("text", ""))
             if fragment in seen[-1]:
                 return seen

@@ -252,3 +252,17 @@ async def test_event_broker_ignores_everything_but_customer_messages_and_survive
     assert broker._deliveries == set()
     assert await broker.forward({"event": "user", "sender_id": "klant-1", "text": "hallo", "message_id": "m1"}) is False
     await broker.close()
+
+
+async def test_the_message_that_triggered_the_handover_is_not_shown_twice(service: RunningService, bot: Bot, make_agent) -> None:
+    agent = await make_agent("sanne")
+    payload = handover_payload("klant-3")
+    payload["transcript"] = [{"role": "user", "text": "ik wil een mens", "timestamp": 1.0, "message_id": "trigger-1"}]
+    status, created = await bot.post("/handovers", payload)
+    broker = LiveChatEventBroker(LiveChatClient(service.url, SECRET, 1.0))
+
+    await broker.forward({"event": "user", "sender_id": "klant-3", "text": "ik wil een mens", "message_id": "trigger-1"})
+
+    status, detail = await agent.get(f"/handovers/{created['id']}")
+    assert [m for m in detail["messages"] if m["sender"] == "customer"] == []
+    assert detail["handover"]["transcript"][0]["message_id"] == "trigger-1"

@@ -9,7 +9,10 @@ import time
 import pytest
 
 from livechat.customer_channel import RESUME_TEXT, DeliveryError, RasaCustomerChannel
+
 from tests.livechat.helpers import Bot, create_agent_client, free_port, handover_payload, running_service
+
+RESUMED = [{"event": "resume"}, {"event": "bot", "text": RESUME_TEXT}, {"event": "action", "name": "action_listen"}]
 
 
 async def test_success_sends_exactly_this_request(fake_rasa):
@@ -32,7 +35,7 @@ async def test_success_sends_exactly_this_request(fake_rasa):
             "method": "POST",
             "path": "/conversations/abc123/tracker/events",
             "query": query,
-            "json": [{"event": "resume"}, {"event": "bot", "text": RESUME_TEXT}],
+            "json": RESUMED,
             "content_type": "application/json",
         },
     ]
@@ -127,7 +130,7 @@ async def test_agent_keeps_the_message_and_is_told_when_delivery_fails(
             status, retried = await agent.post(f"/handovers/{handover_id}/close", {"outcome": "back_to_bot"})
             assert status == 200
             assert retried["resume"] == {"delivered": True, "error": None}
-            assert fake_rasa.requests[-1]["json"] == [{"event": "resume"}, {"event": "bot", "text": RESUME_TEXT}]
+            assert fake_rasa.requests[-1]["json"] == RESUMED
             assert (await agent.post(f"/handovers/{handover_id}/close", {"outcome": "back_to_bot"}))[0] == 409
         finally:
             await agent.close()

@@ -147,7 +147,9 @@ async def test_close_resumes_the_bot(service, bot, make_agent, fake_rasa, outcom
     assert body["handover"]["status"] == "closed"
     assert body["handover"]["outcome"] == outcome
     assert body["resume"] == {"delivered": True, "error": None}
-    assert fake_rasa.requests[0]["json"] == [{"event": "resume"}, {"event": "bot", "text": text}]
+    assert fake_rasa.requests[0]["json"] == [
+        {"event": "resume"}, {"event": "bot", "text": text}, {"event": "action", "name": "action_listen"}
+    ]
     assert (await agent.post(f"/handovers/{handover_id}/close", {"outcome": outcome}))[0] == 409
     _, queue = await agent.get("/queue")
     assert queue["queued"] == [] and queue["assigned"] == []
