@@ -9,7 +9,6 @@ import time
 import pytest
 
 from livechat.customer_channel import RESUME_TEXT, DeliveryError, RasaCustomerChannel
-
 from tests.livechat.helpers import Bot, create_agent_client, free_port, handover_payload, running_service
 
 RESUMED = [{"event": "resume"}, {"event": "bot", "text": RESUME_TEXT}, {"event": "action", "name": "action_listen"}]
