@@ -68,6 +68,10 @@ def escalation_reason(tracker: Tracker) -> str:
     return REASON_CUSTOMER_REQUEST if intent == INTENT_REQUEST_HUMAN else REASON_NOT_HELPED
 
 
+# Said first, before anything about colleagues, so the customer feels heard.
+REASON_INTROS = {REASON_NOT_HELPED: "Jammer dat ik je niet goed kon helpen."}
+
+
 def wait_text(minutes: int) -> str:
     if minutes <= 1:
         return "Je bent zo aan de beurt."
@@ -93,6 +97,9 @@ class ActionHandover(Action):
             "customer": customer_details(tracker.current_slot_values()),
             "transcript": transcript,
         }
+        intro = REASON_INTROS.get(reason, "")
+        if intro:
+            dispatcher.utter_message(text=intro)
         client = LiveChatClient.from_settings()
         outbox = Outbox.from_settings()
 

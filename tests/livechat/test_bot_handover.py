@@ -266,3 +266,16 @@ async def test_the_message_that_triggered_the_handover_is_not_shown_twice(servic
     status, detail = await agent.get(f"/handovers/{created['id']}")
     assert [m for m in detail["messages"] if m["sender"] == "customer"] == []
     assert detail["handover"]["transcript"][0]["message_id"] == "trigger-1"
+
+
+async def test_not_helped_is_acknowledged_before_the_handover(
+    service: RunningService, make_agent, bot_side, make_tracker, dispatcher, domain
+) -> None:
+    await make_agent("sanne")
+    bot_side(service.url)
+    tracker = make_tracker("nee", intent="deny")
+
+    events = await handover(dispatcher, tracker, domain)
+
+    assert SlotSet("escalation_reason", "not_helped") in events
+    assert dispatcher.messages[0]["text"] == "Jammer dat ik je niet goed kon helpen."
