@@ -71,10 +71,11 @@ actions: $(INSTALL_STAMP) ## Start only the action server
 livechat: $(INSTALL_STAMP) ## Start only the live-chat service (agent desk on http://LIVECHAT_HOST:LIVECHAT_PORT/desk)
 	$(BIN)/python -m livechat
 
-run: train ## Set up, train if needed and chat with the assistant in this terminal
+run: train ## Start everything (action server, Rasa, live chat with /chat and /desk) until Ctrl-C
 	@scripts/run.sh
 
-shell: run ## Same as run
+shell: train ## Chat with the assistant in this terminal (rasa shell + action server, no live chat)
+	@scripts/shell.sh
 
 clean: ## Remove trained models and test results (keeps .venv)
 	rm -rf models results

@@ -1,26 +1,182 @@
 #!/usr/bin/env bash
-# Starts the action server in the background and opens a Dutch chat with the assistant in this
-# terminal (`rasa shell`). Ctrl-C or /stop ends both.
+# `make run`: starts the whole system and keeps it running until Ctrl-C or SIGTERM.
+#
+#   action server       rasa run actions                  ACTION_SERVER_PORT
+#   Rasa server         rasa run --enable-api (token)      RASA_HOST:RASA_PORT
+#   live-chat service   python -m livechat (desk + chat)   LIVECHAT_HOST:LIVECHAT_PORT
+#
+# It waits until all three answer their health check, then prints the URLs and the demo agent's
+# login. Logs go to NAADLOOS_VAR_DIR (default var/). When one of them stops, the others are
+# stopped too and the script says which one and where its log is. Exit status: 0 after Ctrl-C or
+# SIGTERM, 1 when something failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${VENV:-.venv}/bin
-mkdir -p var
+# shellcheck source=scripts/settings.sh
+. scripts/settings.sh
 
-"$BIN/rasa" run actions --actions actions --port "$ACTION_SERVER_PORT" > var/actions.log 2>&1 &
-actions_pid=$!
-trap 'kill "$actions_pid" 2>/dev/null; wait "$actions_pid" 2>/dev/null || true' EXIT INT TERM
+STARTUP_TIMEOUT_SECONDS=${NAADLOOS_STARTUP_TIMEOUT:-300}
+STOP_TIMEOUT_SECONDS=20
+NAMES=(actions rasa livechat)
+PIDS=()
+NAP_PID=
 
-"$BIN/python" - "$ACTION_SERVER_PORT" <<'PY'
-import sys, time, urllib.request
-url = f"http://localhost:{sys.argv[1]}/health"
-for _ in range(120):
-    try:
-        urllib.request.urlopen(url, timeout=1)
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.5)
-sys.exit(f"run: the action server did not start; see var/actions.log")
-PY
+# --- the Rasa token: from the environment, or generated once into $VAR_DIR/rasa-token -----------
+if [[ -z ${RASA_TOKEN:-} ]]; then
+    token_file=$VAR_DIR/rasa-token
+    if [[ ! -s $token_file ]]; then
+        (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$token_file.new")
+        mv "$token_file.new" "$token_file"
+    fi
+    RASA_TOKEN=$(< "$token_file")
+    token_source=$token_file
+else
+    token_source="the RASA_TOKEN variable"
+fi
+export RASA_TOKEN
+# Demo agent file and shared secret live next to the logs; both sides read the same secret file,
+# created here once so that three processes starting together do not race to create it.
+export LIVECHAT_VAR_DIR=${LIVECHAT_VAR_DIR:-$VAR_DIR}
+export LIVECHAT_SHARED_SECRET_FILE=${LIVECHAT_SHARED_SECRET_FILE:-$VAR_DIR/livechat-shared-secret}
+# Sanic (all three servers) waits this long for open connections when it stops; its default of
+# 15 s makes Ctrl-C slow while a chat or desk tab is open.
+export SANIC_GRACEFUL_SHUTDOWN_TIMEOUT=${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT:-3}
+"$BIN/python" -c 'from livechat.config import load_shared_secret; load_shared_secret()' \
+    || fail "could not read or create the live-chat shared secret"
 
-echo "run: action server is up (log: var/actions.log). Starting the chat; type /stop to end."
-"$BIN/rasa" shell --model models/naadloos.tar.gz
+local_host() {  # a host to put in a URL we print
+    case $1 in "" | 0.0.0.0 | "::") echo 127.0.0.1 ;; *) echo "$1" ;; esac
+}
+livechat_base=http://$(local_host "$LIVECHAT_HOST"):$LIVECHAT_PORT
+rasa_base=http://$(local_host "$RASA_HOST"):$RASA_PORT
+HEALTH_URLS=(
+    "http://127.0.0.1:$ACTION_SERVER_PORT/health"
+    "$rasa_base/status?token=$RASA_TOKEN"
+    "$livechat_base/health"
+)
+
+port_in_use() {
+    "$BIN/python" -c 'import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)' \
+        "$1" "$2" 2>/dev/null
+}
+for spec in "actions 127.0.0.1 $ACTION_SERVER_PORT" "rasa $(local_host "$RASA_HOST") $RASA_PORT" \
+    "livechat $(local_host "$LIVECHAT_HOST") $LIVECHAT_PORT"; do
+    read -r name host port <<< "$spec"
+    if port_in_use "$host" "$port"; then
+        fail "port $port ($name) is already in use: is Naadloos already running? Stop it, or choose other ports in .env"
+    fi
+done
+
+# --- starting and stopping ----------------------------------------------------------------------
+log_of() { echo "$VAR_DIR/$1.log"; }
+
+# Each process gets its own process group (job control), so stopping it stops its children too.
+set -m
+start() {  # name, command...
+    local name=$1
+    shift
+    "$@" > "$(log_of "$name")" 2>&1 < /dev/null &
+    PIDS+=($!)
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+nap() {  # sleep one second in a way that a signal interrupts at once
+    sleep 1 &
+    NAP_PID=$!
+    wait "$NAP_PID" || true
+}
+
+stop_all() {
+    local pid waited=0
+    for pid in "${PIDS[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        while alive "$pid" && ((waited < STOP_TIMEOUT_SECONDS * 10)); do
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+        if alive "$pid"; then
+            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+    [[ -z $NAP_PID ]] || kill "$NAP_PID" 2>/dev/null || true
+}
+
+# The name of the first process that is no longer running; empty when all run.
+first_dead() {
+    local i
+    for i in "${!PIDS[@]}"; do
+        alive "${PIDS[$i]}" || { echo "${NAMES[$i]}"; return; }
+    done
+}
+
+died() {  # name, what happened
+    local log
+    log=$(log_of "$1")
+    echo "run: the $1 process $2. Its log is $log; the last lines:" >&2
+    tail -n 15 "$log" | sed 's/^/    /' >&2
+    echo "run: stopping the others." >&2
+    stop_all
+    exit 1
+}
+
+on_signal() {
+    trap '' INT TERM
+    echo
+    echo "run: stopping Naadloos (action server, Rasa, live chat)..."
+    stop_all
+    echo "run: stopped."
+    exit 0
+}
+trap on_signal INT TERM
+trap 'stop_all' EXIT
+
+# Comma-separated origins, passed to --cors as separate values.
+IFS=', ' read -r -a cors_origins <<< "${RASA_CORS_ORIGINS:-$livechat_base}"
+
+start actions "$BIN/rasa" run actions --actions actions --port "$ACTION_SERVER_PORT"
+start rasa "$BIN/rasa" run --enable-api --auth-token "$RASA_TOKEN" --cors "${cors_origins[@]}" \
+    --interface "$RASA_HOST" --port "$RASA_PORT" --model "$MODEL" \
+    --endpoints endpoints.yml --credentials credentials.yml
+start livechat "$BIN/python" -m livechat
+
+echo "run: starting the action server, Rasa (loading the model takes a minute) and the live-chat service..."
+echo "run: logs in $VAR_DIR/actions.log, $VAR_DIR/rasa.log and $VAR_DIR/livechat.log"
+deadline=$((SECONDS + STARTUP_TIMEOUT_SECONDS))
+for i in "${!NAMES[@]}"; do
+    while status=$(http_status "${HEALTH_URLS[$i]}") && [[ $status != 2?? ]]; do
+        # Rasa answers 409 on /status when it runs without a model (it could not load it).
+        [[ ${NAMES[$i]} != rasa || $status != 409 ]] || died rasa "runs but could not load $MODEL"
+        dead=$(first_dead)
+        [[ -z $dead ]] || died "$dead" "stopped during start-up"
+        ((SECONDS < deadline)) || died "${NAMES[$i]}" "did not become healthy within ${STARTUP_TIMEOUT_SECONDS}s"
+        nap
+    done
+done
+
+demo_file=$LIVECHAT_VAR_DIR/demo-agent.txt
+if [[ -f $demo_file ]]; then
+    demo_login="username $(sed -n 's/^username: //p' "$demo_file"), password $(sed -n 's/^password: //p' "$demo_file") (from $demo_file)"
+else
+    demo_login="the demo agent already exists; set a new password: $BIN/python -m livechat.agents reset-password demo"
+fi
+
+cat <<EOF
+
+Naadloos is running.
+  Customer chat:  $livechat_base/chat
+  Agent desk:     $livechat_base/desk
+                  demo agent: $demo_login
+  Rasa API:       $rasa_base   (token from $token_source)
+  Logs:           $VAR_DIR/actions.log, $VAR_DIR/rasa.log, $VAR_DIR/livechat.log
+Press Ctrl-C to stop everything.
+EOF
+
+while true; do
+    dead=$(first_dead)
+    [[ -z $dead ]] || died "$dead" "stopped unexpectedly"
+    nap
+done

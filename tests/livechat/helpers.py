@@ -213,3 +213,13 @@ def handover_payload(conversation_id: str = "conv-1", key: str | None = None, **
     }
     payload.update(overrides)
     return payload
+
+
+async def fetch_page(http: aiohttp.ClientSession, url: str) -> tuple[str, str]:
+    """GETs an HTML page, checks the security headers every page gets, returns (html, its CSP)."""
+    async with http.get(url) as reply:
+        assert reply.status == 200
+        assert reply.content_type == "text/html"
+        assert reply.headers["X-Frame-Options"] == "DENY"
+        assert reply.headers["X-Content-Type-Options"] == "nosniff"
+        return await reply.text(), reply.headers["Content-Security-Policy"]

@@ -1,0 +1,48 @@
+# Sourced by scripts/run.sh and scripts/shell.sh (from the project root): settings and helpers.
+#
+# Settings come from the environment first (the Makefile exports them), then .env, then
+# .env.example, so the scripts also work when they are called directly. A value may use
+# ${OTHER} for a variable defined before it.
+
+BIN=${VENV:-.venv}/bin
+MODEL=models/naadloos.tar.gz
+
+fail() {
+    echo "${0##*/}: $*" >&2
+    exit 1
+}
+
+# Exports KEY=value lines of a settings file, except for variables that are already set.
+load_settings() {
+    local line key
+    [[ -f $1 ]] || return 0
+    while IFS= read -r line || [[ -n $line ]]; do
+        [[ $line =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+        key=${BASH_REMATCH[1]}
+        [[ -n ${!key+set} ]] && continue
+        eval "export $key=\"${BASH_REMATCH[2]}\""
+    done < "$1"
+}
+
+# The HTTP status `url` answers with within two seconds; 0 when it does not answer.
+http_status() {
+    "$BIN/python" - "$1" <<'PY' 2>/dev/null || echo 0
+import sys, urllib.error, urllib.request
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=2).status)
+except urllib.error.HTTPError as error:
+    print(error.code)
+PY
+}
+
+# True when `url` answers with a 2xx status.
+is_up() {
+    [[ $(http_status "$1") == 2?? ]]
+}
+
+load_settings .env
+load_settings .env.example
+[[ -x $BIN/rasa ]] || fail "no virtualenv at ${BIN%/bin}: run make install first"
+[[ -f $MODEL ]] || fail "no trained model at $MODEL: run make train first"
+VAR_DIR=${NAADLOOS_VAR_DIR:-var}
+mkdir -p "$VAR_DIR"
