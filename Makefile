@@ -9,9 +9,12 @@ BIN := $(VENV)/bin
 RASA := $(BIN)/rasa
 MODEL := models/naadloos.tar.gz
 
-# Settings: defaults from .env.example, overridden by a local .env when there is one.
-include .env.example
--include .env
+# Settings, strongest first: the environment (`LIVECHAT_PORT=6000 make run`), a local .env, then
+# the defaults in .env.example. Every VAR=value line becomes `VAR ?= value` in .make/env.mk.
+.make/env.mk: .env.example $(wildcard .env)
+	@mkdir -p .make
+	@sed -n 's/^\([A-Z_][A-Z0-9_]*\)=/\1 ?= /p' $(wildcard .env) .env.example > $@
+include .make/env.mk
 export
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
