@@ -32,9 +32,6 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     organisation["opening_hours"] = {day: ["00:00", "24:00"] for day in ("ma", "di", "wo", "do", "vr", "za", "zo")}
     organisation["closed_on_public_holidays"] = False
     (work / "organisation.yml").write_text(yaml.safe_dump(organisation, allow_unicode=True))
-    (work / "credentials.yml").write_text(
-        "socketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n  session_persistence: true\n"
-    )
     rasa_port, actions_port, livechat_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
@@ -59,7 +56,7 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         ),
         "rasa": start(
             [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", TOKEN, "--port", str(rasa_port),
-             "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", str(work / "credentials.yml")],
+             "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
             env,
             work / "rasa.log",
         ),
@@ -97,8 +94,8 @@ class WebCustomer:
     async def says(self, text: str) -> None:
         await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
 
-    async def reads_until(self, fragment: str) -> list[str]:
-        """Everything that arrives until a message containing `fragment`."""
+    async def reads_until(self, fragment: str) -> dict[str, Any]:
+        """Waits for the message containing `fragment` and returns it (text and metadata)."""
         seen: list[str] = []
         while True:
             try:
@@ -107,7 +104,7 @@ class WebCustomer:
                 pytest.fail(f"no message with {fragment!r} within {ANSWER_TIMEOUT_SECONDS}s; got {seen}")
             seen.append(message.get("text", ""))
             if fragment in seen[-1]:
-                return seen
+                return message
 
     async def close(self) -> None:
         await self.client.disconnect()
@@ -176,7 +173,8 @@ async def test_customer_and_agent_talk_in_the_same_window_and_back_to_the_bot(
     await agent.call("POST", f"/handovers/{waiting[0]['id']}/accept")
     await customer.reads_until("Je praat nu met")
     await agent.call("POST", f"/handovers/{waiting[0]['id']}/messages", {"text": "Ik kijk even met je mee."})
-    await customer.reads_until("Ik kijk even met je mee.")
+    from_agent = await customer.reads_until("Ik kijk even met je mee.")
+    assert from_agent["metadata"] == {"agent": "Demo Medewerker"}  # the page shows who is talking
 
     await agent.call("POST", f"/handovers/{waiting[0]['id']}/close", {"outcome": "back_to_bot"})
     await customer.reads_until("digitale assistent")
