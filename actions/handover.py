@@ -60,10 +60,15 @@ def conversation_key(tracker: Tracker) -> str:
 
 
 def escalation_reason(tracker: Tracker) -> str:
-    """The reason a trigger set, or the one the latest message implies."""
-    reason = tracker.get_slot(ESCALATION_REASON)
-    if reason:
-        return str(reason)
+    """The reason a trigger set in this turn, or else the one the latest message implies.
+
+    A value left from an earlier hand-over in the same conversation does not count.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "slot" and event.get("name") == ESCALATION_REASON and event.get("value"):
+            return str(event["value"])
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     return REASON_CUSTOMER_REQUEST if intent == INTENT_REQUEST_HUMAN else REASON_NOT_HELPED
 

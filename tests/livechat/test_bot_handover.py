@@ -13,7 +13,7 @@ from aiohttp import web
 from rasa_sdk.events import ActionExecuted, BotUttered, ConversationPaused, SlotSet, UserUttered
 
 from actions.callback import ActionCallbackSubmit
-from actions.handover import ActionHandover
+from actions.handover import ActionHandover, escalation_reason
 from actions.outbox import Outbox
 from naadloos.livechat_broker import LiveChatEventBroker
 from naadloos.livechat_client import LiveChatClient
@@ -279,3 +279,19 @@ async def test_not_helped_is_acknowledged_before_the_handover(
 
     assert SlotSet("escalation_reason", "not_helped") in events
     assert dispatcher.messages[0]["text"] == "Jammer dat ik je niet goed kon helpen."
+
+
+@pytest.mark.parametrize(
+    ("intent", "this_turn", "expected"),
+    [
+        ("request_human", None, "customer_request"),
+        ("deny", None, "not_helped"),
+        ("request_human", "bereavement", "bereavement"),  # a trigger set it in this very turn
+    ],
+)
+def test_reason_comes_from_this_turn_not_from_an_earlier_handover(make_tracker, intent, this_turn, expected) -> None:
+    earlier = [SlotSet("escalation_reason", "not_helped")]  # left from a hand-over before
+    tracker = make_tracker("…", intent=intent, history=earlier, slots={"escalation_reason": "not_helped"})
+    if this_turn:
+        tracker.events.append(SlotSet("escalation_reason", this_turn))
+    assert escalation_reason(tracker) == expected
