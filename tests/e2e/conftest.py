@@ -1,17 +1,21 @@
-"""Starts the real assistant for end-to-end tests: `rasa run` (REST channel + HTTP API) and the
-action server, on free localhost ports, with the trained model from `make train`."""
+"""Starts the real assistant for end-to-end tests on free localhost ports, with the trained model
+from `make train`: `assistant_url` is Rasa (REST + HTTP API) with the action server and no live
+chat; `live_system` adds the live-chat service and the web chat channel, open around the clock."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "naadloos.tar.gz"
@@ -89,3 +93,65 @@ def assistant_url(tmp_path_factory: pytest.TempPathFactory, backoffice_db: Path)
     finally:
         stop(rasa)
         stop(actions)
+
+
+TOKEN = "e2e-rasa-token-" + uuid.uuid4().hex
+SECRET = "e2e-livechat-secret-" + uuid.uuid4().hex
+
+
+@pytest.fixture(scope="module")
+def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Rasa + actions + live chat, open around the clock (also on public holidays) for the test."""
+    if not MODEL.exists():
+        pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
+    work = tmp_path_factory.mktemp("live")
+    organisation = yaml.safe_load((ROOT / "config" / "organisation.yml").read_text())
+    organisation["opening_hours"] = {day: ["00:00", "24:00"] for day in ("ma", "di", "wo", "do", "vr", "za", "zo")}
+    organisation["closed_on_public_holidays"] = False
+    (work / "organisation.yml").write_text(yaml.safe_dump(organisation, allow_unicode=True))
+    rasa_port, actions_port, livechat_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "NAADLOOS_ORGANISATION_FILE": str(work / "organisation.yml"),
+        "NAADLOOS_BACKOFFICE_DB": str(work / "backoffice.sqlite3"),
+        "NAADLOOS_OUTBOX_DB": str(work / "outbox.sqlite3"),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "LIVECHAT_URL": f"http://127.0.0.1:{livechat_port}",
+        "LIVECHAT_HOST": "127.0.0.1",
+        "LIVECHAT_PORT": str(livechat_port),
+        "LIVECHAT_DATABASE_URL": f"sqlite:///{work / 'livechat.sqlite3'}",
+        "LIVECHAT_SHARED_SECRET": SECRET,
+        "LIVECHAT_VAR_DIR": str(work / "var"),
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_TOKEN": TOKEN,
+    }
+    processes = {
+        "livechat": start([str(BIN / "python"), "-m", "livechat"], env, work / "livechat.log"),
+        "actions": start(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], env, work / "actions.log"
+        ),
+        "rasa": start(
+            [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", TOKEN, "--port", str(rasa_port),
+             "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+             "--cors", f"http://127.0.0.1:{livechat_port}"],
+            env,
+            work / "rasa.log",
+        ),
+    }
+    try:
+        wait_until_up(f"http://127.0.0.1:{livechat_port}/health", processes["livechat"], work / "livechat.log")
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes["actions"], work / "actions.log")
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}", processes["rasa"], work / "rasa.log")
+        password = re.search(r"password: (\S+)", (work / "var" / "demo-agent.txt").read_text()).group(1)
+        yield {
+            "rasa": f"http://127.0.0.1:{rasa_port}",
+            "livechat": f"http://127.0.0.1:{livechat_port}",
+            "password": password,
+            "outbox": str(work / "outbox.sqlite3"),
+            "token": TOKEN,
+        }
+    finally:
+        for process in processes.values():
+            stop(process)
