@@ -69,6 +69,7 @@ async def people(live_system: dict[str, str]) -> AsyncIterator[tuple[WebCustomer
     await customer.connect()
     await agent.call("POST", "/agents/login", {"username": "demo", "password": live_system["password"]})
     yield customer, agent
+    await agent.call("POST", "/agents/logout")  # offline again: later tests start with nobody online
     await customer.close()
     await agent.close()
 
@@ -133,3 +134,32 @@ async def test_rasa_http_api_needs_the_token(live_system: dict[str, str]) -> Non
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{live_system['rasa']}/conversations/someone/tracker") as response:
             assert response.status == 401
+
+
+async def test_nobody_online_gives_alternatives_ticket_and_callback(live_system: dict[str, str]) -> None:
+    customer, agent = WebCustomer(live_system["rasa"]), Agent(live_system["livechat"])
+    await customer.connect()
+    try:
+        await agent.call("POST", "/agents/login", {"username": "demo", "password": live_system["password"]})
+        await agent.call("POST", "/agents/logout")
+
+        await customer.says("kan ik met een mens praten?")
+        await customer.reads_until("Er is op dit moment geen collega vrij")
+        await customer.reads_until("Wil je dat een collega je terugbelt?")
+        await customer.says("/affirm")
+        await customer.reads_until("Op welk telefoonnummer")
+        await customer.says("06-87654321")
+        await customer.reads_until("Wanneer komt het je het beste uit?")
+        await customer.says("vrijdagmiddag")
+        await customer.reads_until("belt je terug op 0687654321 (vrijdagmiddag)")
+
+        await agent.call("POST", "/agents/login", {"username": "demo", "password": live_system["password"]})
+        tickets = (await agent.call("GET", "/tickets"))["tickets"]
+        callbacks = (await agent.call("GET", "/callbacks"))["callbacks"]
+    finally:
+        await customer.close()
+        await agent.close()
+    assert [t["reason"] for t in tickets if t["conversation_id"] == customer.session_id] == ["customer_request"]
+    assert [(c["phone"], c["preferred_moment"]) for c in callbacks if c["conversation_id"] == customer.session_id] == [
+        ("0687654321", "vrijdagmiddag")
+    ]
