@@ -22,7 +22,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/parsing.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
-.PHONY: help install spacy-model lock validate train test-stories test-nlu pytest lint types test run shell actions livechat clean
+.PHONY: help install spacy-model lock validate train test-stories test-nlu pytest lint types test run shell actions livechat browser clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -57,7 +57,10 @@ test-nlu: $(MODEL) ## Held-out NLU test: prints macro-F1 and fails below the flo
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out results/nlu
 	$(BIN)/python scripts/nlu_report.py results/nlu
 
-pytest: $(MODEL) ## Unit, action and end-to-end tests (the e2e tests use the trained model)
+browser: ## Install headless Chromium for the browser test (Debian package; needs root if missing)
+	@scripts/install_browser.sh
+
+pytest: browser $(MODEL) ## Unit, action and end-to-end tests (the e2e tests use the trained model, one uses Chromium)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALL_STAMP) ## Static checks of the Python code

@@ -1,0 +1,144 @@
+"""A tiny headless Chromium driver over the Chrome DevTools Protocol (no extra packages: the
+`websockets` client that Rasa already brings, plus `requests`). One `Browser`, several `Tab`s."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import requests
+import websockets
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+START_TIMEOUT_SECONDS = 20.0
+
+
+class BrowserError(RuntimeError):
+    pass
+
+
+def find_chromium() -> str | None:
+    for candidate in CHROMIUM_CANDIDATES:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Tab:
+    """One page: evaluates JavaScript and takes screenshots through its DevTools websocket."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._ids = itertools.count(1)
+
+    async def call(self, method: str, **params: Any) -> dict[str, Any]:
+        request_id = next(self._ids)
+        await self._connection.send(json.dumps({"id": request_id, "method": method, "params": params}))
+        while True:  # events (none are enabled) and stale answers are skipped
+            reply = json.loads(await self._connection.recv())
+            if reply.get("id") == request_id:
+                if "error" in reply:
+                    raise BrowserError(f"{method}: {reply['error']}")
+                return dict(reply.get("result", {}))
+
+    async def evaluate(self, expression: str) -> Any:
+        """The value of `expression` (awaited when it is a promise), as JSON."""
+        result = await self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            raise BrowserError(f"{expression[:80]!r}: {details.get('exception', {}).get('description') or details}")
+        return result["result"].get("value")
+
+    async def wait_for(self, expression: str, timeout: float = 30.0, what: str = "") -> Any:
+        """Polls until `expression` is truthy; returns its value or raises with `what`."""
+        deadline = time.monotonic() + timeout
+        value: Any = None
+        while time.monotonic() < deadline:
+            try:
+                value = await self.evaluate(expression)
+            except BrowserError:
+                value = None  # e.g. the page is still loading
+            if value:
+                return value
+            await asyncio.sleep(0.25)
+        try:
+            page = str(await self.evaluate("document.body ? document.body.innerText : ''"))[-2000:]
+        except BrowserError as error:
+            page = str(error)
+        raise BrowserError(f"timed out after {timeout}s waiting for {what or expression}; the page shows:\n{page}")
+
+    async def screenshot(self, path: Path) -> None:
+        await self.call("Page.bringToFront")  # a background tab paints no frames: capturing would stall
+        result = await self.call("Page.captureScreenshot", format="png")
+        path.write_bytes(base64.b64decode(result["data"]))
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+
+class Browser:
+    """Headless Chromium with remote debugging on a free localhost port."""
+
+    def __init__(self, profile: Path) -> None:
+        executable = find_chromium()
+        if executable is None:
+            raise BrowserError("Chromium is not installed: run `make browser` (scripts/install_browser.sh).")
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--window-size=1200,900", f"--user-data-dir={profile}", f"--remote-debugging-port={self.port}",
+             "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._tabs: list[Tab] = []
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BrowserError(f"Chromium exited with code {self.process.returncode} during start-up")
+            try:
+                if requests.get(f"{self.base}/json/version", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.quit()
+        raise BrowserError(f"Chromium did not open its debugging port within {START_TIMEOUT_SECONDS}s")
+
+    async def open(self, url: str) -> Tab:
+        """A new tab showing `url`."""
+        target = requests.put(f"{self.base}/json/new?{quote(url, safe=':/?&=')}", timeout=10).json()
+        connection = await websockets.connect(target["webSocketDebuggerUrl"], max_size=None, ping_interval=None)
+        tab = Tab(connection)
+        self._tabs.append(tab)
+        return tab
+
+    async def close_tabs(self) -> None:
+        for tab in self._tabs:
+            await tab.close()
+        self._tabs.clear()
+
+    def quit(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
