@@ -61,7 +61,18 @@ def backoffice_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def assistant_url(tmp_path_factory: pytest.TempPathFactory, backoffice_db: Path) -> Iterator[str]:
+def absent_livechat_port() -> int:
+    """Where the assistant of `assistant_url` looks for the live-chat service: nothing listens."""
+    return free_port()
+
+
+ABSENT_LIVECHAT_SECRET = "e2e-shared-secret-" + "0" * 32
+
+
+@pytest.fixture(scope="session")
+def assistant_url(
+    tmp_path_factory: pytest.TempPathFactory, backoffice_db: Path, absent_livechat_port: int
+) -> Iterator[str]:
     """Base URL of a running Rasa server whose custom actions run on a real action server."""
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
@@ -73,8 +84,8 @@ def assistant_url(tmp_path_factory: pytest.TempPathFactory, backoffice_db: Path)
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "NAADLOOS_BACKOFFICE_DB": str(backoffice_db),
         # No live-chat service here: hand-overs take the no-agent path, tickets go to the outbox.
-        "LIVECHAT_URL": f"http://127.0.0.1:{free_port()}",
-        "LIVECHAT_SHARED_SECRET": "e2e-shared-secret-" + "0" * 32,
+        "LIVECHAT_URL": f"http://127.0.0.1:{absent_livechat_port}",
+        "LIVECHAT_SHARED_SECRET": ABSENT_LIVECHAT_SECRET,
         "NAADLOOS_OUTBOX_DB": str(backoffice_db.parent / "outbox.sqlite3"),
     }
     actions = start(

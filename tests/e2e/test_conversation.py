@@ -1,6 +1,8 @@
 """End to end: a customer chats with the running assistant (trained model + action server)."""
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 import uuid
 from datetime import date, timedelta
@@ -11,6 +13,7 @@ import pytest
 import requests
 
 from naadloos.parsing import format_date_nl
+from tests.e2e.conftest import ABSENT_LIVECHAT_SECRET, BIN, start, stop, wait_until_up
 
 
 class Customer:
@@ -128,3 +131,37 @@ def test_no_colleague_reachable_then_a_callback_request_is_kept(customer: Custom
     with sqlite3.connect(backoffice_db.parent / "outbox.sqlite3") as db:
         paths = [row[0] for row in db.execute("SELECT path FROM pending WHERE payload LIKE ?", (f"%{customer.sender}%",))]
     assert paths == ["/api/tickets", "/api/callbacks"]
+
+
+def test_outbox_is_delivered_once_the_live_chat_service_is_back(
+    customer: Customer, backoffice_db: Path, absent_livechat_port: int, tmp_path: Path
+) -> None:
+    customer.says("ik wil een medewerker spreken")  # live chat down: the ticket waits in the outbox
+    outbox = backoffice_db.parent / "outbox.sqlite3"
+    with sqlite3.connect(outbox) as db:
+        assert db.execute("SELECT COUNT(*) FROM pending WHERE payload LIKE ?", (f"%{customer.sender}%",)).fetchone()[0] == 1
+
+    env = {
+        **os.environ,
+        "LIVECHAT_HOST": "127.0.0.1",
+        "LIVECHAT_PORT": str(absent_livechat_port),
+        "LIVECHAT_SHARED_SECRET": ABSENT_LIVECHAT_SECRET,
+        "LIVECHAT_DATABASE_URL": f"sqlite:///{tmp_path / 'livechat.sqlite3'}",
+        "LIVECHAT_VAR_DIR": str(tmp_path / "var"),
+    }
+    livechat = start([str(BIN / "python"), "-m", "livechat"], env, tmp_path / "livechat.log")
+    try:
+        wait_until_up(f"http://127.0.0.1:{absent_livechat_port}/health", livechat, tmp_path / "livechat.log")
+        customer.says("ik wil toch echt een medewerker spreken")  # reaches the service: the outbox goes first
+
+        with sqlite3.connect(outbox) as db:
+            left = db.execute("SELECT COUNT(*) FROM pending WHERE payload LIKE ?", (f"%{customer.sender}%",)).fetchone()[0]
+        assert left == 0
+        password = re.search(r"password: (\S+)", (tmp_path / "var" / "demo-agent.txt").read_text()).group(1)
+        agent = requests.Session()
+        base = f"http://127.0.0.1:{absent_livechat_port}/api"
+        assert agent.post(f"{base}/agents/login", json={"username": "demo", "password": password}, timeout=10).ok
+        tickets = agent.get(f"{base}/tickets", timeout=10).json()["tickets"]
+        assert any(ticket["conversation_id"] == customer.sender for ticket in tickets)
+    finally:
+        stop(livechat)
