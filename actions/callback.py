@@ -35,8 +35,9 @@ class ValidateCallbackForm(DutchFormValidation):
         moment = " ".join(str(value or "").split())
         if not _HAS_WORD_OR_NUMBER.search(moment) or len(moment) > MAX_MOMENT_CHARS:
             return self.reject(CALLBACK_MOMENT, "utter_callback_invalid_moment", dispatcher, tracker)
-        day = parse_date(moment, self.today(), prefer_future=True)
-        if day is not None and day < self.today():
+        today = self.today()
+        day = parse_date(moment, today, prefer_future=True)
+        if day is not None and day < today:
             return self.reject(CALLBACK_MOMENT, "utter_callback_moment_in_past", dispatcher, tracker)
         return {CALLBACK_MOMENT: moment}
 

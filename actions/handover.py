@@ -94,12 +94,13 @@ class ActionHandover(Action):
         team = tracker.get_slot(ESCALATION_TEAM) or DEFAULT_TEAM
         priority = tracker.get_slot(ESCALATION_PRIORITY) or DEFAULT_PRIORITY
         transcript = transcript_from_events(tracker.events)
+        slots = tracker.current_slot_values()
         record = {
             "conversation_id": tracker.sender_id,
             "channel": tracker.get_latest_input_channel() or "unknown",
             "reason": reason,
-            "summary": handover_summary(reason, transcript, tracker.current_slot_values()),
-            "customer": customer_details(tracker.current_slot_values()),
+            "summary": handover_summary(reason, transcript, slots),
+            "customer": customer_details(slots),
             "transcript": transcript,
         }
         intro = REASON_INTROS.get(reason, "")
@@ -119,7 +120,7 @@ class ActionHandover(Action):
                         "idempotency_key": f"handover-{conversation_key(tracker)}",
                         "priority": priority,
                         "team": team,
-                        "slots": tracker.current_slot_values(),
+                        "slots": slots,
                         "events": tracker.events[-MAX_EVENTS:],
                     }
                 )
