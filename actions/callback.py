@@ -22,6 +22,7 @@ _HAS_WORD_OR_NUMBER = re.compile(r"[^\W_]{2,}")
 class ValidateCallbackForm(DutchFormValidation):
     form = CALLBACK_FORM
     entity_slots = {"phone_number": CALLBACK_PHONE}
+    counts_failures = False  # the callback is already the way out: no hand-over loop
 
     def validate_callback_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict

@@ -4,6 +4,8 @@
 INTENT_AFFIRM = "affirm"
 INTENT_DENY = "deny"
 INTENT_REQUEST_HUMAN = "request_human"
+INTENT_NLU_FALLBACK = "nlu_fallback"
+INTENT_FAQ = "faq"
 
 # slots
 REQUESTED_SLOT = "requested_slot"
@@ -31,10 +33,15 @@ ESCALATION_TEAM = "escalation_team"
 HANDOVER_STATUS = "handover_status"
 HANDOVER_QUEUED = "queued"
 HANDOVER_UNAVAILABLE = "unavailable"
+HANDOVER_REFERRED = "referred"  # nobody available; the trigger's own alternatives, no callback form
 REASON_CUSTOMER_REQUEST = "customer_request"
 REASON_NOT_HELPED = "not_helped"
-DEFAULT_PRIORITY = "normal"
-DEFAULT_TEAM = "klantenservice"
+REASON_LOW_CONFIDENCE = "low_confidence"
+REASON_REPEATED_FAILURE = "repeated_failure"
+
+# escalation triggers that are not a hand-over themselves
+FAILED_TURNS = "failed_turns"  # failures since the last hand-over: not understood, wrong answers, repeats
+ESCALATION_DUE = "escalation_due"  # true: the rules call action_handover next
 
 # callback request
 CALLBACK_FORM = "callback_form"

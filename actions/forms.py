@@ -16,9 +16,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.constants import CUSTOMER_NUMBER, REQUESTED_SLOT
+from actions.constants import CUSTOMER_NUMBER, REASON_REPEATED_FAILURE, REQUESTED_SLOT
+from actions.escalation import failure_slots
 from naadloos.parsing import format_date_nl, parse_customer_number, parse_date
-from naadloos.settings import current_organisation
+from naadloos.settings import current_escalation_config, current_organisation
 
 SlotDict = dict[str, Any]
 
@@ -47,6 +48,9 @@ class DutchFormValidation(FormValidationAction):
 
     form: str = ""
     entity_slots: Mapping[str, str] = {}
+    # Wrong answers count towards `repeated_failure`; off for a form that is itself the way
+    # out when no colleague is available.
+    counts_failures: bool = True
 
     def name(self) -> str:
         return f"validate_{self.form}"
@@ -64,10 +68,21 @@ class DutchFormValidation(FormValidationAction):
     def reject(
         self, slot: str, response: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> SlotDict:
-        """Clears `slot` and explains why, unless the message was a correction of another slot."""
-        if not self.is_correction(tracker, slot):
+        """Clears `slot` and explains why, unless the message was a correction of another slot.
+
+        A wrong answer counts as a failure. When that makes too many, the form stops
+        (requested_slot None) and the rules hand over with `repeated_failure`.
+        """
+        if self.is_correction(tracker, slot):
+            return {slot: None}
+        if not self.counts_failures:
             dispatcher.utter_message(response=response)
-        return {slot: None}
+            return {slot: None}
+        failure, hand_over = failure_slots(tracker, current_escalation_config(), REASON_REPEATED_FAILURE)
+        if hand_over:
+            return {slot: None, **failure, REQUESTED_SLOT: None}
+        dispatcher.utter_message(response=response)
+        return {slot: None, **failure}
 
     def accept(self, slot: str, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotDict:
         """Keeps `value`; confirms it when it replaced an earlier answer while another slot was asked."""

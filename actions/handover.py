@@ -1,10 +1,12 @@
 """The one hand-over action that every escalation trigger uses.
 
-It asks the live-chat service whether a person can take over *before* promising one. With an
-agent available it posts the whole conversation and pauses the bot, so the customer keeps chatting
-in the same window with a colleague. Without one it says why, offers every other channel and a
-callback, and stores the conversation as a ticket (in the local outbox when the live-chat service
-is down). A customer never ends up with nothing.
+It says the trigger's first response (a condolence, the 113 line, a warning about phishing)
+before anything else, then asks the live-chat service whether a person can take over *before*
+promising one. With an agent available it posts the whole conversation with reason, priority
+and team, and pauses the bot, so the customer keeps chatting in the same window with a
+colleague. Without one it says why, offers the trigger's own alternatives or every other channel
+and a callback, and stores the conversation as a ticket (in the local outbox when the live-chat
+service is down). A customer never ends up with nothing.
 """
 from __future__ import annotations
 
@@ -17,27 +19,28 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.constants import (
-    DEFAULT_PRIORITY,
-    DEFAULT_TEAM,
+    ESCALATION_DUE,
     ESCALATION_PRIORITY,
     ESCALATION_REASON,
     ESCALATION_TEAM,
+    FAILED_TURNS,
     HANDOVER_QUEUED,
+    HANDOVER_REFERRED,
     HANDOVER_STATUS,
     HANDOVER_UNAVAILABLE,
-    INTENT_REQUEST_HUMAN,
-    REASON_CUSTOMER_REQUEST,
-    REASON_NOT_HELPED,
 )
+from actions.escalation import escalation_reason
 from actions.outbox import Outbox, send_or_keep
 from actions.transcript import customer_details, handover_summary, transcript_from_events
-from naadloos.livechat_client import HandoverRefused, LiveChatClient, LiveChatUnavailable
-from naadloos.settings import current_organisation
+from naadloos.escalation_config import Trigger, fill_lines
+from naadloos.livechat_client import Availability, HandoverRefused, LiveChatClient, LiveChatUnavailable
+from naadloos.settings import current_escalation_config, current_organisation
 
 logger = logging.getLogger(__name__)
 
 UNREACHABLE = "unreachable"
 MAX_EVENTS = 5000  # the live-chat service takes at most 10,000 raw events
+TEAM_BUSY = ("no_agents", "queue_full")  # then the default team may still help
 
 # Why no colleague can take over, in the customer's words.
 NO_AGENT_MESSAGES = {
@@ -59,28 +62,26 @@ def conversation_key(tracker: Tracker) -> str:
     return hashlib.sha256(f"{tracker.sender_id}\n{message_id}".encode()).hexdigest()[:32]
 
 
-def escalation_reason(tracker: Tracker) -> str:
-    """The reason a trigger set in this turn, or else the one the latest message implies.
-
-    A value left from an earlier hand-over in the same conversation does not count.
-    """
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            break
-        if event.get("event") == "slot" and event.get("name") == ESCALATION_REASON and event.get("value"):
-            return str(event["value"])
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
-    return REASON_CUSTOMER_REQUEST if intent == INTENT_REQUEST_HUMAN else REASON_NOT_HELPED
-
-
-# Said first, before anything about colleagues, so the customer feels heard.
-REASON_INTROS = {REASON_NOT_HELPED: "Jammer dat ik je niet goed kon helpen."}
-
-
 def wait_text(minutes: int) -> str:
     if minutes <= 1:
         return "Je bent zo aan de beurt."
     return f"De verwachte wachttijd is ongeveer {minutes} minuten."
+
+
+async def first_available(client: LiveChatClient, teams: list[str]) -> Availability:
+    """Availability of the trigger's team, or of the next team when that one is busy or unknown."""
+    for position, team in enumerate(teams):
+        last = position == len(teams) - 1
+        try:
+            availability = await client.availability(team)
+        except LiveChatUnavailable:
+            if last:
+                raise
+            logger.warning("team %s cannot be asked; trying the next team", team)
+            continue
+        if availability.can_take_over or availability.reason not in TEAM_BUSY or last:
+            return availability
+    raise LiveChatUnavailable("no team to ask")
 
 
 class ActionHandover(Action):
@@ -90,36 +91,42 @@ class ActionHandover(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        reason = escalation_reason(tracker)
-        team = tracker.get_slot(ESCALATION_TEAM) or DEFAULT_TEAM
-        priority = tracker.get_slot(ESCALATION_PRIORITY) or DEFAULT_PRIORITY
+        config = current_escalation_config()
+        trigger = config.trigger(escalation_reason(tracker, config))
+        facts = current_organisation().escalation_facts()
         transcript = transcript_from_events(tracker.events)
         slots = tracker.current_slot_values()
         record = {
             "conversation_id": tracker.sender_id,
             "channel": tracker.get_latest_input_channel() or "unknown",
-            "reason": reason,
-            "summary": handover_summary(reason, transcript, slots),
+            "reason": trigger.reason,
+            "summary": handover_summary(trigger.label, transcript, slots),
             "customer": customer_details(slots),
             "transcript": transcript,
         }
-        intro = REASON_INTROS.get(reason, "")
+        intro = fill_lines(trigger.first_response, facts)
         if intro:
             dispatcher.utter_message(text=intro)
         client = LiveChatClient.from_settings()
         outbox = Outbox.from_settings()
+        settled = [
+            SlotSet(ESCALATION_REASON, trigger.reason),
+            SlotSet(ESCALATION_PRIORITY, trigger.priority),
+            SlotSet(ESCALATION_DUE, False),
+            SlotSet(FAILED_TURNS, 0.0),
+        ]
 
         unavailable_because = UNREACHABLE
         try:
-            availability = await client.availability(team)
+            availability = await first_available(client, list(dict.fromkeys([trigger.team, config.default_team])))
             await outbox.deliver(client)
             if availability.can_take_over:
                 handover = await client.create_handover(
                     {
                         **record,
                         "idempotency_key": f"handover-{conversation_key(tracker)}",
-                        "priority": priority,
-                        "team": team,
+                        "priority": trigger.priority,
+                        "team": availability.team,
                         "slots": slots,
                         "events": tracker.events[-MAX_EVENTS:],
                     }
@@ -132,7 +139,8 @@ class ActionHandover(Action):
                     )
                 )
                 return [
-                    SlotSet(ESCALATION_REASON, reason),
+                    *settled,
+                    SlotSet(ESCALATION_TEAM, availability.team),
                     SlotSet(HANDOVER_STATUS, HANDOVER_QUEUED),
                     ConversationPaused(),
                 ]
@@ -146,15 +154,25 @@ class ActionHandover(Action):
             client,
             outbox,
             "/api/tickets",
-            {**record, "idempotency_key": f"ticket-{conversation_key(tracker)}", "contact_preference": "callback_offered"},
+            {
+                **record,
+                "idempotency_key": f"ticket-{conversation_key(tracker)}",
+                "contact_preference": "callback_offered" if trigger.offer_callback else "referred",
+            },
         )
-        dispatcher.utter_message(text=self._no_agent_text(unavailable_because))
-        return [SlotSet(ESCALATION_REASON, reason), SlotSet(HANDOVER_STATUS, HANDOVER_UNAVAILABLE)]
+        dispatcher.utter_message(text=self._no_agent_text(trigger, unavailable_because, facts))
+        return [
+            *settled,
+            SlotSet(ESCALATION_TEAM, trigger.team),
+            SlotSet(HANDOVER_STATUS, HANDOVER_UNAVAILABLE if trigger.offer_callback else HANDOVER_REFERRED),
+        ]
 
     @staticmethod
-    def _no_agent_text(reason: str) -> str:
-        organisation = current_organisation()
-        channels = "\n".join(f"- {line}" for line in organisation.contact_lines())
+    def _no_agent_text(trigger: Trigger, reason: str, facts: dict[str, str]) -> str:
+        """The trigger's own alternatives, or why nobody can chat now and every other channel."""
+        if trigger.no_agent:
+            return fill_lines(trigger.no_agent, facts)
+        channels = "\n".join(f"- {line}" for line in current_organisation().contact_lines())
         return (
             f"{NO_AGENT_MESSAGES.get(reason, NO_AGENT_MESSAGES[UNREACHABLE])} "
             "Ik heb ons gesprek bewaard, zodat een collega het kan teruglezen. "

@@ -8,11 +8,6 @@ from typing import Any
 
 from actions.constants import CUSTOMER_NUMBER, NEW_HOUSE_NUMBER, NEW_POSTCODE
 
-# Why the bot hands over, as the agent reads it. Keys are the values of `escalation_reason`.
-REASON_LABELS = {
-    "customer_request": "De klant vraagt om een medewerker.",
-    "not_helped": "De klant is niet geholpen met het antwoord van de assistent.",
-}
 CUSTOMER_SLOTS = {
     CUSTOMER_NUMBER: "klantnummer",
     NEW_POSTCODE: "nieuwe postcode",
@@ -41,6 +36,7 @@ def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]
                     "entities": [
                         {"entity": e.get("entity"), "value": e.get("value")} for e in parse.get("entities") or []
                     ],
+                    **({"safety_net": parse["safety_net"]} if parse.get("safety_net") else {}),
                 }
             )
         elif kind == "bot" and event.get("text"):
@@ -53,9 +49,9 @@ def customer_details(slots: dict[str, Any]) -> dict[str, str]:
     return {label: str(slots[slot]) for slot, label in CUSTOMER_SLOTS.items() if slots.get(slot)}
 
 
-def handover_summary(reason: str, transcript: list[dict[str, Any]], slots: dict[str, Any]) -> str:
+def handover_summary(reason_label: str, transcript: list[dict[str, Any]], slots: dict[str, Any]) -> str:
     """A few Dutch lines so the agent knows at a glance why the customer is here."""
-    lines = [REASON_LABELS.get(reason, f"Reden: {reason}.")]
+    lines = [reason_label]
     questions = [turn["text"] for turn in transcript if turn["role"] == "user" and not turn["text"].startswith("/")]
     substantive = [q for q in questions if len(q.split()) > 2] or questions
     if substantive:

@@ -45,6 +45,7 @@ class Availability:
     can_take_over: bool
     reason: str  # open | closed | holiday | no_agents | queue_full
     estimated_wait_minutes: int
+    team: str  # the team this answer is about
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ class LiveChatClient:
         if status != 200:
             raise LiveChatUnavailable(f"availability answered {status}")
         try:
-            return Availability(bool(body["can_take_over"]), str(body["reason"]), int(body["estimated_wait_minutes"]))
+            return Availability(
+                bool(body["can_take_over"]), str(body["reason"]), int(body["estimated_wait_minutes"]), str(body["team"])
+            )
         except (KeyError, TypeError, ValueError) as error:
             raise LiveChatUnavailable(f"availability answer not understood: {body}") from error
 

@@ -6,7 +6,7 @@ Responses never hard-code these: the assistant copies them into `org_*` slots at
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,6 +43,7 @@ class Organisation:
     outage_phone: str
     postal_address: str
     closed_on_public_holidays: bool = True
+    help_facts: Mapping[str, str] = field(default_factory=dict)  # `help:` texts for escalation wording
 
     def channel(self, key: str) -> ContactChannel | None:
         return next((c for c in self.channels if c.key == key), None)
@@ -79,6 +80,10 @@ class Organisation:
             suffix = f" ({', '.join(details)})" if details else ""
             lines.append(f"{channel.label}: {channel.address}{suffix}")
         return lines
+
+    def escalation_facts(self) -> dict[str, str]:
+        """Values for the {placeholders} in the escalation wording of config/escalation.yml."""
+        return {**self.help_facts, **self.response_slots()}
 
     def response_slots(self) -> dict[str, str]:
         """Values for the `org_*` slots that responses use as {placeholders}."""
@@ -173,7 +178,16 @@ def parse_organisation(data: Mapping) -> Organisation:
         outage_phone=_required(data, "outage_phone"),
         postal_address=str(data.get("postal_address") or ""),
         closed_on_public_holidays=bool(data.get("closed_on_public_holidays", True)),
+        help_facts=_help_facts(data.get("help")),
     )
+
+
+def _help_facts(raw: object) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise OrganisationConfigError("organisation file: 'help' must map names to texts")
+    return {str(key): value.strip() for key, value in raw.items() if value.strip()}
 
 
 def load_organisation(path: Path) -> Organisation:

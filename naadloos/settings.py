@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from naadloos.escalation_config import EscalationConfig, load_escalation_config
 from naadloos.organisation import Organisation, load_organisation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,7 @@ def _path(variable: str, default: str) -> Path:
 @dataclass(frozen=True)
 class Settings:
     organisation_file: Path
+    escalation_file: Path  # when and how to hand over, edited by conversation designers
     backoffice_db: Path
     livechat_url: str  # the live-chat service, as the bot side reaches it
     outbox_db: Path  # hand-over records kept while the live-chat service is unreachable
@@ -31,6 +33,7 @@ class Settings:
     def from_environment(cls) -> Settings:
         return cls(
             organisation_file=_path("NAADLOOS_ORGANISATION_FILE", "config/organisation.yml"),
+            escalation_file=_path("NAADLOOS_ESCALATION_FILE", "config/escalation.yml"),
             backoffice_db=_path("NAADLOOS_BACKOFFICE_DB", "var/backoffice.sqlite3"),
             livechat_url=(os.environ.get("LIVECHAT_URL") or "http://127.0.0.1:5056").rstrip("/"),
             outbox_db=_path("NAADLOOS_OUTBOX_DB", "var/outbox.sqlite3"),
@@ -46,3 +49,14 @@ def current_organisation() -> Organisation:
     """The organisation from the configured file; re-read when the file changes."""
     path = Settings.from_environment().organisation_file
     return _organisation_at(path, path.stat().st_mtime if path.exists() else 0.0)
+
+
+@lru_cache(maxsize=4)
+def _escalation_at(path: Path, modified: float) -> EscalationConfig:
+    return load_escalation_config(path)
+
+
+def current_escalation_config() -> EscalationConfig:
+    """The escalation rules from the configured file; re-read when the file changes."""
+    path = Settings.from_environment().escalation_file
+    return _escalation_at(path, path.stat().st_mtime if path.exists() else 0.0)

@@ -147,7 +147,8 @@
     fillFacts($("conv-slots"), h.slots);
     const items = (h.transcript || []).map((turn) => {
       const intent = turn.intent && turn.intent.name ? turn.intent.name + " (" + Math.round((turn.intent.confidence || 0) * 100) + "%)" : "";
-      return transcriptItem(turn.role, turn.text, turn.timestamp, intent, false);
+      const net = turn.safety_net && turn.safety_net.keyword ? " · vangnet: \u201c" + turn.safety_net.keyword + "\u201d" : "";
+      return transcriptItem(turn.role, turn.text, turn.timestamp, intent + net, false);
     });
     items.push(element("li", "system", "— overgedragen aan de klantenservice —"));
     (detail.messages || []).forEach((message) => items.push(messageItem(message)));

@@ -22,6 +22,12 @@ def backoffice_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, organisation_
 
 
 @pytest.fixture
+def first_failure() -> list[SlotSet]:
+    """What a form adds when it rejects an answer: one failure counted, no hand-over yet."""
+    return [SlotSet("failed_turns", 1.0), SlotSet("escalation_due", False)]
+
+
+@pytest.fixture
 def run_action(dispatcher, domain):
     """Runs an action's `run()` with the test dispatcher and the real domain."""
 

@@ -26,6 +26,7 @@ from livechat.customer_channel import RasaCustomerChannel
 from livechat.storage.db import open_engine
 from livechat.storage.schema import metadata
 from tests.livechat.helpers import (
+    PROJECT_TEAMS,
     ROOT,
     SECRET,
     AgentClient,
@@ -119,6 +120,7 @@ def config_for(tmp_path: Path):
             var_dir=tmp_path / "var",
             rasa_url="http://127.0.0.1:9",
             rasa_timeout_seconds=1.0,
+            teams=PROJECT_TEAMS,
         )
         return replace(config, **overrides)
 

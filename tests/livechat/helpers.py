@@ -25,6 +25,17 @@ from livechat.security import signature_headers
 from livechat.storage.db import open_engine
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def project_teams() -> tuple[str, ...]:
+    """The live-chat teams the project configures in .env.example (LIVECHAT_TEAMS)."""
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.startswith("LIVECHAT_TEAMS="):
+            return tuple(team.strip() for team in line.split("=", 1)[1].split(","))
+    raise AssertionError(".env.example has no LIVECHAT_TEAMS")
+
+
+PROJECT_TEAMS = project_teams()
 SECRET = "test-shared-secret-" + "0123456789abcdef" * 2
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Monday 2 March 2026, 10:00 in Amsterdam: open, not a holiday.

@@ -13,10 +13,12 @@ from aiohttp import web
 from rasa_sdk.events import ActionExecuted, BotUttered, ConversationPaused, SlotSet, UserUttered
 
 from actions.callback import ActionCallbackSubmit
-from actions.handover import ActionHandover, escalation_reason
+from actions.escalation import escalation_reason
+from actions.handover import ActionHandover
 from actions.outbox import Outbox
 from naadloos.livechat_broker import LiveChatEventBroker
 from naadloos.livechat_client import LiveChatClient
+from naadloos.settings import current_escalation_config
 from tests.livechat.helpers import (
     AMSTERDAM,
     SECRET,
@@ -67,6 +69,16 @@ async def handover(dispatcher, tracker, domain) -> list[dict[str, Any]]:
     return await ActionHandover().run(dispatcher, tracker, domain)
 
 
+def settled(reason: str, priority: str) -> list[SlotSet]:
+    """What every hand-over sets first: reason and priority, and the failure count reset."""
+    return [
+        SlotSet("escalation_reason", reason),
+        SlotSet("escalation_priority", priority),
+        SlotSet("escalation_due", False),
+        SlotSet("failed_turns", 0.0),
+    ]
+
+
 def said(dispatcher) -> str:
     return "\n".join(m["text"] for m in dispatcher.messages if m["text"])
 
@@ -80,7 +92,10 @@ async def test_agent_available_posts_the_whole_conversation_and_pauses_the_bot(
     events = await handover(dispatcher, conversation, domain)
 
     assert events == [
-        SlotSet("escalation_reason", "customer_request"), SlotSet("handover_status", "queued"), ConversationPaused()
+        *settled("customer_request", "normal"),
+        SlotSet("escalation_team", "klantenservice"),
+        SlotSet("handover_status", "queued"),
+        ConversationPaused(),
     ]
     assert "Je hoeft niets te herhalen" in said(dispatcher) and "Je bent zo aan de beurt." in said(dispatcher)
     status, queue = await agent.get("/queue")
@@ -127,7 +142,11 @@ async def test_no_human_available_offers_every_channel_and_stores_a_ticket(
 
     events = await handover(dispatcher, conversation, domain)
 
-    assert events == [SlotSet("escalation_reason", "customer_request"), SlotSet("handover_status", "unavailable")]
+    assert events == [
+        *settled("customer_request", "normal"),
+        SlotSet("escalation_team", "klantenservice"),
+        SlotSet("handover_status", "unavailable"),
+    ]
     text = said(dispatcher)
     assert expected in text
     assert "Ik heb ons gesprek bewaard" in text
@@ -294,4 +313,4 @@ def test_reason_comes_from_this_turn_not_from_an_earlier_handover(make_tracker, 
     tracker = make_tracker("…", intent=intent, history=earlier, slots={"escalation_reason": "not_helped"})
     if this_turn:
         tracker.events.append(SlotSet("escalation_reason", this_turn))
-    assert escalation_reason(tracker) == expected
+    assert escalation_reason(tracker, current_escalation_config()) == expected

@@ -1,0 +1,65 @@
+"""Which escalation trigger applies, and the failure count behind `repeated_failure`.
+
+The triggers themselves (priority, team, wording) live in `config/escalation.yml`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from actions.constants import (
+    ESCALATION_DUE,
+    ESCALATION_REASON,
+    FAILED_TURNS,
+    INTENT_REQUEST_HUMAN,
+    REASON_CUSTOMER_REQUEST,
+    REASON_NOT_HELPED,
+)
+from naadloos.escalation_config import EscalationConfig
+
+
+def reason_set_this_turn(tracker: Tracker) -> str | None:
+    """The `escalation_reason` a trigger set since the latest customer message, if any.
+
+    A value left from an earlier hand-over in the same conversation does not count.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return None
+        if event.get("event") == "slot" and event.get("name") == ESCALATION_REASON and event.get("value"):
+            return str(event["value"])
+    return None
+
+
+def escalation_reason(tracker: Tracker, config: EscalationConfig) -> str:
+    """Why the conversation goes to a colleague now.
+
+    A reason set in this turn (fallback, failures) wins; otherwise the latest message decides:
+    a sensitive topic's intent, asking for a person, or else "not helped" (the customer said
+    an answer did not help).
+    """
+    reason = reason_set_this_turn(tracker)
+    if reason is not None and reason in config.triggers:
+        return reason
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    trigger = config.trigger_for_intent(intent)
+    if trigger:
+        return trigger.reason
+    return REASON_CUSTOMER_REQUEST if intent == INTENT_REQUEST_HUMAN else REASON_NOT_HELPED
+
+
+def failures_so_far(tracker: Tracker) -> int:
+    return int(tracker.get_slot(FAILED_TURNS) or 0)
+
+
+def failure_slots(tracker: Tracker, config: EscalationConfig, reason: str) -> tuple[dict[str, Any], bool]:
+    """Counts one more failure. Returns the slots to set and whether it is time to hand over.
+
+    At `failures.max_failures` the slots also carry `reason` and `escalation_due`, which makes
+    the rules call action_handover.
+    """
+    failures = failures_so_far(tracker) + 1
+    if failures >= config.max_failures:
+        return {FAILED_TURNS: float(failures), ESCALATION_REASON: reason, ESCALATION_DUE: True}, True
+    return {FAILED_TURNS: float(failures), ESCALATION_DUE: False}, False

@@ -1,0 +1,96 @@
+"""Two-stage fallback: when the assistant is unsure what the customer means.
+
+First time: "Bedoel je ...?" with buttons for the subjects the NLU thought of (only those a
+designer listed under `low_confidence.choices` in config/escalation.yml), and room to rephrase.
+Not understood again right after that: hand over with `low_confidence`. A fallback that makes
+the conversation's failures reach `failures.max_failures` hands over with `repeated_failure`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.constants import (
+    ESCALATION_DUE,
+    ESCALATION_REASON,
+    FAILED_TURNS,
+    INTENT_NLU_FALLBACK,
+    REASON_LOW_CONFIDENCE,
+    REASON_REPEATED_FAILURE,
+)
+from actions.escalation import failure_slots, failures_so_far
+from naadloos.escalation_config import Choice, EscalationConfig
+from naadloos.settings import current_escalation_config
+
+ACTION_NAME = "action_fallback_clarify"
+SILENT_ACTIONS = {"action_listen", "action_session_start"}
+
+
+def candidate_keys(latest_message: dict[str, Any]) -> list[str]:
+    """What the NLU thought of, most likely first: intents, and for retrieval intents their topics."""
+    keys: list[str] = []
+    selectors = latest_message.get("response_selector") or {}
+    for ranked in latest_message.get("intent_ranking") or []:
+        name = ranked.get("name")
+        if not name or name == INTENT_NLU_FALLBACK:
+            continue
+        topics = (selectors.get(name) or {}).get("ranking") or []
+        if topics:
+            keys.extend(t["intent_response_key"] for t in topics if t.get("intent_response_key"))
+        else:
+            keys.append(name)
+    return keys
+
+
+def choices_for(latest_message: dict[str, Any], config: EscalationConfig) -> list[Choice]:
+    offered: list[Choice] = []
+    for key in candidate_keys(latest_message):
+        choice = config.choice(key)
+        if choice and choice not in offered:
+            offered.append(choice)
+        if len(offered) == config.max_choices:
+            break
+    return offered
+
+
+def clarified_just_before(tracker: Tracker) -> bool:
+    """Whether the assistant's last action before this message was the clarifying question."""
+    seen_latest_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_latest_user:
+                return False
+            seen_latest_user = True
+        elif seen_latest_user and kind == "action" and event.get("name") not in SILENT_ACTIONS:
+            return event.get("name") == ACTION_NAME
+    return False
+
+
+class ActionFallbackClarify(Action):
+    def name(self) -> str:
+        return ACTION_NAME
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        config = current_escalation_config()
+        if clarified_just_before(tracker):
+            failures = float(failures_so_far(tracker) + 1)
+            return [
+                SlotSet(FAILED_TURNS, failures),
+                SlotSet(ESCALATION_REASON, REASON_LOW_CONFIDENCE),
+                SlotSet(ESCALATION_DUE, True),
+            ]
+        slots, hand_over = failure_slots(tracker, config, REASON_REPEATED_FAILURE)
+        if not hand_over:
+            choices = choices_for(tracker.latest_message, config)
+            if choices:
+                buttons = [{"title": c.title, "payload": c.payload} for c in choices]
+                dispatcher.utter_message(response="utter_fallback_choices", buttons=buttons)
+            else:
+                dispatcher.utter_message(response="utter_default")
+        return [SlotSet(name, value) for name, value in slots.items()]

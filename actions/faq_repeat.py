@@ -1,0 +1,49 @@
+"""Notices when a customer asks the same FAQ question again right after getting its answer.
+
+That means the answer did not help: it counts as a failure towards `repeated_failure`. Below
+the limit the assistant says so and answers once more; at the limit a colleague takes over.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.constants import ESCALATION_DUE, INTENT_FAQ, REASON_REPEATED_FAILURE
+from actions.escalation import failure_slots
+from naadloos.settings import current_escalation_config
+
+FAQ_RESPONSE_PREFIX = f"utter_{INTENT_FAQ}/"
+
+
+def last_answered_topic(events: list[dict[str, Any]]) -> str | None:
+    """The FAQ topic of the assistant's most recent FAQ answer, such as 'faq/opening_hours'."""
+    for event in reversed(events):
+        if event.get("event") == "bot":
+            response = (event.get("metadata") or {}).get("utter_action") or ""
+            if response.startswith(FAQ_RESPONSE_PREFIX):
+                return response[len("utter_"):]
+    return None
+
+
+def asked_topic(latest_message: dict[str, Any]) -> str | None:
+    selected = ((latest_message.get("response_selector") or {}).get(INTENT_FAQ) or {}).get("response") or {}
+    return selected.get("intent_response_key")
+
+
+class ActionFaqCheckRepeat(Action):
+    def name(self) -> str:
+        return "action_faq_check_repeat"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        topic = asked_topic(tracker.latest_message)
+        if topic is None or topic != last_answered_topic(tracker.events):
+            return [SlotSet(ESCALATION_DUE, False)]
+        slots, hand_over = failure_slots(tracker, current_escalation_config(), REASON_REPEATED_FAILURE)
+        if not hand_over:
+            dispatcher.utter_message(response="utter_faq_repeated")
+        return [SlotSet(name, value) for name, value in slots.items()]

@@ -1,0 +1,259 @@
+"""The escalation rules from `config/escalation.yml`, checked and typed.
+
+Conversation designers edit that file; a mistake in it (an unknown key, a misspelt priority, a
+keyword that is not a word) gives an error that names the place, not a silent wrong hand-over.
+"""
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from naadloos.safety_net import Phrase, SafetyNet, Shouting
+
+PRIORITIES = ("urgent", "high", "normal")  # most urgent first
+REASONS = (
+    "low_confidence",
+    "repeated_failure",
+    "customer_request",
+    "not_helped",
+    "bereavement",
+    "crisis",
+    "complaint",
+    "fraud",
+    "payment_distress",
+)
+SENSITIVE_REASONS = ("bereavement", "crisis", "complaint", "fraud", "payment_distress")
+TOP_LEVEL_KEYS = {"default_team", "word_groups", "failures", "low_confidence", "triggers"}
+TRIGGER_KEYS = {
+    "priority", "team", "label", "first_response", "no_agent", "offer_callback", "feedback",
+    "intent", "keywords", "exclusions", "shouting",
+}
+_WORD_GROUP = re.compile(r"\$([a-z_]+)")
+
+
+class EscalationConfigError(ValueError):
+    """The escalation file is missing, unreadable or has a mistake."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A subject the assistant may offer as a "Bedoel je ...?" button."""
+
+    key: str  # an intent, or an FAQ topic such as faq/opening_hours
+    title: str
+    message: str | None = None  # sent instead of the intent, for FAQ topics
+
+    @property
+    def payload(self) -> str:
+        return self.message or f"/{self.key}"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    reason: str
+    priority: str
+    team: str
+    label: str
+    first_response: tuple[str, ...]
+    no_agent: tuple[str, ...] = ()
+    offer_callback: bool = True
+    feedback: bool = True
+    intent: str | None = None
+    safety_net: SafetyNet | None = None
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    default_team: str
+    max_failures: int
+    max_choices: int
+    choices: tuple[Choice, ...]
+    triggers: Mapping[str, Trigger]
+
+    def trigger(self, reason: str) -> Trigger:
+        return self.triggers[reason]
+
+    def trigger_for_intent(self, intent: str | None) -> Trigger | None:
+        return next((t for t in self.triggers.values() if intent and t.intent == intent), None)
+
+    def choice(self, key: str) -> Choice | None:
+        return next((c for c in self.choices if c.key == key), None)
+
+    def sensitive_by_priority(self) -> list[Trigger]:
+        """Triggers with a safety net, most urgent first (file order within a priority)."""
+        netted = [t for t in self.triggers.values() if t.safety_net]
+        return sorted(netted, key=lambda t: PRIORITIES.index(t.priority))
+
+    def detect(self, text: str, lemmas: list[str] | None = None) -> tuple[Trigger, str] | None:
+        """The most urgent sensitive topic whose safety net fires on `text`, with what fired."""
+        for trigger in self.sensitive_by_priority():
+            keyword = trigger.safety_net.match(text, [lemmas] if lemmas else []) if trigger.safety_net else None
+            if keyword:
+                return trigger, keyword
+        return None
+
+
+def fill_lines(lines: tuple[str, ...], facts: Mapping[str, str]) -> str:
+    """Joins the lines whose {placeholders} all have a value in `facts`; leaves out the others."""
+    kept = []
+    for line in lines:
+        names = [name for _, name, _, _ in string.Formatter().parse(line) if name]
+        if all(facts.get(name) for name in names):
+            kept.append(line.format(**facts))
+    return " ".join(kept)
+
+
+def _fail(where: str, problem: str) -> EscalationConfigError:
+    return EscalationConfigError(f"escalation file, {where}: {problem}")
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _fail(where, "expected a mapping (key: value)")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(where, "expected a non-empty text")
+    return value.strip()
+
+
+def _lines(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(line, str) for line in value):
+        raise _fail(where, "expected a list of texts")
+    for line in value:
+        try:
+            list(string.Formatter().parse(line))
+        except ValueError as error:
+            raise _fail(where, f"'{line}': {error}") from error
+    return tuple(line.strip() for line in value)
+
+
+def _phrases(value: Any, word_groups: Mapping[str, str], where: str) -> tuple[Phrase, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _fail(where, "expected a list of phrases")
+    phrases = []
+    for raw in value:
+        source = str(raw)
+        unknown = [name for name in _WORD_GROUP.findall(source) if name not in word_groups]
+        if unknown:
+            raise _fail(where, f"'{source}' uses ${unknown[0]}, which is not in word_groups")
+        expanded = _WORD_GROUP.sub(lambda m: word_groups[m.group(1)], source)
+        try:
+            phrases.append(Phrase(source, Phrase.parse(expanded).steps))
+        except ValueError as error:
+            raise _fail(where, str(error)) from error
+    return tuple(phrases)
+
+
+def _shouting(value: Any, where: str) -> Shouting | None:
+    if value is None:
+        return None
+    data = _mapping(value, where)
+    try:
+        return Shouting(
+            min_letters=int(data["min_letters"]),
+            min_capitals_share=float(data["min_capitals_share"]),
+            min_exclamation_marks=int(data["min_exclamation_marks"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise _fail(where, "needs min_letters, min_capitals_share and min_exclamation_marks as numbers") from error
+
+
+def _trigger(reason: str, raw: Any, word_groups: Mapping[str, str], default_team: str) -> Trigger:
+    where = f"triggers.{reason}"
+    data = _mapping(raw, where)
+    unknown = set(data) - TRIGGER_KEYS
+    if unknown:
+        raise _fail(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+    priority = data.get("priority", "normal")
+    if priority not in PRIORITIES:
+        raise _fail(f"{where}.priority", f"'{priority}' is not one of {', '.join(PRIORITIES)}")
+    keywords = _phrases(data.get("keywords"), word_groups, f"{where}.keywords")
+    shouting = _shouting(data.get("shouting"), f"{where}.shouting")
+    has_net = bool(keywords or shouting)
+    intent = data.get("intent")
+    if reason in SENSITIVE_REASONS and not (intent and has_net):
+        raise _fail(where, "a sensitive topic needs an intent and keywords")
+    if has_net and not intent:
+        raise _fail(where, "keywords need an intent to set when they match")
+    return Trigger(
+        reason=reason,
+        priority=priority,
+        team=str(data.get("team") or default_team).strip().lower(),
+        label=_text(data.get("label"), f"{where}.label"),
+        first_response=_lines(data.get("first_response"), f"{where}.first_response"),
+        no_agent=_lines(data.get("no_agent"), f"{where}.no_agent"),
+        offer_callback=bool(data.get("offer_callback", True)),
+        feedback=bool(data.get("feedback", True)),
+        intent=str(intent) if intent else None,
+        safety_net=SafetyNet(
+            keywords, _phrases(data.get("exclusions"), word_groups, f"{where}.exclusions"), shouting
+        ) if has_net else None,
+    )
+
+
+def _choices(raw: Any) -> tuple[Choice, ...]:
+    choices = []
+    for key, value in _mapping(raw or {}, "low_confidence.choices").items():
+        data = _mapping(value, f"low_confidence.choices.{key}")
+        message = data.get("message")
+        choices.append(Choice(str(key), _text(data.get("title"), f"low_confidence.choices.{key}.title"),
+                              str(message).strip() if message else None))
+    return tuple(choices)
+
+
+def _positive_int(value: Any, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _fail(where, f"expected a whole number of 1 or more, not '{value}'")
+    return value
+
+
+def parse_escalation_config(data: Any) -> EscalationConfig:
+    top = _mapping(data, "top level")
+    unknown = set(top) - TOP_LEVEL_KEYS
+    if unknown:
+        raise _fail("top level", f"unknown key(s) {', '.join(sorted(unknown))}")
+    default_team = _text(top.get("default_team"), "default_team").lower()
+    word_groups = {str(k): _text(v, f"word_groups.{k}") for k, v in _mapping(top.get("word_groups") or {}, "word_groups").items()}
+    triggers_raw = _mapping(top.get("triggers"), "triggers")
+    missing = [reason for reason in REASONS if reason not in triggers_raw]
+    unknown_reasons = [reason for reason in triggers_raw if reason not in REASONS]
+    if missing or unknown_reasons:
+        raise _fail("triggers", f"needs exactly {', '.join(REASONS)}; "
+                    f"missing: {', '.join(missing) or '-'}; unknown: {', '.join(unknown_reasons) or '-'}")
+    triggers = {reason: _trigger(reason, triggers_raw[reason], word_groups, default_team) for reason in REASONS}
+    intents = [t.intent for t in triggers.values() if t.intent]
+    if len(intents) != len(set(intents)):
+        raise _fail("triggers", "two triggers use the same intent")
+    low_confidence = _mapping(top.get("low_confidence") or {}, "low_confidence")
+    failures = _mapping(top.get("failures") or {}, "failures")
+    return EscalationConfig(
+        default_team=default_team,
+        max_failures=_positive_int(failures.get("max_failures", 2), "failures.max_failures"),
+        max_choices=_positive_int(low_confidence.get("max_choices", 3), "low_confidence.max_choices"),
+        choices=_choices(low_confidence.get("choices")),
+        triggers=triggers,
+    )
+
+
+def load_escalation_config(path: Path) -> EscalationConfig:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as error:
+        raise EscalationConfigError(f"cannot read escalation file {path}: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise EscalationConfigError(f"escalation file {path} is not valid YAML: {error}") from error
+    return parse_escalation_config(data)
