@@ -22,7 +22,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/parsing.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
-.PHONY: help install spacy-model lock validate train test-stories test-nlu pytest lint types test run shell actions livechat browser clean
+.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test run shell actions livechat browser clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ test-nlu: $(MODEL) ## Held-out NLU test: prints macro-F1 and fails below the flo
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out results/nlu
 	$(BIN)/python scripts/nlu_report.py results/nlu
 
+test-escalation: $(MODEL) ## Escalation evaluation (tests/escalation): recall per trigger, false escalations; fails below the floors
+	$(BIN)/python scripts/escalation_report.py --model $(MODEL)
+
 browser: ## Install headless Chromium for the browser test (Debian package; needs root if missing)
 	@scripts/install_browser.sh
 
@@ -69,7 +72,7 @@ lint: $(INSTALL_STAMP) ## Static checks of the Python code
 types: $(INSTALL_STAMP) ## Type checks of the Python code
 	$(BIN)/mypy actions naadloos livechat
 
-test: lint types validate train test-stories test-nlu pytest ## Everything CI runs
+test: lint types validate train test-stories test-nlu test-escalation pytest ## Everything CI runs
 
 actions: $(INSTALL_STAMP) ## Start only the action server
 	$(RASA) run actions --actions actions

@@ -59,3 +59,20 @@ def test_every_retrieval_topic_has_a_response() -> None:
         responses.update(yaml.safe_load(path.read_text())["responses"])
     topics = {intent for intent in TRAINING if "/" in intent}
     assert {f"utter_{topic}" for topic in topics} <= responses
+
+
+def escalation_evaluation_messages() -> list[str]:
+    """Every customer message of the escalation evaluation set (tests/escalation)."""
+    messages = []
+    for path in sorted((ROOT / "tests" / "escalation").glob("*.yml")):
+        for case in yaml.safe_load(path.read_text())["cases"]:
+            messages.extend(str(turn) for turn in (case if isinstance(case, list) else [case]))
+    return messages
+
+
+def test_escalation_evaluation_shares_no_sentence_with_the_training_data() -> None:
+    """The evaluation measures what the assistant learned, not what it memorised."""
+    training = {normalised(text) for texts in TRAINING.values() for text in texts}
+    # Short answers inside forms and to yes/no questions ("nee", "12345678") are not sentences.
+    sentences = {normalised(m) for m in escalation_evaluation_messages() if len(m.split()) > 2}
+    assert sorted(sentences & training) == []

@@ -1,0 +1,193 @@
+"""Runs the escalation evaluation set through the trained assistant and prints the figures.
+
+Every case in tests/escalation/*.yml is a fresh conversation with the real model and the real
+action server (started here). A case escalates when action_handover ran; its reason is the
+`escalation_reason` the conversation ended with. Printed: recall per trigger, the
+false-escalation rate on benign messages and look-alikes, which layer caught each sensitive
+topic (the classifier, or the keyword safety net), and the confusion between triggers. Exits 1
+below the floors. No live-chat service runs, so hand-overs end as stored tickets (the
+no-agent path), in a scratch outbox.
+
+    python scripts/escalation_report.py [--model models/naadloos.tar.gz] [--cases tests/escalation]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BENIGN = "none"
+RECALL_FLOORS = {"bereavement": 1.0, "crisis": 1.0}
+DEFAULT_RECALL_FLOOR = 0.95
+FALSE_ESCALATION_CEILING = 0.02
+ACTION_SERVER_START_SECONDS = 120
+
+
+@dataclass
+class Outcome:
+    expected: str
+    turns: list[str]
+    reason: str = BENIGN  # what the conversation escalated with, or "none"
+    caught_by: str = ""  # "classifier" or "safety net" for sensitive topics
+    replies: list[str] = field(default_factory=list)
+
+
+def load_cases(directory: Path) -> list[Outcome]:
+    cases = []
+    for path in sorted(directory.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if set(data) != {"trigger", "cases"}:
+            raise SystemExit(f"{path}: needs exactly the keys 'trigger' and 'cases'")
+        for case in data["cases"]:
+            turns = [str(turn) for turn in case] if isinstance(case, list) else [str(case)]
+            cases.append(Outcome(expected=str(data["trigger"]), turns=turns))
+    return cases
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_action_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    command = [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + ACTION_SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the action server stopped during start-up:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit("the action server did not start in time")
+
+
+def outcome_of(events: list[dict[str, Any]]) -> tuple[str, str]:
+    """(reason, layer) of a finished conversation: 'none' when action_handover never ran."""
+    handed_over = any(e.get("event") == "action" and e.get("name") == "action_handover" for e in events)
+    if not handed_over:
+        return BENIGN, ""
+    reason = next(
+        (e["value"] for e in reversed(events) if e.get("event") == "slot" and e.get("name") == "escalation_reason"),
+        "unknown",
+    )
+    layer = ""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            net = (event.get("parse_data") or {}).get("safety_net") or {}
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if net and net.get("classified_as") != intent:
+                layer = "safety net"
+            elif intent == reason:
+                layer = "classifier"
+            if layer:
+                break
+    return str(reason), layer
+
+
+async def run_cases(model: Path, action_url: str, cases: list[Outcome]) -> None:
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
+    for case in cases:
+        sender = f"eval-{uuid.uuid4().hex[:12]}"
+        for turn in case.turns:
+            replies = await agent.handle_text(turn, sender_id=sender) or []
+            case.replies.extend(str(reply.get("text") or "") for reply in replies)
+        tracker = await agent.tracker_store.retrieve(sender)
+        case.reason, case.caught_by = outcome_of(tracker.current_state()["events"] if tracker else [])
+
+
+def report(cases: list[Outcome]) -> bool:
+    by_trigger: dict[str, list[Outcome]] = defaultdict(list)
+    for case in cases:
+        by_trigger[case.expected].append(case)
+    passed = True
+    print("\nEscalation evaluation (tests/escalation), real model and actions")
+    print(f"  {'trigger':<18}{'cases':>6}{'recall':>9}{'floor':>7}   caught by classifier / safety net")
+    for trigger in sorted(t for t in by_trigger if t != BENIGN):
+        group = by_trigger[trigger]
+        hits = [c for c in group if c.reason == trigger]
+        recall = len(hits) / len(group)
+        floor = RECALL_FLOORS.get(trigger, DEFAULT_RECALL_FLOOR)
+        layers = Counter(c.caught_by for c in hits if c.caught_by)
+        layer_text = f"{layers['classifier']} / {layers['safety net']}" if layers else "-"
+        mark = "" if recall >= floor else "   BELOW FLOOR"
+        passed &= recall >= floor
+        print(f"  {trigger:<18}{len(group):>6}{recall:>9.3f}{floor:>7.2f}   {layer_text}{mark}")
+    benign = by_trigger.get(BENIGN, [])
+    escalated = [c for c in benign if c.reason != BENIGN]
+    rate = len(escalated) / len(benign) if benign else 0.0
+    passed &= rate <= FALSE_ESCALATION_CEILING
+    print(f"  false escalation on {len(benign)} benign messages and look-alikes: {rate:.3f} "
+          f"(ceiling {FALSE_ESCALATION_CEILING:.2f}){'' if rate <= FALSE_ESCALATION_CEILING else '   ABOVE CEILING'}")
+
+    labels = sorted({c.expected for c in cases} | {c.reason for c in cases})
+    print("\n  confusion (rows: expected, columns: what the assistant did)")
+    short = {label: label[:9] for label in labels}
+    print("  " + " " * 18 + "".join(f"{short[label]:>10}" for label in labels))
+    for expected in labels:
+        row = Counter(c.reason for c in by_trigger.get(expected, []))
+        if row:
+            print(f"  {expected:<18}" + "".join(f"{row.get(label, 0) or '.':>10}" for label in labels))
+
+    misses = [c for c in cases if c.reason != c.expected]
+    if misses:
+        print("\n  wrong outcomes:")
+        for case in misses:
+            print(f"  - expected {case.expected}, got {case.reason}: {' | '.join(case.turns)}")
+    print(f"\nEscalation evaluation: {'passed' if passed else 'FAILED'}")
+    return passed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "naadloos.tar.gz")
+    parser.add_argument("--cases", type=Path, default=ROOT / "tests" / "escalation")
+    args = parser.parse_args()
+    if not args.model.exists():
+        raise SystemExit(f"no trained model at {args.model}: run `make train` first")
+    cases = load_cases(args.cases)
+    with tempfile.TemporaryDirectory() as scratch:
+        port = free_port()
+        env = {
+            **os.environ,
+            "NAADLOOS_OUTBOX_DB": str(Path(scratch) / "outbox.sqlite3"),
+            "NAADLOOS_BACKOFFICE_DB": str(Path(scratch) / "backoffice.sqlite3"),
+            "LIVECHAT_URL": f"http://127.0.0.1:{free_port()}",  # nobody listens: the no-agent path
+            "LIVECHAT_SHARED_SECRET": secrets.token_hex(32),
+        }
+        os.environ.update(env)
+        server = start_action_server(port, env, Path(scratch) / "actions.log")
+        try:
+            started = time.monotonic()
+            asyncio.run(run_cases(args.model, f"http://127.0.0.1:{port}/webhook", cases))
+            print(f"{len(cases)} conversations in {time.monotonic() - started:.0f}s")
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    return 0 if report(cases) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""config/escalation.yml: the real file is complete and consistent, and a designer's mistake
+gives an error that says where."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from naadloos.escalation_config import (
+    REASONS,
+    SENSITIVE_REASONS,
+    EscalationConfigError,
+    fill_lines,
+    load_escalation_config,
+    parse_escalation_config,
+)
+from naadloos.organisation import load_organisation
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG_FILE = ROOT / "config" / "escalation.yml"
+
+
+def raw() -> dict[str, Any]:
+    return yaml.safe_load(CONFIG_FILE.read_text())
+
+
+def test_every_trigger_is_configured() -> None:
+    config = load_escalation_config(CONFIG_FILE)
+    assert tuple(config.triggers) == REASONS
+
+
+def test_teams_exist_in_the_live_chat_configuration() -> None:
+    env_line = next(line for line in (ROOT / ".env.example").read_text().splitlines() if line.startswith("LIVECHAT_TEAMS="))
+    teams = env_line.split("=", 1)[1].split(",")
+    config = load_escalation_config(CONFIG_FILE)
+    assert config.default_team == teams[0]
+    assert {t.team for t in config.triggers.values()} <= set(teams)
+
+
+def test_sensitive_intents_are_in_the_domain() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    config = load_escalation_config(CONFIG_FILE)
+    assert {config.trigger(reason).intent for reason in SENSITIVE_REASONS} <= set(domain["intents"])
+
+
+def test_choices_are_intents_or_faq_topics_of_the_assistant() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    faq = yaml.safe_load((ROOT / "data" / "faq" / "responses.yml").read_text())["responses"]
+    config = load_escalation_config(CONFIG_FILE)
+    for choice in config.choices:
+        if "/" in choice.key:
+            assert f"utter_{choice.key}" in faq and choice.message, choice.key
+        else:
+            assert choice.key in domain["intents"] and choice.payload == f"/{choice.key}"
+
+
+def test_every_placeholder_is_filled_by_the_organisation_file() -> None:
+    facts = load_organisation(ROOT / "config" / "organisation.yml").escalation_facts()
+    config = load_escalation_config(CONFIG_FILE)
+    for trigger in config.triggers.values():
+        lines = trigger.first_response + trigger.no_agent
+        assert fill_lines(lines, facts).count(" ") >= sum(line.count(" ") for line in lines) // 2, trigger.reason
+        assert "{" not in fill_lines(lines, facts)
+
+
+def test_crisis_is_urgent_names_113_and_never_offers_a_form() -> None:
+    crisis = load_escalation_config(CONFIG_FILE).trigger("crisis")
+    text = " ".join(crisis.first_response)
+    assert crisis.priority == "urgent" and not crisis.offer_callback and not crisis.feedback
+    assert "113" in text and "0800-0113" in text and "112" in text
+
+
+def test_bereavement_is_high_and_asks_no_feedback() -> None:
+    bereavement = load_escalation_config(CONFIG_FILE).trigger("bereavement")
+    assert bereavement.priority == "high" and not bereavement.feedback
+    assert "Gecondoleerd" in bereavement.first_response[0]
+    assert not any(char in "😀🙂👋🎉" for line in bereavement.first_response for char in line)
+
+
+def test_lines_with_a_missing_fact_are_left_out() -> None:
+    lines = ("Fijn dat je het meldt.", "{payment_arrangement}", "Hulp: {debt_help}.")
+    assert fill_lines(lines, {"debt_help": "Geldfit"}) == "Fijn dat je het meldt. Hulp: Geldfit."
+    assert fill_lines(lines, {}) == "Fijn dat je het meldt."
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(extra=1), "unknown key(s) extra"),
+        (lambda d: d["triggers"]["crisis"].update(priority="asap"), "triggers.crisis.priority"),
+        (lambda d: d["triggers"]["fraud"].update(keywrods=["x"]), "unknown key(s) keywrods"),
+        (lambda d: d["triggers"].pop("complaint"), "missing: complaint"),
+        (lambda d: d["triggers"]["fraud"]["keywords"].append("e-mail"), "triggers.fraud.keywords"),
+        (lambda d: d["triggers"]["fraud"]["keywords"].append("$onbekend"), "not in word_groups"),
+        (lambda d: d["triggers"]["fraud"].pop("intent"), "needs an intent and keywords"),
+        (lambda d: d["triggers"]["crisis"].update(first_response=["{kapot"]), "triggers.crisis.first_response"),
+        (lambda d: d["failures"].update(max_failures=0), "failures.max_failures"),
+        (lambda d: d["triggers"]["crisis"].update(intent="fraud"), "same intent"),
+    ],
+)
+def test_mistakes_are_reported_with_their_place(change, message: str) -> None:
+    data = raw()
+    change(data)
+    with pytest.raises(EscalationConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_escalation_config(data)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    broken = tmp_path / "escalation.yml"
+    broken.write_text("triggers: [")
+    with pytest.raises(EscalationConfigError, match="not valid YAML"):
+        load_escalation_config(broken)
+    with pytest.raises(EscalationConfigError, match="cannot read"):
+        load_escalation_config(tmp_path / "missing.yml")
