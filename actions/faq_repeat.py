@@ -16,15 +16,33 @@ from actions.escalation import failure_slots
 from naadloos.settings import current_escalation_config
 
 FAQ_RESPONSE_PREFIX = f"utter_{INTENT_FAQ}/"
+# What happens in and right after an FAQ answer; any other action means the customer moved on.
+FAQ_TURN_ACTIONS = {
+    "action_listen",
+    "action_faq_check_repeat",
+    "utter_faq",
+    "utter_faq_repeated",
+    "utter_feedback_ask",
+    "action_feedback_record",
+    "utter_feedback_not_helped",
+    "utter_ask_rephrase",
+}
 
 
 def last_answered_topic(events: list[dict[str, Any]]) -> str | None:
-    """The FAQ topic of the assistant's most recent FAQ answer, such as 'faq/opening_hours'."""
+    """The FAQ topic the assistant answered just before, such as 'faq/opening_hours'.
+
+    Only the answer of the FAQ turn right before counts (with its feedback question and the
+    customer's "nee" in between): after another flow, such as a form, a question is new again.
+    """
     for event in reversed(events):
-        if event.get("event") == "bot":
+        kind = event.get("event")
+        if kind == "bot":
             response = (event.get("metadata") or {}).get("utter_action") or ""
             if response.startswith(FAQ_RESPONSE_PREFIX):
                 return response[len("utter_"):]
+        elif kind == "action" and event.get("name") not in FAQ_TURN_ACTIONS:
+            return None
     return None
 
 

@@ -31,7 +31,7 @@ REASONS = (
 SENSITIVE_REASONS = ("bereavement", "crisis", "complaint", "fraud", "payment_distress")
 TOP_LEVEL_KEYS = {"default_team", "word_groups", "failures", "low_confidence", "triggers"}
 TRIGGER_KEYS = {
-    "priority", "team", "label", "first_response", "no_agent", "offer_callback", "feedback",
+    "priority", "team", "label", "first_response", "no_agent", "offer_callback",
     "intent", "keywords", "exclusions", "shouting",
 }
 _WORD_GROUP = re.compile(r"\$([a-z_]+)")
@@ -63,7 +63,6 @@ class Trigger:
     first_response: tuple[str, ...]
     no_agent: tuple[str, ...] = ()
     offer_callback: bool = True
-    feedback: bool = True
     intent: str | None = None
     safety_net: SafetyNet | None = None
 
@@ -196,7 +195,6 @@ def _trigger(reason: str, raw: Any, word_groups: Mapping[str, str], default_team
         first_response=_lines(data.get("first_response"), f"{where}.first_response"),
         no_agent=_lines(data.get("no_agent"), f"{where}.no_agent"),
         offer_callback=bool(data.get("offer_callback", True)),
-        feedback=bool(data.get("feedback", True)),
         intent=str(intent) if intent else None,
         safety_net=SafetyNet(
             keywords, _phrases(data.get("exclusions"), word_groups, f"{where}.exclusions"), shouting

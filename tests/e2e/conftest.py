@@ -10,12 +10,15 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
+
+from tests.e2e.live_clients import Agent, WebCustomer
+from tests.livechat.helpers import PROJECT_TEAMS
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "naadloos.tar.gz"
@@ -133,6 +136,7 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         "LIVECHAT_PORT": str(livechat_port),
         "LIVECHAT_DATABASE_URL": f"sqlite:///{work / 'livechat.sqlite3'}",
         "LIVECHAT_SHARED_SECRET": SECRET,
+        "LIVECHAT_TEAMS": ",".join(PROJECT_TEAMS),
         "LIVECHAT_VAR_DIR": str(work / "var"),
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
@@ -166,3 +170,14 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     finally:
         for process in processes.values():
             stop(process)
+
+
+@pytest.fixture
+async def people(live_system: dict[str, str]) -> AsyncIterator[tuple[WebCustomer, Agent]]:
+    customer, agent = WebCustomer(live_system["rasa"]), Agent(live_system["livechat"])
+    await customer.connect()
+    await agent.call("POST", "/agents/login", {"username": "demo", "password": live_system["password"]})
+    yield customer, agent
+    await agent.call("POST", "/agents/logout")  # offline again: later tests start with nobody online
+    await customer.close()
+    await agent.close()

@@ -68,13 +68,13 @@ def test_every_placeholder_is_filled_by_the_organisation_file() -> None:
 def test_crisis_is_urgent_names_113_and_never_offers_a_form() -> None:
     crisis = load_escalation_config(CONFIG_FILE).trigger("crisis")
     text = " ".join(crisis.first_response)
-    assert crisis.priority == "urgent" and not crisis.offer_callback and not crisis.feedback
+    assert crisis.priority == "urgent" and not crisis.offer_callback
     assert "113" in text and "0800-0113" in text and "112" in text
 
 
-def test_bereavement_is_high_and_asks_no_feedback() -> None:
+def test_bereavement_is_high_and_gentle() -> None:
     bereavement = load_escalation_config(CONFIG_FILE).trigger("bereavement")
-    assert bereavement.priority == "high" and not bereavement.feedback
+    assert bereavement.priority == "high"
     assert "Gecondoleerd" in bereavement.first_response[0]
     assert not any(char in "😀🙂👋🎉" for line in bereavement.first_response for char in line)
 
