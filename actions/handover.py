@@ -158,6 +158,8 @@ class ActionHandover(Action):
                 **record,
                 "idempotency_key": f"ticket-{conversation_key(tracker)}",
                 "contact_preference": "callback_offered" if trigger.offer_callback else "referred",
+                "priority": trigger.priority,
+                "team": trigger.team,
             },
         )
         dispatcher.utter_message(text=self._no_agent_text(trigger, unavailable_because, facts))

@@ -188,6 +188,8 @@ def ticket(data: Any) -> dict[str, Any]:
         "customer": mapping(body, "customer"),
         "transcript": transcript,
         "contact_preference": text(body, "contact_preference", 255, required=False),
+        "priority": text(body, "priority", 16, required=False, allowed=PRIORITIES, default="normal") or "normal",
+        "team": text(body, "team", 64, required=False, token=True) or None,
     }
 
 

@@ -42,7 +42,30 @@ def open_engine(url: str) -> Engine:
     """Engine with the schema created (idempotent): for the service start and the CLI tools."""
     engine = create_engine(url)
     metadata.create_all(engine)
+    add_missing_columns(engine)
     return engine
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Adds columns that a newer release defines to the tables an older release created.
+
+    Only additions (nullable or with a server default), so the upgrade keeps every row.
+    Returns the added columns as "table.column".
+    """
+    inspector = sa.inspect(engine)
+    added = []
+    with engine.begin() as connection:
+        for table in metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                column_type = column.type.compile(dialect=engine.dialect)
+                default = f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
+                not_null = "" if column.nullable else " NOT NULL"
+                connection.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column_type}{default}{not_null}"))
+                added.append(f"{table.name}.{column.name}")
+    return added
 
 
 class Database:

@@ -101,6 +101,10 @@ tickets = sa.Table(
     sa.Column("transcript", sa.JSON, nullable=False),
     sa.Column("contact_preference", sa.String(255), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # Added after the first release: `open_engine` adds them to an existing table.
+    sa.Column("priority", sa.String(16), nullable=False, server_default="normal"),
+    sa.Column("team", sa.String(64), nullable=True),
+    sa.CheckConstraint(f"priority IN {PRIORITIES}", name="ticket_priority"),
 )
 
 callback_requests = sa.Table(

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from livechat.storage.schema import callback_requests, from_db, iso, tickets, to_db
+from livechat.storage.schema import PRIORITIES, callback_requests, from_db, iso, tickets, to_db
 
 
 def _as_json(row: Any) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def _insert_once(engine: Engine, table: sa.Table, values: dict[str, Any]) -> tup
 
 def create_ticket(engine: Engine, values: dict[str, Any], now: datetime) -> tuple[dict[str, Any], bool]:
     """(ticket, created). `values`: conversation_id, idempotency_key, channel, reason, summary,
-    customer, transcript, contact_preference."""
+    customer, transcript, contact_preference, priority, team."""
     return _insert_once(engine, tickets, {**values, "created_at": to_db(now)})
 
 
@@ -57,7 +57,8 @@ def create_callback(engine: Engine, values: dict[str, Any], now: datetime) -> tu
 
 def list_tickets(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
     with engine.connect() as connection:
-        rows = connection.execute(sa.select(tickets).order_by(tickets.c.id.desc()).limit(limit))
+        urgency = sa.case({priority: rank for rank, priority in enumerate(PRIORITIES)}, value=tickets.c.priority)
+        rows = connection.execute(sa.select(tickets).order_by(urgency, tickets.c.id.desc()).limit(limit))
         return [_as_json(r) for r in rows]
 
 

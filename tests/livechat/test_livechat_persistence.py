@@ -1,7 +1,11 @@
 """A restart loses nothing: stop the server, start a new one on the same database."""
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from livechat.customer_channel import RasaCustomerChannel
+from livechat.storage.db import create_engine, open_engine
+from livechat.storage.schema import tickets
 from tests.livechat.helpers import Bot, create_agent_client, handover_payload, running_service
 
 
@@ -45,3 +49,31 @@ async def test_handovers_messages_sessions_and_queue_survive_a_restart(database_
         assert status == 200 and again["id"] == ids[0] and again["queue_position"] == 3
         assert (await agent.post(f"/handovers/{ids[2]}/close", {"outcome": "back_to_bot"}))[0] == 200
     await agent.close()
+
+
+def test_an_older_tickets_table_gets_the_new_columns_and_keeps_its_rows(database_url):
+    """A database from before ticket priorities: the upgrade at start-up adds the columns."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE IF EXISTS tickets"))
+        connection.execute(sa.text(
+            "CREATE TABLE tickets (id INTEGER PRIMARY KEY, conversation_id VARCHAR(255) NOT NULL, "
+            "idempotency_key VARCHAR(128) NOT NULL UNIQUE, channel VARCHAR(64) NOT NULL, reason VARCHAR(64) NOT NULL, "
+            "summary TEXT NOT NULL, customer JSON NOT NULL, transcript JSON NOT NULL, "
+            "contact_preference VARCHAR(255) NOT NULL, created_at TIMESTAMP NOT NULL)"
+        ))
+        connection.execute(sa.text(
+            "INSERT INTO tickets VALUES (1, 'conv-old', 'ticket-old', 'socketio', 'not_helped', 'Oud', '{}', '[]', "
+            "'callback_offered', '2026-01-01 12:00:00')"
+        ))
+    engine.dispose()
+
+    upgraded = open_engine(database_url)
+    try:
+        with upgraded.connect() as connection:
+            row = connection.execute(sa.text("SELECT conversation_id, priority, team FROM tickets")).one()
+        assert tuple(row) == ("conv-old", "normal", None)
+    finally:  # later tests share a PostgreSQL database: give them the current table back
+        tickets.drop(upgraded)
+        tickets.create(upgraded)
+        upgraded.dispose()

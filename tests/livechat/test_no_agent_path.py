@@ -52,6 +52,23 @@ async def test_ticket_stored_once(service, bot, make_agent):
     assert [t["id"] for t in listed["tickets"]] == [ticket["id"]]
 
 
+async def test_tickets_keep_priority_and_team_and_list_the_most_urgent_first(service, bot, make_agent):
+    for key, priority in [("a", None), ("b", "urgent"), ("c", "high")]:
+        extra = {"priority": priority, "team": "nabestaanden"} if priority else {}
+        status, body = await bot.post("/tickets", ticket_payload(idempotency_key=f"ticket-{key}", **extra))
+        assert status == 201, body
+    agent = await make_agent("sanne")
+    _, listed = await agent.get("/tickets")
+    assert [(t["priority"], t["team"]) for t in listed["tickets"]] == [
+        ("urgent", "nabestaanden"), ("high", "nabestaanden"), ("normal", None)
+    ]
+
+
+async def test_ticket_priority_must_be_known(service, bot):
+    status, body = await bot.post("/tickets", ticket_payload(priority="asap"))
+    assert status == 422 and body["field"] == "priority"
+
+
 async def test_ticket_needs_a_signature_and_valid_body(service, http, bot):
     async with http.post(service.api("/tickets"), json=ticket_payload()) as reply:
         assert reply.status == 401

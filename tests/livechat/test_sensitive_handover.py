@@ -143,7 +143,7 @@ async def test_bereavement_when_closed_gives_the_bereavement_line_and_form(
     assert "andere manier bereiken" not in no_agent
     ticket = await only_ticket(agent)
     assert (ticket["conversation_id"], ticket["reason"]) == ("test-conversation", "bereavement")
-    assert ticket["contact_preference"] == "callback_offered"
+    assert (ticket["contact_preference"], ticket["priority"], ticket["team"]) == ("callback_offered", "high", "nabestaanden")
 
 
 # --- crisis ------------------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ async def test_crisis_when_closed_refers_to_113_and_offers_no_callback(
     assert "113" in no_agent
     assert "andere manier bereiken" not in no_agent
     ticket = await only_ticket(agent)
-    assert (ticket["reason"], ticket["contact_preference"]) == ("crisis", "referred")
+    assert (ticket["reason"], ticket["contact_preference"], ticket["priority"]) == ("crisis", "referred", "urgent")
 
 
 async def test_crisis_with_a_colleague_online_is_urgent_and_goes_first(
