@@ -18,6 +18,9 @@ from actions.constants import (
 )
 from naadloos.escalation_config import EscalationConfig
 
+# Offered after "nee" to "Heb ik je hiermee geholpen?": yes, or asking for a person, is not_helped.
+NOT_HELPED_OFFER = "utter_feedback_not_helped"
+
 
 def reason_set_this_turn(tracker: Tracker) -> str | None:
     """The `escalation_reason` a trigger set since the latest customer message, if any.
@@ -37,7 +40,7 @@ def escalation_reason(tracker: Tracker, config: EscalationConfig) -> str:
 
     A reason set in this turn (fallback, failures) wins; otherwise the latest message decides:
     a sensitive topic's intent, asking for a person, or else "not helped" (the customer said
-    an answer did not help).
+    an answer did not help and took the offered colleague, also in the words "verbind me door").
     """
     reason = reason_set_this_turn(tracker)
     if reason is not None and reason in config.triggers:
@@ -46,7 +49,17 @@ def escalation_reason(tracker: Tracker, config: EscalationConfig) -> str:
     trigger = config.trigger_for_intent(intent)
     if trigger:
         return trigger.reason
-    return REASON_CUSTOMER_REQUEST if intent == INTENT_REQUEST_HUMAN else REASON_NOT_HELPED
+    if intent == INTENT_REQUEST_HUMAN and last_response(tracker) != NOT_HELPED_OFFER:
+        return REASON_CUSTOMER_REQUEST
+    return REASON_NOT_HELPED
+
+
+def last_response(tracker: Tracker) -> str | None:
+    """The response the assistant said last, such as 'utter_feedback_not_helped'."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
 
 
 def failures_so_far(tracker: Tracker) -> int:

@@ -137,7 +137,7 @@ def _lines(value: Any, where: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in value)
 
 
-def _phrases(value: Any, word_groups: Mapping[str, str], where: str) -> tuple[Phrase, ...]:
+def _phrases(value: Any, word_groups: Mapping[str, str], where: str, typo_tolerant: bool = True) -> tuple[Phrase, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -150,7 +150,7 @@ def _phrases(value: Any, word_groups: Mapping[str, str], where: str) -> tuple[Ph
             raise _fail(where, f"'{source}' uses ${unknown[0]}, which is not in word_groups")
         expanded = _WORD_GROUP.sub(lambda m: word_groups[m.group(1)], source)
         try:
-            phrases.append(Phrase(source, Phrase.parse(expanded).steps))
+            phrases.append(Phrase(source, Phrase.parse(expanded, typo_tolerant).steps))
         except ValueError as error:
             raise _fail(where, str(error)) from error
     return tuple(phrases)
@@ -197,7 +197,7 @@ def _trigger(reason: str, raw: Any, word_groups: Mapping[str, str], default_team
         offer_callback=bool(data.get("offer_callback", True)),
         intent=str(intent) if intent else None,
         safety_net=SafetyNet(
-            keywords, _phrases(data.get("exclusions"), word_groups, f"{where}.exclusions"), shouting
+            keywords, _phrases(data.get("exclusions"), word_groups, f"{where}.exclusions", typo_tolerant=False), shouting
         ) if has_net else None,
     )
 

@@ -54,26 +54,39 @@ def within_one_edit(a: str, b: str) -> bool:
 
 @dataclass(frozen=True)
 class WordPattern:
-    """One word of a phrase: alternatives separated by `|`, each exact or a `prefix*`."""
+    """One word of a phrase: options separated by `|`. An option is a word, `begin*` (words
+    that start with it), `*end` (words that end with it: Dutch compounds such as "kamerplant")
+    or `*part*` (words that contain it)."""
 
     exact: tuple[str, ...]
-    prefixes: tuple[str, ...]
+    prefixes: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+    typo_tolerant: bool = True
 
     @classmethod
-    def parse(cls, source: str) -> WordPattern:
+    def parse(cls, source: str, typo_tolerant: bool = True) -> WordPattern:
         options = [normalise(option) for option in source.split("|")]
-        if any(not _WORD.fullmatch(option.rstrip("*")) for option in options):
-            raise ValueError(f"'{source}' is not a word, a word* or words separated by |")
+        if any(not _WORD.fullmatch(option.strip("*")) for option in options):
+            raise ValueError(f"'{source}' is not a word, a word* / *word or words separated by |")
         return cls(
-            exact=tuple(o for o in options if not o.endswith("*")),
-            prefixes=tuple(o[:-1] for o in options if o.endswith("*")),
+            exact=tuple(o for o in options if "*" not in o),
+            prefixes=tuple(o[:-1] for o in options if o.endswith("*") and not o.startswith("*")),
+            suffixes=tuple(o[1:] for o in options if o.startswith("*") and not o.endswith("*")),
+            parts=tuple(o[1:-1] for o in options if o.startswith("*") and o.endswith("*") and len(o) > 2),
+            typo_tolerant=typo_tolerant,
         )
 
     def matches(self, word: str) -> bool:
-        if any(word.startswith(prefix) for prefix in self.prefixes):
+        if (
+            any(word.startswith(prefix) for prefix in self.prefixes)
+            or any(word.endswith(suffix) for suffix in self.suffixes)
+            or any(part in word for part in self.parts)
+        ):
             return True
         return any(
-            word == option or (len(option) >= MIN_LENGTH_FOR_TYPO and within_one_edit(option, word))
+            word == option
+            or (self.typo_tolerant and len(option) >= MIN_LENGTH_FOR_TYPO and within_one_edit(option, word))
             for option in self.exact
         )
 
@@ -86,13 +99,14 @@ class Phrase:
     steps: tuple[WordPattern | None, ...]
 
     @classmethod
-    def parse(cls, source: str) -> Phrase:
+    def parse(cls, source: str, typo_tolerant: bool = True) -> Phrase:
+        """`typo_tolerant=False` for exclusions: a look-alike must be written as it is."""
         parts = str(source).split()
         if not parts or all(part == GAP for part in parts):
             raise ValueError(f"'{source}' has no words")
         if parts[0] == GAP or parts[-1] == GAP:
             raise ValueError(f"'{source}': '...' belongs between two words")
-        return cls(str(source), tuple(None if part == GAP else WordPattern.parse(part) for part in parts))
+        return cls(str(source), tuple(None if part == GAP else WordPattern.parse(part, typo_tolerant) for part in parts))
 
     def spans(self, text_words: Sequence[str]) -> list[tuple[int, int]]:
         """(first, last) word positions of every place the phrase matches."""
@@ -147,7 +161,7 @@ class SafetyNet:
 
         `extra_views` are other word sequences of the same message, such as its lemmas.
         """
-        for view in (words(text), *(list(map(normalise, v)) for v in extra_views)):
+        for view in self._views(text, extra_views):
             excluded = {i for phrase in self.exclusions for start, end in phrase.spans(view) for i in range(start, end + 1)}
             for keyword in self.keywords:
                 for start, end in keyword.spans(view):
@@ -156,3 +170,15 @@ class SafetyNet:
         if self.shouting and self.shouting.matches(text):
             return "HOOFDLETTERS EN !!"
         return None
+
+    def look_alike(self, text: str, extra_views: Sequence[Sequence[str]] = ()) -> str | None:
+        """The exclusion that matches `text` (a look-alike such as "de accu is dood"), or None."""
+        for view in self._views(text, extra_views):
+            for phrase in self.exclusions:
+                if phrase.spans(view):
+                    return phrase.source
+        return None
+
+    @staticmethod
+    def _views(text: str, extra_views: Sequence[Sequence[str]]) -> list[list[str]]:
+        return [words(text), *(list(map(normalise, view)) for view in extra_views)]

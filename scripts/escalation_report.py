@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import secrets
 import socket
@@ -44,7 +45,7 @@ class Outcome:
     turns: list[str]
     reason: str = BENIGN  # what the conversation escalated with, or "none"
     caught_by: str = ""  # "classifier" or "safety net" for sensitive topics
-    replies: list[str] = field(default_factory=list)
+    understood: list[str] = field(default_factory=list)  # per turn: intent, confidence, safety net
 
 
 def load_cases(directory: Path) -> list[Outcome]:
@@ -104,18 +105,38 @@ def outcome_of(events: list[dict[str, Any]]) -> tuple[str, str]:
     return str(reason), layer
 
 
+def understood(parse: dict[str, Any]) -> str:
+    """'faq 0.93' or 'bereavement 1.00 (vangnet: overleden)': what the NLU made of a message."""
+    intent = parse.get("intent") or {}
+    text = f"{intent.get('name')} {float(intent.get('confidence') or 0):.2f}"
+    net = parse.get("safety_net") or {}
+    if net.get("keyword"):
+        text += f" (vangnet: {net['keyword']})"
+    if net.get("excluded"):
+        text += f" (look-alike: {net['excluded']})"
+    return text
+
+
 async def run_cases(model: Path, action_url: str, cases: list[Outcome]) -> None:
+    sys.path.insert(0, str(ROOT))  # the model's own NLU components live in the project's package
     from rasa.core.agent import Agent
+    from rasa.shared.core.trackers import EventVerbosity
+    from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.endpoints import EndpointConfig
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.ERROR)
+    configure_structlog(logging.ERROR)
 
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
     for case in cases:
         sender = f"eval-{uuid.uuid4().hex[:12]}"
         for turn in case.turns:
-            replies = await agent.handle_text(turn, sender_id=sender) or []
-            case.replies.extend(str(reply.get("text") or "") for reply in replies)
+            await agent.handle_text(turn, sender_id=sender)
         tracker = await agent.tracker_store.retrieve(sender)
-        case.reason, case.caught_by = outcome_of(tracker.current_state()["events"] if tracker else [])
+        events = tracker.current_state(EventVerbosity.ALL)["events"] if tracker else []
+        case.reason, case.caught_by = outcome_of(events)
+        case.understood = [understood(e.get("parse_data") or {}) for e in events if e.get("event") == "user"]
 
 
 def report(cases: list[Outcome]) -> bool:
@@ -156,6 +177,7 @@ def report(cases: list[Outcome]) -> bool:
         print("\n  wrong outcomes:")
         for case in misses:
             print(f"  - expected {case.expected}, got {case.reason}: {' | '.join(case.turns)}")
+            print(f"      understood as: {' | '.join(case.understood)}")
     print(f"\nEscalation evaluation: {'passed' if passed else 'FAILED'}")
     return passed
 

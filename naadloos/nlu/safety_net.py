@@ -1,6 +1,6 @@
 """`SensitiveTopicSafetyNet`: the lexical second layer behind the intent classifier.
 
-Runs on every message, after the classifier and the FallbackClassifier. When a keyword of a
+Runs on every message, after the classifier and before the FallbackClassifier. When a keyword of a
 sensitive topic in `config/escalation.yml` fires (on the words or on spaCy's lemmas), the message
 gets that topic's intent, so "mijn man is overleden, hoe geef ik de meterstand door?" is treated
 as a death and not as a meter reading, in or outside a form. What fired is kept in the parse
@@ -30,6 +30,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from naadloos.escalation_config import PRIORITIES, EscalationConfig, Trigger
+
+MOST_URGENT = PRIORITIES[0]
 from naadloos.settings import current_escalation_config
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,8 @@ SAFETY_NET_KEY = "safety_net"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
-    """Sets the intent of a sensitive topic when its keywords fire."""
+    """Sets the intent of a sensitive topic when its keywords fire, and takes it away from a
+    look-alike that the classifier mistook for one."""
 
     @classmethod
     def create(
@@ -59,22 +62,50 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
             if not text or text.startswith("/"):  # buttons send /intent: the customer chose
                 continue
             tokens = message.get(TOKENS_NAMES[TEXT]) or []
-            found = config.detect(text, [token.lemma for token in tokens if getattr(token, "lemma", None)])
+            lemmas = [token.lemma for token in tokens if getattr(token, "lemma", None)]
+            found = config.detect(text, lemmas)
             if found:
-                self._set_intent(message, config, *found)
+                self._set_topic(message, config, *found)
+            else:
+                self._drop_look_alike(message, config, text, lemmas)
         return messages
 
     @staticmethod
-    def _set_intent(message: Message, config: EscalationConfig, trigger: Trigger, keyword: str) -> None:
-        """Gives the message the topic's intent, unless the classifier found an equally urgent topic."""
-        classified = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    def _set_topic(message: Message, config: EscalationConfig, trigger: Trigger, keyword: str) -> None:
+        """Gives the message the topic's intent, unless the classifier found an urgent topic."""
+        classified = _classified(message)
         message.set(SAFETY_NET_KEY, {"topic": trigger.reason, "keyword": keyword, "classified_as": classified},
                     add_to_output=True)
         classified_trigger = config.trigger_for_intent(classified)
-        if classified_trigger and PRIORITIES.index(classified_trigger.priority) <= PRIORITIES.index(trigger.priority):
+        if classified_trigger and classified_trigger.priority == MOST_URGENT != trigger.priority:
+            return  # the classifier heard a crisis: that goes first, whatever else the words say
+        if classified != trigger.intent:
+            logger.debug("safety net: '%s' fired, intent %s instead of %s", keyword, trigger.intent, classified)
+            _promote(message, {INTENT_NAME_KEY: trigger.intent, PREDICTED_CONFIDENCE_KEY: 1.0})
+
+    @staticmethod
+    def _drop_look_alike(message: Message, config: EscalationConfig, text: str, lemmas: list[str]) -> None:
+        """The classifier chose a sensitive topic, but the message matches one of its exclusions
+        and none of its keywords: a look-alike. The best routine intent takes over."""
+        trigger = config.trigger_for_intent(_classified(message))
+        look_alike = trigger.safety_net.look_alike(text, [lemmas] if lemmas else []) if trigger and trigger.safety_net else None
+        if not trigger or not look_alike:
             return
-        logger.debug("safety net: '%s' fired, intent %s instead of %s", keyword, trigger.intent, classified)
-        intent = {INTENT_NAME_KEY: trigger.intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != trigger.intent]
-        message.set(INTENT, intent, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+        sensitive = {t.intent for t in config.triggers.values() if t.intent}
+        routine = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in sensitive]
+        if not routine:
+            return
+        message.set(SAFETY_NET_KEY, {"topic": None, "excluded": look_alike, "classified_as": trigger.intent},
+                    add_to_output=True)
+        _promote(message, routine[0])
+
+
+def _classified(message: Message) -> str | None:
+    return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+
+
+def _promote(message: Message, intent: dict[str, Any]) -> None:
+    """Makes `intent` the message's intent and puts it first in the ranking."""
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent[INTENT_NAME_KEY]]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)

@@ -299,6 +299,8 @@ def test_yes_to_a_colleague_after_not_helped(make_tracker):
     ]
     tracker = make_tracker("ja graag", intent="affirm", history=history)
     assert escalation_reason(tracker, current_escalation_config()) == "not_helped"
+    in_own_words = make_tracker("verbind me maar door", intent="request_human", history=history)
+    assert escalation_reason(in_own_words, current_escalation_config()) == "not_helped"
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,18 @@ def test_phrase_with_gap_prefix_and_options() -> None:
     assert Phrase.parse("zelfmoord*").spans(words("ik heb zelfmoordgedachten")) == [(2, 2)]
 
 
+def test_suffix_and_part_options_match_dutch_compounds() -> None:
+    assert Phrase.parse("*plant is dood").spans(words("de kamerplant is dood")) == [(1, 3)]
+    assert Phrase.parse("*meter*").spans(words("het meterkastdisplay")) == [(1, 1)]
+
+
+def test_exclusions_allow_no_typos() -> None:
+    """'ontslagen' (fired) as an exclusion must not swallow 'ontslapen' (passed away)."""
+    net = SafetyNet(keywords=(Phrase.parse("ontslapen"),), exclusions=(Phrase.parse("ontslagen", typo_tolerant=False),))
+    assert net.match("ik ben ontslagen") is None
+    assert net.match("mijn man is ontslapen") == "ontslapen"
+
+
 def test_short_words_need_an_exact_match() -> None:
     assert Phrase.parse("dood").spans(words("dook")) == []
 
@@ -101,6 +113,8 @@ def test_shouting_needs_capitals_and_exclamation_marks(text: str, angry: bool) -
         ("mijn account is gehackt", "fraud"),
         ("ik kan de rekening niet betalen", "payment_distress"),
         ("er staat een deurwaarder voor de deur", "payment_distress"),
+        ("ik werd ontslagen en weet niet hoe ik de rekening moet betalen", "payment_distress"),
+        ("een man aan de deur vroeg naar mijn pincode", "fraud"),
     ],
 )
 def test_real_keywords_fire(text: str, topic: str) -> None:
@@ -122,6 +136,9 @@ def test_real_keywords_fire(text: str, topic: str) -> None:
         "IK WIL MIJN METERSTAND DOORGEVEN",
         "dit is echt top!!!",
         "hoe beschermen jullie mij tegen fraude",
+        "al mijn kamerplanten zijn dood van de kou",
+        "de monteur is heengegaan zonder de meter te vervangen",
+        "ik wil mijn bankgegevens wijzigen in mijn account",
     ],
 )
 def test_real_look_alikes_do_not_fire(text: str) -> None:
