@@ -30,11 +30,11 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from naadloos.escalation_config import PRIORITIES, EscalationConfig, Trigger
-
-MOST_URGENT = PRIORITIES[0]
 from naadloos.settings import current_escalation_config
 
 logger = logging.getLogger(__name__)
+
+MOST_URGENT = PRIORITIES[0]
 
 SAFETY_NET_KEY = "safety_net"
 
