@@ -32,7 +32,7 @@ SENSITIVE_REASONS = ("bereavement", "crisis", "complaint", "fraud", "payment_dis
 TOP_LEVEL_KEYS = {"default_team", "word_groups", "failures", "low_confidence", "triggers"}
 TRIGGER_KEYS = {
     "priority", "team", "label", "first_response", "no_agent", "offer_callback",
-    "intent", "keywords", "exclusions", "shouting",
+    "intent", "keywords", "exclusions", "shouting", "classifier_min_confidence",
 }
 _WORD_GROUP = re.compile(r"\$([a-z_]+)")
 
@@ -65,6 +65,8 @@ class Trigger:
     offer_callback: bool = True
     intent: str | None = None
     safety_net: SafetyNet | None = None
+    # The intent classifier alone (no keyword) must be at least this sure; None: any confidence.
+    classifier_min_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def _trigger(reason: str, raw: Any, word_groups: Mapping[str, str], default_team
         no_agent=_lines(data.get("no_agent"), f"{where}.no_agent"),
         offer_callback=bool(data.get("offer_callback", True)),
         intent=str(intent) if intent else None,
+        classifier_min_confidence=_share(data.get("classifier_min_confidence"), f"{where}.classifier_min_confidence"),
         safety_net=SafetyNet(
             keywords, _phrases(data.get("exclusions"), word_groups, f"{where}.exclusions", typo_tolerant=False), shouting
         ) if has_net else None,
@@ -210,6 +213,14 @@ def _choices(raw: Any) -> tuple[Choice, ...]:
         choices.append(Choice(str(key), _text(data.get("title"), f"low_confidence.choices.{key}.title"),
                               str(message).strip() if message else None))
     return tuple(choices)
+
+
+def _share(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise _fail(where, f"expected a number from 0 to 1, not '{value}'")
+    return float(value)
 
 
 def _positive_int(value: Any, where: str) -> int:

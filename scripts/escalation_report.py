@@ -33,8 +33,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BENIGN = "none"
-RECALL_FLOORS = {"bereavement": 1.0, "crisis": 1.0}
-DEFAULT_RECALL_FLOOR = 0.95
+# The sensitive topics have floors; the conversation triggers (low_confidence, repeated_failure,
+# customer_request, not_helped) are reported: their flows are pinned by test stories.
+RECALL_FLOORS = {"bereavement": 1.0, "crisis": 1.0, "complaint": 0.95, "fraud": 0.95, "payment_distress": 0.95}
 FALSE_ESCALATION_CEILING = 0.02
 ACTION_SERVER_START_SECONDS = 120
 
@@ -51,8 +52,11 @@ class Outcome:
 def load_cases(directory: Path) -> list[Outcome]:
     cases = []
     for path in sorted(directory.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if set(data) != {"trigger", "cases"}:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise SystemExit(f"{path} is not valid YAML: {error}") from error
+        if not isinstance(data, dict) or set(data) != {"trigger", "cases"}:
             raise SystemExit(f"{path}: needs exactly the keys 'trigger' and 'cases'")
         for case in data["cases"]:
             turns = [str(turn) for turn in case] if isinstance(case, list) else [str(case)]
@@ -150,12 +154,13 @@ def report(cases: list[Outcome]) -> bool:
         group = by_trigger[trigger]
         hits = [c for c in group if c.reason == trigger]
         recall = len(hits) / len(group)
-        floor = RECALL_FLOORS.get(trigger, DEFAULT_RECALL_FLOOR)
+        floor = RECALL_FLOORS.get(trigger)
         layers = Counter(c.caught_by for c in hits if c.caught_by)
         layer_text = f"{layers['classifier']} / {layers['safety net']}" if layers else "-"
-        mark = "" if recall >= floor else "   BELOW FLOOR"
-        passed &= recall >= floor
-        print(f"  {trigger:<18}{len(group):>6}{recall:>9.3f}{floor:>7.2f}   {layer_text}{mark}")
+        below = floor is not None and recall < floor
+        passed &= not below
+        floor_text = f"{floor:>7.2f}" if floor is not None else f"{'-':>7}"
+        print(f"  {trigger:<18}{len(group):>6}{recall:>9.3f}{floor_text}   {layer_text}{'   BELOW FLOOR' if below else ''}")
     benign = by_trigger.get(BENIGN, [])
     escalated = [c for c in benign if c.reason != BENIGN]
     rate = len(escalated) / len(benign) if benign else 0.0

@@ -35,6 +35,7 @@ from naadloos.settings import current_escalation_config
 logger = logging.getLogger(__name__)
 
 MOST_URGENT = PRIORITIES[0]
+NLU_FALLBACK = "nlu_fallback"  # Rasa's intent for "not understood"
 
 SAFETY_NET_KEY = "safety_net"
 
@@ -42,7 +43,7 @@ SAFETY_NET_KEY = "safety_net"
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
     """Sets the intent of a sensitive topic when its keywords fire, and takes it away from a
-    look-alike that the classifier mistook for one."""
+    look-alike (or a too unsure guess) of the classifier."""
 
     @classmethod
     def create(
@@ -85,19 +86,21 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _drop_look_alike(message: Message, config: EscalationConfig, text: str, lemmas: list[str]) -> None:
-        """The classifier chose a sensitive topic, but the message matches one of its exclusions
-        and none of its keywords: a look-alike. The best routine intent takes over."""
-        trigger = config.trigger_for_intent(_classified(message))
-        look_alike = trigger.safety_net.look_alike(text, [lemmas] if lemmas else []) if trigger and trigger.safety_net else None
-        if not trigger or not look_alike:
+        """The classifier chose a sensitive topic that none of its keywords confirm, while the
+        message matches one of the topic's exclusions (a look-alike) or the classifier is less
+        sure than the topic's `classifier_min_confidence`: "not understood" instead."""
+        intent = message.get(INTENT) or {}
+        trigger = config.trigger_for_intent(intent.get(INTENT_NAME_KEY))
+        if not trigger or not trigger.safety_net:
             return
-        sensitive = {t.intent for t in config.triggers.values() if t.intent}
-        routine = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in sensitive]
-        if not routine:
+        look_alike = trigger.safety_net.look_alike(text, [lemmas] if lemmas else [])
+        confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        unsure = trigger.classifier_min_confidence is not None and confidence < trigger.classifier_min_confidence
+        if not look_alike and not unsure:
             return
-        message.set(SAFETY_NET_KEY, {"topic": None, "excluded": look_alike, "classified_as": trigger.intent},
-                    add_to_output=True)
-        _promote(message, routine[0])
+        why = {"excluded": look_alike} if look_alike else {"unsure": confidence}
+        message.set(SAFETY_NET_KEY, {"topic": None, "classified_as": trigger.intent, **why}, add_to_output=True)
+        _promote(message, {INTENT_NAME_KEY: NLU_FALLBACK, PREDICTED_CONFIDENCE_KEY: confidence})
 
 
 def _classified(message: Message) -> str | None:

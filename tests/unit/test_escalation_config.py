@@ -97,6 +97,7 @@ def test_lines_with_a_missing_fact_are_left_out() -> None:
         (lambda d: d["triggers"]["fraud"].pop("intent"), "needs an intent and keywords"),
         (lambda d: d["triggers"]["crisis"].update(first_response=["{kapot"]), "triggers.crisis.first_response"),
         (lambda d: d["failures"].update(max_failures=0), "failures.max_failures"),
+        (lambda d: d["triggers"]["fraud"].update(classifier_min_confidence=2), "fraud.classifier_min_confidence"),
         (lambda d: d["triggers"]["crisis"].update(intent="fraud"), "same intent"),
     ],
 )

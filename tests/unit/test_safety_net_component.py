@@ -37,10 +37,19 @@ def test_keywords_win_over_an_equally_or_less_urgent_classification() -> None:
     assert result["intent"]["name"] == "payment_distress"
 
 
-def test_a_look_alike_gets_its_routine_intent_back() -> None:
+def test_a_look_alike_the_classifier_took_for_a_topic_is_not_understood() -> None:
+    """"Bedoel je ...?" follows, with buttons for the routine subjects in the ranking."""
     result = run(classified("mijn telefoon is overleden, hoe werkt de app", ("bereavement", 0.8), ("faq", 0.15)))
-    assert result["intent"] == {"name": "faq", "confidence": 0.15}
+    assert result["intent"] == {"name": "nlu_fallback", "confidence": 0.8}
+    assert [r["name"] for r in result["ranking"]] == ["nlu_fallback", "bereavement", "faq"]
     assert result["net"]["excluded"].startswith("$apparaat")
+
+
+def test_an_unsure_classifier_alone_is_not_enough_for_a_complaint() -> None:
+    unsure = run(classified("jullie zijn echt een stel prutsers", ("complaint", 0.7), ("chitchat", 0.2)))
+    assert unsure["intent"]["name"] == "nlu_fallback" and unsure["net"]["unsure"] == 0.7
+    sure = run(classified("jullie zijn echt een stel prutsers", ("complaint", 0.95), ("chitchat", 0.02)))
+    assert sure["intent"]["name"] == "complaint"
 
 
 @pytest.mark.parametrize("text", ["/affirm", ""])
