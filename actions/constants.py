@@ -3,6 +3,7 @@
 # intents
 INTENT_AFFIRM = "affirm"
 INTENT_DENY = "deny"
+INTENT_THANK = "thank"
 INTENT_REQUEST_HUMAN = "request_human"
 INTENT_NLU_FALLBACK = "nlu_fallback"
 INTENT_FAQ = "faq"

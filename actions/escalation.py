@@ -66,13 +66,16 @@ def failures_so_far(tracker: Tracker) -> int:
     return int(tracker.get_slot(FAILED_TURNS) or 0)
 
 
-def failure_slots(tracker: Tracker, config: EscalationConfig, reason: str) -> tuple[dict[str, Any], bool]:
+def failure_slots(
+    tracker: Tracker, config: EscalationConfig, reason: str, stuck: bool = False
+) -> tuple[dict[str, Any], bool]:
     """Counts one more failure. Returns the slots to set and whether it is time to hand over.
 
-    At `failures.max_failures` the slots also carry `reason` and `escalation_due`, which makes
-    the rules call action_handover.
+    At `failures.max_failures`, or at once when the customer is `stuck` (a form question answered
+    wrongly twice), the slots also carry `reason` and `escalation_due`, which makes the rules
+    call action_handover.
     """
     failures = failures_so_far(tracker) + 1
-    if failures >= config.max_failures:
+    if stuck or failures >= config.max_failures:
         return {FAILED_TURNS: float(failures), ESCALATION_REASON: reason, ESCALATION_DUE: True}, True
     return {FAILED_TURNS: float(failures), ESCALATION_DUE: False}, False

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.constants import FEEDBACK_HELPED, FEEDBACK_SUBJECT, INTENT_AFFIRM, INTENT_DENY
+from actions.constants import FEEDBACK_HELPED, FEEDBACK_SUBJECT, INTENT_AFFIRM, INTENT_DENY, INTENT_THANK
 
 FEEDBACK_QUESTION = "utter_feedback_ask"
 _NOT_A_SUBJECT = {FEEDBACK_QUESTION, "action_listen"}
@@ -54,9 +54,9 @@ class ActionFeedbackRecord(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent not in (INTENT_AFFIRM, INTENT_DENY):
+        if intent not in (INTENT_AFFIRM, INTENT_THANK, INTENT_DENY):
             return []
         return [
-            SlotSet(FEEDBACK_HELPED, intent == INTENT_AFFIRM),
+            SlotSet(FEEDBACK_HELPED, intent != INTENT_DENY),  # "ja, dank je" is a yes
             SlotSet(FEEDBACK_SUBJECT, answered_subject(tracker.events)),
         ]

@@ -48,8 +48,8 @@ class DutchFormValidation(FormValidationAction):
 
     form: str = ""
     entity_slots: Mapping[str, str] = {}
-    # Wrong answers count towards `repeated_failure`; off for a form that is itself the way
-    # out when no colleague is available.
+    # A question answered wrongly twice hands over (`repeated_failure`); off for a form that is
+    # itself the way out when no colleague is available.
     counts_failures: bool = True
 
     def name(self) -> str:
@@ -70,19 +70,29 @@ class DutchFormValidation(FormValidationAction):
     ) -> SlotDict:
         """Clears `slot` and explains why, unless the message was a correction of another slot.
 
-        A wrong answer counts as a failure. When that makes too many, the form stops
-        (requested_slot None) and the rules hand over with `repeated_failure`.
+        The same question answered wrongly twice in a row means the customer cannot complete
+        the form: it stops (requested_slot None) and the rules hand over with `repeated_failure`.
         """
         if self.is_correction(tracker, slot):
             return {slot: None}
-        if not self.counts_failures:
-            dispatcher.utter_message(response=response)
-            return {slot: None}
-        failure, hand_over = failure_slots(tracker, current_escalation_config(), REASON_REPEATED_FAILURE)
-        if hand_over:
+        if self.counts_failures and self._rejected_in_previous_turn(tracker, slot):
+            failure, _ = failure_slots(tracker, current_escalation_config(), REASON_REPEATED_FAILURE, stuck=True)
             return {slot: None, **failure, REQUESTED_SLOT: None}
         dispatcher.utter_message(response=response)
-        return {slot: None, **failure}
+        return {slot: None}
+
+    @staticmethod
+    def _rejected_in_previous_turn(tracker: Tracker, slot: str) -> bool:
+        """Whether the customer's previous answer was given to `slot` and cleared as wrong."""
+        users_seen = 0
+        for event in reversed(tracker.events):
+            if event.get("event") == "user":
+                users_seen += 1
+                if users_seen == 2:
+                    return False
+            elif users_seen == 1 and event.get("event") == "slot" and event.get("name") == slot:
+                return event.get("value") is None
+        return False
 
     def accept(self, slot: str, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotDict:
         """Keeps `value`; confirms it when it replaced an earlier answer while another slot was asked."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -94,7 +95,12 @@ class ActionHandover(Action):
         config = current_escalation_config()
         trigger = config.trigger(escalation_reason(tracker, config))
         facts = current_organisation().escalation_facts()
-        transcript = transcript_from_events(tracker.events)
+        intro = fill_lines(trigger.first_response, facts)
+        if intro:
+            dispatcher.utter_message(text=intro)
+        # The colleague also reads what the customer is told now (the condolence, 113, ...).
+        said_now = [{"role": "bot", "text": intro, "timestamp": time.time()}] if intro else []
+        transcript = transcript_from_events(tracker.events) + said_now
         slots = tracker.current_slot_values()
         record = {
             "conversation_id": tracker.sender_id,
@@ -104,9 +110,6 @@ class ActionHandover(Action):
             "customer": customer_details(slots),
             "transcript": transcript,
         }
-        intro = fill_lines(trigger.first_response, facts)
-        if intro:
-            dispatcher.utter_message(text=intro)
         client = LiveChatClient.from_settings()
         outbox = Outbox.from_settings()
         settled = [

@@ -23,7 +23,7 @@ def backoffice_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, organisation_
 
 @pytest.fixture
 def first_failure() -> list[SlotSet]:
-    """What a form adds when it rejects an answer: one failure counted, no hand-over yet."""
+    """What a first fallback or a repeated FAQ question adds: one failure, no hand-over yet."""
     return [SlotSet("failed_turns", 1.0), SlotSet("escalation_due", False)]
 
 
@@ -63,17 +63,22 @@ def form_turn(make_tracker, run_action, entities_in):
     """One customer answer inside `form`, validated by the form's `run()` as Rasa calls it.
 
     The answer fills the asked slot (the from_text mapping) and `extracted` holds what the
-    from_entity mappings took from it; `before` holds the answers given in earlier turns.
+    from_entity mappings took from it; `before` holds the answers given in earlier turns and
+    `earlier` any events of earlier turns.
     """
 
-    async def turn(form, asked, text, extracted=None, before=None):
+    async def turn(form, asked, text, extracted=None, before=None, earlier=None):
         before = before or {}
         tracker = make_tracker(
             text,
             entities=entities_in(text),
             candidates={**(extracted or {}), asked: text},
             slots=dict(before),
-            history=[*(SlotSet(name, value) for name, value in before.items()), SlotSet("requested_slot", asked)],
+            history=[
+                *(earlier or []),
+                *(SlotSet(name, value) for name, value in before.items()),
+                SlotSet("requested_slot", asked),
+            ],
             active_loop=form.form,
             requested_slot=asked,
         )

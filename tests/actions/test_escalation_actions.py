@@ -240,17 +240,39 @@ async def test_the_same_faq_question_after_another_flow_is_new_again(run_action,
 
 
 # --- forms --------------------------------------------------------------------------------------
-async def test_a_wrong_form_answer_at_the_failure_limit_stops_the_form(make_form, form_turn, dispatcher):
+def wrong_answer_turn(slot: str, text: str) -> list[dict[str, Any]]:
+    """An earlier turn in which the form cleared the customer's answer to `slot` as wrong."""
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(text, parse_data={"intent": {"name": "inform", "confidence": 0.9}, "entities": []}),
+        SlotSet(slot, text),
+        ActionExecuted("meterstand_form"),
+        SlotSet(slot, None),
+        BotUttered("Dat klantnummer klopt niet.", metadata={"utter_action": "utter_form_invalid_customer_number"}),
+    ]
+
+
+async def test_the_same_question_answered_wrongly_twice_stops_the_form(make_form, form_turn, dispatcher):
     form = make_form(ValidateMeterstandForm)
 
-    events = await form_turn(form, "customer_number", "1234", before={"failed_turns": 1.0})
+    events = await form_turn(form, "customer_number", "1234", earlier=wrong_answer_turn("customer_number", "12"))
 
     assert events == [
         SlotSet("customer_number", None),
-        *hand_over("repeated_failure"),
+        *hand_over("repeated_failure", failures=1.0),
         SlotSet("requested_slot", None),
     ]
     assert dispatcher.messages == []  # no "Dat klantnummer klopt niet": a colleague takes over
+
+
+async def test_wrong_answers_to_different_questions_only_get_explained(make_form, form_turn, response_names):
+    form = make_form(ValidateMeterstandForm)
+    events = await form_turn(
+        form, "electricity_reading", "veel", before={"customer_number": "12345678"},
+        earlier=wrong_answer_turn("customer_number", "12"),
+    )
+    assert events == [SlotSet("electricity_reading", None)]
+    assert response_names() == ["utter_meterstand_invalid_reading"]
 
 
 async def test_a_correction_at_the_failure_limit_is_no_failure(make_form, form_turn, texts):

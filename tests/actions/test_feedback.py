@@ -51,7 +51,7 @@ def test_answered_subject(events, subject):
     assert answered_subject(events) == subject
 
 
-@pytest.mark.parametrize("intent, helped", [("affirm", True), ("deny", False)])
+@pytest.mark.parametrize("intent, helped", [("affirm", True), ("thank", True), ("deny", False)])
 async def test_answer_is_recorded_with_its_subject(make_tracker, run_action, dispatcher, intent, helped):
     tracker = make_tracker("ja" if helped else "nee", intent=intent, history=question_after(*FAQ_ANSWER))
     events = await run_action(ActionFeedbackRecord(), tracker)

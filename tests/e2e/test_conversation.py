@@ -49,7 +49,7 @@ def test_greeting_names_the_organisation_from_its_config(customer: Customer) -> 
     assert "Polderstroom" in customer.reads("hallo")
 
 
-def test_faq_answer_with_organisation_facts_then_not_helped_offers_contact(customer: Customer) -> None:
+def test_faq_answer_with_organisation_facts_then_not_helped_offers_a_colleague(customer: Customer) -> None:
     messages = customer.says("hoe laat zijn jullie bereikbaar?")
     answer = "\n".join(m.get("text", "") for m in messages)
     assert "maandag tot en met vrijdag van 8.00 tot 20.00 uur" in answer
@@ -58,7 +58,10 @@ def test_faq_answer_with_organisation_facts_then_not_helped_offers_contact(custo
     assert question["text"] == "Heb ik je hiermee geholpen?"
     assert [b["title"] for b in question["buttons"]] == ["Ja", "Nee"]
 
-    alternatives = customer.reads("nee, niet echt")
+    offer = customer.reads("nee, niet echt")
+    assert "Zal ik je doorverbinden met een collega?" in offer
+    alternatives = customer.reads("ja graag")
+    assert alternatives.startswith("Jammer dat ik je niet goed kon helpen.")
     assert "Het lukt me nu niet om je door te verbinden met een collega." in alternatives
     assert "0800-123 45 67" in alternatives and "WhatsApp" in alternatives
     assert "Wil je dat een collega je terugbelt?" in alternatives

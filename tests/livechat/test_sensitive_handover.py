@@ -255,8 +255,10 @@ async def test_the_transcript_shows_what_the_safety_net_caught(
     await handover(dispatcher, sensitive("bereavement", safety_net=caught), domain)
 
     transcript = (await only_handover(agent))["transcript"]
-    assert [turn["role"] for turn in transcript] == ["user", "bot", "user"]
+    assert [turn["role"] for turn in transcript] == ["user", "bot", "user", "bot"]
     assert "safety_net" not in transcript[0]
-    assert transcript[-1]["text"] == MESSAGES["bereavement"]
-    assert transcript[-1]["intent"]["name"] == "bereavement"
-    assert transcript[-1]["safety_net"] == caught
+    customer_turn, condolence = transcript[-2:]
+    assert customer_turn["text"] == MESSAGES["bereavement"]
+    assert customer_turn["intent"]["name"] == "bereavement"
+    assert customer_turn["safety_net"] == caught
+    assert condolence["text"].startswith("Gecondoleerd")  # the colleague sees what the customer was told
