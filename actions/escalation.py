@@ -16,6 +16,7 @@ from actions.constants import (
     REASON_CUSTOMER_REQUEST,
     REASON_NOT_HELPED,
 )
+from actions.turns import this_turn
 from naadloos.escalation_config import EscalationConfig
 
 # Offered after "nee" to "Heb ik je hiermee geholpen?": yes, or asking for a person, is not_helped.
@@ -27,9 +28,7 @@ def reason_set_this_turn(tracker: Tracker) -> str | None:
 
     A value left from an earlier hand-over in the same conversation does not count.
     """
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return None
+    for event in reversed(this_turn(tracker.events)):
         if event.get("event") == "slot" and event.get("name") == ESCALATION_REASON and event.get("value"):
             return str(event["value"])
     return None
@@ -62,20 +61,16 @@ def last_response(tracker: Tracker) -> str | None:
     return None
 
 
-def failures_so_far(tracker: Tracker) -> int:
-    return int(tracker.get_slot(FAILED_TURNS) or 0)
-
-
 def failure_slots(
-    tracker: Tracker, config: EscalationConfig, reason: str, stuck: bool = False
+    tracker: Tracker, config: EscalationConfig, reason: str, at_once: bool = False
 ) -> tuple[dict[str, Any], bool]:
     """Counts one more failure. Returns the slots to set and whether it is time to hand over.
 
-    At `failures.max_failures`, or at once when the customer is `stuck` (a form question answered
-    wrongly twice), the slots also carry `reason` and `escalation_due`, which makes the rules
-    call action_handover.
+    At `failures.max_failures`, or `at_once` (not understood right after "Bedoel je ...?", a form
+    question answered wrongly twice), the slots also carry `reason` and `escalation_due`, which
+    makes the rules call action_handover.
     """
-    failures = failures_so_far(tracker) + 1
-    if stuck or failures >= config.max_failures:
+    failures = int(tracker.get_slot(FAILED_TURNS) or 0) + 1
+    if at_once or failures >= config.max_failures:
         return {FAILED_TURNS: float(failures), ESCALATION_REASON: reason, ESCALATION_DUE: True}, True
     return {FAILED_TURNS: float(failures), ESCALATION_DUE: False}, False

@@ -13,15 +13,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.constants import (
-    ESCALATION_DUE,
-    ESCALATION_REASON,
-    FAILED_TURNS,
-    INTENT_NLU_FALLBACK,
-    REASON_LOW_CONFIDENCE,
-    REASON_REPEATED_FAILURE,
-)
-from actions.escalation import failure_slots, failures_so_far
+from actions.constants import INTENT_NLU_FALLBACK, REASON_LOW_CONFIDENCE, REASON_REPEATED_FAILURE
+from actions.escalation import failure_slots
+from actions.turns import previous_turn
 from naadloos.escalation_config import Choice, EscalationConfig
 from naadloos.settings import current_escalation_config
 
@@ -58,16 +52,9 @@ def choices_for(latest_message: dict[str, Any], config: EscalationConfig) -> lis
 
 def clarified_just_before(tracker: Tracker) -> bool:
     """Whether the assistant's last action before this message was the clarifying question."""
-    seen_latest_user = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_latest_user:
-                return False
-            seen_latest_user = True
-        elif seen_latest_user and kind == "action" and event.get("name") not in SILENT_ACTIONS:
-            return event.get("name") == ACTION_NAME
-    return False
+    actions = [e.get("name") for e in previous_turn(tracker.events) if e.get("event") == "action"]
+    spoken = [name for name in actions if name not in SILENT_ACTIONS]
+    return bool(spoken) and spoken[-1] == ACTION_NAME
 
 
 class ActionFallbackClarify(Action):
@@ -79,13 +66,9 @@ class ActionFallbackClarify(Action):
     ) -> list[EventType]:
         config = current_escalation_config()
         if clarified_just_before(tracker):
-            failures = float(failures_so_far(tracker) + 1)
-            return [
-                SlotSet(FAILED_TURNS, failures),
-                SlotSet(ESCALATION_REASON, REASON_LOW_CONFIDENCE),
-                SlotSet(ESCALATION_DUE, True),
-            ]
-        slots, hand_over = failure_slots(tracker, config, REASON_REPEATED_FAILURE)
+            slots, hand_over = failure_slots(tracker, config, REASON_LOW_CONFIDENCE, at_once=True)
+        else:
+            slots, hand_over = failure_slots(tracker, config, REASON_REPEATED_FAILURE)
         if not hand_over:
             choices = choices_for(tracker.latest_message, config)
             if choices:

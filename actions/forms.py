@@ -18,6 +18,7 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.constants import CUSTOMER_NUMBER, REASON_REPEATED_FAILURE, REQUESTED_SLOT
 from actions.escalation import failure_slots
+from actions.turns import previous_turn
 from naadloos.parsing import format_date_nl, parse_customer_number, parse_date
 from naadloos.settings import current_escalation_config, current_organisation
 
@@ -76,7 +77,7 @@ class DutchFormValidation(FormValidationAction):
         if self.is_correction(tracker, slot):
             return {slot: None}
         if self.counts_failures and self._rejected_in_previous_turn(tracker, slot):
-            failure, _ = failure_slots(tracker, current_escalation_config(), REASON_REPEATED_FAILURE, stuck=True)
+            failure, _ = failure_slots(tracker, current_escalation_config(), REASON_REPEATED_FAILURE, at_once=True)
             return {slot: None, **failure, REQUESTED_SLOT: None}
         dispatcher.utter_message(response=response)
         return {slot: None}
@@ -84,15 +85,10 @@ class DutchFormValidation(FormValidationAction):
     @staticmethod
     def _rejected_in_previous_turn(tracker: Tracker, slot: str) -> bool:
         """Whether the customer's previous answer was given to `slot` and cleared as wrong."""
-        users_seen = 0
-        for event in reversed(tracker.events):
-            if event.get("event") == "user":
-                users_seen += 1
-                if users_seen == 2:
-                    return False
-            elif users_seen == 1 and event.get("event") == "slot" and event.get("name") == slot:
-                return event.get("value") is None
-        return False
+        values = [
+            e.get("value") for e in previous_turn(tracker.events) if e.get("event") == "slot" and e.get("name") == slot
+        ]
+        return bool(values) and values[-1] is None
 
     def accept(self, slot: str, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotDict:
         """Keeps `value`; confirms it when it replaced an earlier answer while another slot was asked."""

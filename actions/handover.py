@@ -35,6 +35,7 @@ from actions.outbox import Outbox, send_or_keep
 from actions.transcript import customer_details, handover_summary, transcript_from_events
 from naadloos.escalation_config import Trigger, fill_lines
 from naadloos.livechat_client import Availability, HandoverRefused, LiveChatClient, LiveChatUnavailable
+from naadloos.organisation import Organisation
 from naadloos.settings import current_escalation_config, current_organisation
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ class ActionHandover(Action):
     ) -> list[EventType]:
         config = current_escalation_config()
         trigger = config.trigger(escalation_reason(tracker, config))
-        facts = current_organisation().escalation_facts()
+        organisation = current_organisation()
+        facts = organisation.escalation_facts()
         intro = fill_lines(trigger.first_response, facts)
         if intro:
             dispatcher.utter_message(text=intro)
@@ -136,7 +138,7 @@ class ActionHandover(Action):
                 )
                 dispatcher.utter_message(
                     text=(
-                        f"Ik geef je door aan een collega van {current_organisation().name}. "
+                        f"Ik geef je door aan een collega van {organisation.name}. "
                         f"{wait_text(handover.estimated_wait_minutes)} Je hoeft niets te herhalen: "
                         "je collega leest ons hele gesprek. Blijf in dit venster, hier krijg je antwoord."
                     )
@@ -165,7 +167,7 @@ class ActionHandover(Action):
                 "team": trigger.team,
             },
         )
-        dispatcher.utter_message(text=self._no_agent_text(trigger, unavailable_because, facts))
+        dispatcher.utter_message(text=self._no_agent_text(trigger, unavailable_because, organisation, facts))
         return [
             *settled,
             SlotSet(ESCALATION_TEAM, trigger.team),
@@ -173,11 +175,11 @@ class ActionHandover(Action):
         ]
 
     @staticmethod
-    def _no_agent_text(trigger: Trigger, reason: str, facts: dict[str, str]) -> str:
+    def _no_agent_text(trigger: Trigger, reason: str, organisation: Organisation, facts: dict[str, str]) -> str:
         """The trigger's own alternatives, or why nobody can chat now and every other channel."""
         if trigger.no_agent:
             return fill_lines(trigger.no_agent, facts)
-        channels = "\n".join(f"- {line}" for line in current_organisation().contact_lines())
+        channels = "\n".join(f"- {line}" for line in organisation.contact_lines())
         return (
             f"{NO_AGENT_MESSAGES.get(reason, NO_AGENT_MESSAGES[UNREACHABLE])} "
             "Ik heb ons gesprek bewaard, zodat een collega het kan teruglezen. "
