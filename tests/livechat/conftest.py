@@ -181,3 +181,19 @@ async def make_agent(service: RunningService) -> AsyncIterator[Any]:
     yield build
     for client in clients:
         await client.close()
+
+
+# --- the bot side (actions) against a running service ----------------------------------------------
+@pytest.fixture
+def outbox_db(tmp_path: Path) -> Path:
+    return tmp_path / "outbox.sqlite3"
+
+
+@pytest.fixture
+def bot_side(monkeypatch: pytest.MonkeyPatch, outbox_db: Path, clock: FakeClock):
+    """Points the bot side at a live-chat URL; signatures use the service's (fixed) clock."""
+    monkeypatch.setenv("LIVECHAT_SHARED_SECRET", SECRET)
+    monkeypatch.setenv("NAADLOOS_OUTBOX_DB", str(outbox_db))
+    monkeypatch.setattr("livechat.security.time.time", lambda: clock().timestamp())
+    monkeypatch.setattr("naadloos.livechat_client.TIMEOUT_SECONDS", 1.0)
+    return lambda url: monkeypatch.setenv("LIVECHAT_URL", url)

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
+from rasa_sdk.events import SlotSet
 
+from actions.handover import ActionHandover
 from livechat.agents import create_agent
 from livechat.app import create_app
 from livechat.config import LiveChatConfig
@@ -234,3 +236,21 @@ async def fetch_page(http: aiohttp.ClientSession, url: str) -> tuple[str, str]:
         assert reply.headers["X-Frame-Options"] == "DENY"
         assert reply.headers["X-Content-Type-Options"] == "nosniff"
         return await reply.text(), reply.headers["Content-Security-Policy"]
+
+
+SUNDAY_EVENING = datetime(2026, 3, 1, 21, 0, tzinfo=AMSTERDAM)  # customer service is closed
+
+
+async def handover(dispatcher: Any, tracker: Any, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    """Runs action_handover as the action server does."""
+    return await ActionHandover().run(dispatcher, tracker, domain)
+
+
+def settled(reason: str, priority: str) -> list[SlotSet]:
+    """What every hand-over sets first: reason and priority, and the failure count reset."""
+    return [
+        SlotSet("escalation_reason", reason),
+        SlotSet("escalation_priority", priority),
+        SlotSet("escalation_due", False),
+        SlotSet("failed_turns", 0.0),
+    ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,39 +13,23 @@ from rasa_sdk.events import ActionExecuted, BotUttered, ConversationPaused, Slot
 
 from actions.callback import ActionCallbackSubmit
 from actions.escalation import escalation_reason
-from actions.handover import ActionHandover
 from actions.outbox import Outbox
 from naadloos.livechat_broker import LiveChatEventBroker
 from naadloos.livechat_client import LiveChatClient
 from naadloos.settings import current_escalation_config
 from tests.livechat.helpers import (
-    AMSTERDAM,
     SECRET,
+    SUNDAY_EVENING,
     Bot,
     FakeClock,
     RunningService,
     create_agent_client,
     free_port,
+    handover,
     handover_payload,
     running_service,
+    settled,
 )
-
-SUNDAY_EVENING = datetime(2026, 3, 1, 21, 0, tzinfo=AMSTERDAM)
-
-
-@pytest.fixture
-def outbox_db(tmp_path: Path) -> Path:
-    return tmp_path / "outbox.sqlite3"
-
-
-@pytest.fixture
-def bot_side(monkeypatch: pytest.MonkeyPatch, outbox_db: Path, clock: FakeClock):
-    """Points the bot side at a live-chat URL; signatures use the service's (fixed) clock."""
-    monkeypatch.setenv("LIVECHAT_SHARED_SECRET", SECRET)
-    monkeypatch.setenv("NAADLOOS_OUTBOX_DB", str(outbox_db))
-    monkeypatch.setattr("livechat.security.time.time", lambda: clock().timestamp())
-    monkeypatch.setattr("naadloos.livechat_client.TIMEOUT_SECONDS", 1.0)
-    return lambda url: monkeypatch.setenv("LIVECHAT_URL", url)
 
 
 @pytest.fixture
@@ -63,20 +46,6 @@ def conversation(make_tracker):
     return make_tracker(
         "ik wil een medewerker spreken", intent="request_human", history=history, slots={"customer_number": "12345678"}
     )
-
-
-async def handover(dispatcher, tracker, domain) -> list[dict[str, Any]]:
-    return await ActionHandover().run(dispatcher, tracker, domain)
-
-
-def settled(reason: str, priority: str) -> list[SlotSet]:
-    """What every hand-over sets first: reason and priority, and the failure count reset."""
-    return [
-        SlotSet("escalation_reason", reason),
-        SlotSet("escalation_priority", priority),
-        SlotSet("escalation_due", False),
-        SlotSet("failed_turns", 0.0),
-    ]
 
 
 def said(dispatcher) -> str:

@@ -3,19 +3,24 @@ service: what the customer reads first, the team and priority the colleagues see
 customer gets when nobody can take over."""
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, BotUttered, ConversationPaused, SlotSet, UserUttered
 
-from actions.handover import ActionHandover
-from tests.livechat.helpers import AMSTERDAM, ROOT, SECRET, Bot, FakeClock, RunningService, handover_payload
+from tests.livechat.helpers import (
+    ROOT,
+    SUNDAY_EVENING,
+    Bot,
+    FakeClock,
+    RunningService,
+    handover,
+    handover_payload,
+    settled,
+)
 
-SUNDAY_EVENING = datetime(2026, 3, 1, 21, 0, tzinfo=AMSTERDAM)  # closed
 TRIGGERS = yaml.safe_load((ROOT / "config" / "escalation.yml").read_text(encoding="utf-8"))["triggers"]
 MESSAGES = {
     "bereavement": "mijn moeder is vorige week overleden, hoe regel ik het contract",
@@ -24,16 +29,6 @@ MESSAGES = {
     "payment_distress": "ik kan mijn termijnbedrag deze maand niet betalen",
 }
 HANDED_OVER = "Ik geef je door aan een collega van Polderstroom."
-
-
-@pytest.fixture
-def bot_side(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clock: FakeClock):
-    """Points the bot side at a live-chat URL; signatures use the service's (fixed) clock."""
-    monkeypatch.setenv("LIVECHAT_SHARED_SECRET", SECRET)
-    monkeypatch.setenv("NAADLOOS_OUTBOX_DB", str(tmp_path / "outbox.sqlite3"))
-    monkeypatch.setattr("livechat.security.time.time", lambda: clock().timestamp())
-    monkeypatch.setattr("naadloos.livechat_client.TIMEOUT_SECONDS", 1.0)
-    return lambda url: monkeypatch.setenv("LIVECHAT_URL", url)
 
 
 def sensitive(topic: str, safety_net: dict[str, str] | None = None) -> Tracker:
@@ -49,19 +44,6 @@ def sensitive(topic: str, safety_net: dict[str, str] | None = None) -> Tracker:
         UserUttered(message["text"], parse_data=message),
     ]
     return Tracker("test-conversation", {}, message, events, False, None, {}, "action_listen")
-
-
-async def handover(dispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
-    return await ActionHandover().run(dispatcher, tracker, domain)
-
-
-def settled(reason: str, priority: str) -> list[SlotSet]:
-    return [
-        SlotSet("escalation_reason", reason),
-        SlotSet("escalation_priority", priority),
-        SlotSet("escalation_due", False),
-        SlotSet("failed_turns", 0.0),
-    ]
 
 
 def queued(team: str) -> list[dict[str, Any]]:
