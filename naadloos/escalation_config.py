@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from naadloos.safety_net import Phrase, SafetyNet, Shouting
+from naadloos.yaml_file import read_yaml
 
 PRIORITIES = ("urgent", "high", "normal")  # most urgent first
 REASONS = (
@@ -258,11 +257,4 @@ def parse_escalation_config(data: Any) -> EscalationConfig:
 
 
 def load_escalation_config(path: Path) -> EscalationConfig:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except OSError as error:
-        raise EscalationConfigError(f"cannot read escalation file {path}: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise EscalationConfigError(f"escalation file {path} is not valid YAML: {error}") from error
-    return parse_escalation_config(data)
+    return parse_escalation_config(read_yaml(path, "escalation", EscalationConfigError))

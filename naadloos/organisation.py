@@ -11,7 +11,7 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from naadloos.yaml_file import read_yaml
 
 DAY_KEYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -191,11 +191,4 @@ def _help_facts(raw: object) -> dict[str, str]:
 
 
 def load_organisation(path: Path) -> Organisation:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except OSError as error:
-        raise OrganisationConfigError(f"cannot read organisation file {path}: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise OrganisationConfigError(f"organisation file {path} is not valid YAML: {error}") from error
-    return parse_organisation(data)
+    return parse_organisation(read_yaml(path, "organisation", OrganisationConfigError))

@@ -6,9 +6,11 @@ Every variable is listed in `.env.example`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from naadloos.escalation_config import EscalationConfig, load_escalation_config
 from naadloos.organisation import Organisation, load_organisation
@@ -40,23 +42,24 @@ class Settings:
         )
 
 
-@lru_cache(maxsize=4)
-def _organisation_at(path: Path, modified: float) -> Organisation:
-    return load_organisation(path)
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=8)
+def _loaded(loader: Callable[[Path], T], path: Path, modified: float) -> T:
+    return loader(path)
+
+
+def _current(loader: Callable[[Path], T], path: Path) -> T:
+    """`loader(path)`, read again only when the file changed."""
+    return _loaded(loader, path, path.stat().st_mtime if path.exists() else 0.0)
 
 
 def current_organisation() -> Organisation:
     """The organisation from the configured file; re-read when the file changes."""
-    path = Settings.from_environment().organisation_file
-    return _organisation_at(path, path.stat().st_mtime if path.exists() else 0.0)
-
-
-@lru_cache(maxsize=4)
-def _escalation_at(path: Path, modified: float) -> EscalationConfig:
-    return load_escalation_config(path)
+    return _current(load_organisation, Settings.from_environment().organisation_file)
 
 
 def current_escalation_config() -> EscalationConfig:
     """The escalation rules from the configured file; re-read when the file changes."""
-    path = Settings.from_environment().escalation_file
-    return _escalation_at(path, path.stat().st_mtime if path.exists() else 0.0)
+    return _current(load_escalation_config, Settings.from_environment().escalation_file)
