@@ -68,3 +68,11 @@ async def eventually(check, seconds: float = 30.0) -> Any:
         if result or asyncio.get_event_loop().time() > deadline:
             return result
         await asyncio.sleep(0.3)
+
+
+async def tracker_of(live_system: dict[str, str], customer: WebCustomer) -> dict[str, Any]:
+    """The customer's Rasa tracker, through the HTTP API with the token."""
+    async with aiohttp.ClientSession() as http:
+        url = f"{live_system['rasa']}/conversations/{customer.session_id}/tracker?token={live_system['token']}"
+        async with http.get(url) as response:
+            return await response.json()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
-
-from tests.e2e.live_clients import Agent, WebCustomer
+from tests.e2e.live_clients import Agent, WebCustomer, tracker_of
 
 BEREAVEMENT = "mijn moeder is vorige week overleden en het contract staat op haar naam"
 LOOK_ALIKE = "de accu van de meterkastdisplay is dood, hoe lees ik de stand af?"
@@ -17,13 +15,6 @@ async def handover_of(agent: Agent, customer: WebCustomer) -> dict[str, Any]:
     mine = [h for h in queue["queued"] if h["conversation_id"] == customer.session_id]
     assert len(mine) == 1, queue
     return (await agent.call("GET", f"/handovers/{mine[0]['id']}"))["handover"]
-
-
-async def tracker_of(live_system: dict[str, str], customer: WebCustomer) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as http:
-        url = f"{live_system['rasa']}/conversations/{customer.session_id}/tracker?token={live_system['token']}"
-        async with http.get(url) as response:
-            return await response.json()
 
 
 async def test_a_death_gets_condolences_and_the_bereavement_team_with_high_priority(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.e2e.live_clients import Agent, WebCustomer, eventually
+from tests.e2e.live_clients import Agent, WebCustomer, eventually, tracker_of
 
 
 async def test_customer_and_agent_talk_in_the_same_window_and_back_to_the_bot(
@@ -45,10 +45,7 @@ async def test_customer_and_agent_talk_in_the_same_window_and_back_to_the_bot(
     await customer.says("wanneer zijn jullie bereikbaar?")
     await customer.reads_until("maandag tot en met zondag van 0.00 tot 24.00 uur")
 
-    async with aiohttp.ClientSession() as http:
-        url = f"{live_system['rasa']}/conversations/{customer.session_id}/tracker?token={live_system['token']}"
-        async with http.get(url) as response:
-            tracker = await response.json()
+    tracker = await tracker_of(live_system, customer)
     kinds = [event["event"] for event in tracker["events"]]
     assert "pause" in kinds and "resume" in kinds
     bot_texts = [event.get("text") for event in tracker["events"] if event["event"] == "bot"]
