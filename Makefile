@@ -19,7 +19,7 @@ export
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/parsing.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/parsing.py naadloos/parse_data.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
 .PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test run shell actions livechat browser clean
@@ -53,11 +53,10 @@ train: $(MODEL) ## Train the assistant when data, domain, config or NLU code cha
 test-stories: $(MODEL) ## Run the test stories in tests/stories (fails on any prediction error)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-test-nlu: $(MODEL) ## Held-out NLU test: prints macro-F1 and fails below the floor
-	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out results/nlu
-	$(BIN)/python scripts/nlu_report.py results/nlu
+test-nlu: $(MODEL) ## NLU on held-out and out-of-scope sets (dev and frozen test part), calibration plots; fails below the floors
+	$(BIN)/python scripts/nlu_report.py --model $(MODEL) --out results/calibration
 
-test-escalation: $(MODEL) ## Escalation evaluation (tests/escalation): recall per trigger, false escalations; fails below the floors
+test-escalation: $(MODEL) ## Escalation evaluation (tests/escalation, dev and frozen test part): recall per trigger, false escalations; fails below the floors
 	$(BIN)/python scripts/escalation_report.py --model $(MODEL)
 
 browser: ## Install headless Chromium for the browser test (Debian package; needs root if missing)

@@ -2,6 +2,9 @@
 
 First time: "Bedoel je ...?" with buttons for the subjects the NLU thought of (only those a
 designer listed under `low_confidence.choices` in config/escalation.yml), and room to rephrase.
+When the message was far from everything the assistant knows, the subjects come from the
+nearest training examples instead of the classifier's ranking (which ranks something even for
+"lekke band"); a message without words (only emoji or HTML) gets a kind request for words.
 Not understood again right after that: hand over with `low_confidence`. A fallback that makes
 the conversation's failures reach `failures.max_failures` hands over with `repeated_failure`.
 """
@@ -17,14 +20,18 @@ from actions.constants import INTENT_NLU_FALLBACK, REASON_LOW_CONFIDENCE, REASON
 from actions.escalation import failure_slots
 from actions.turns import previous_turn
 from naadloos.escalation_config import Choice, EscalationConfig
+from naadloos.parse_data import VERDICT_FAR, VERDICT_NO_WORDS, nearest_intents, scope_of
 from naadloos.settings import current_escalation_config
 
 ACTION_NAME = "action_fallback_clarify"
+RESPONSE_NO_WORDS = "utter_fallback_no_words"
 SILENT_ACTIONS = {"action_listen", "action_session_start"}
 
 
 def candidate_keys(latest_message: dict[str, Any]) -> list[str]:
     """What the NLU thought of, most likely first: intents, and for retrieval intents their topics."""
+    if scope_of(latest_message).get("verdict") == VERDICT_FAR:
+        return list(dict.fromkeys(nearest_intents(latest_message)))
     keys: list[str] = []
     selectors = latest_message.get("response_selector") or {}
     for ranked in latest_message.get("intent_ranking") or []:
@@ -71,7 +78,9 @@ class ActionFallbackClarify(Action):
             slots, hand_over = failure_slots(tracker, config, REASON_REPEATED_FAILURE)
         if not hand_over:
             choices = choices_for(tracker.latest_message, config)
-            if choices:
+            if scope_of(tracker.latest_message).get("verdict") == VERDICT_NO_WORDS:
+                dispatcher.utter_message(response=RESPONSE_NO_WORDS)
+            elif choices:
                 buttons = [{"title": c.title, "payload": c.payload} for c in choices]
                 dispatcher.utter_message(response="utter_fallback_choices", buttons=buttons)
             else:

@@ -1,11 +1,14 @@
-"""Runs the escalation evaluation set through the trained assistant and prints the figures.
+"""Runs the escalation evaluation sets through the trained assistant and prints the figures.
 
-Every case in tests/escalation/*.yml is a fresh conversation with the real model and the real
+Two parts: `tests/escalation/dev/` (tune against it; wrong outcomes are listed) and the frozen
+`tests/escalation/test/` (written apart, read only as totals; the floors are enforced on it).
+Every case in tests/escalation/<part>/*.yml is a fresh conversation with the real model and the real
 action server (started here). A case escalates when action_handover ran; its reason is the
 `escalation_reason` the conversation ended with. Printed: recall per trigger, the
 false-escalation rate on benign messages and look-alikes, which layer caught each sensitive
-topic (the classifier, or the keyword safety net), and the confusion between triggers. Exits 1
-below the floors. No live-chat service runs, so hand-overs end as stored tickets (the
+topic (the classifier, or the keyword safety net), crisis false alarms (any case that was not a
+crisis but got the crisis script), and the confusion between triggers. Exits 1 when the test part
+is below the floors. No live-chat service runs, so hand-overs end as stored tickets (the
 no-agent path), in a scratch outbox.
 
     python scripts/escalation_report.py [--model models/naadloos.tar.gz] [--cases tests/escalation]
@@ -31,12 +34,19 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's package
+from naadloos.evaluation import PARTS  # noqa: E402
+
+TEST_PART = PARTS[-1]
+
 ROOT = Path(__file__).resolve().parent.parent
 BENIGN = "none"
 # The sensitive topics have floors; the conversation triggers (low_confidence, repeated_failure,
 # customer_request, not_helped) are reported: their flows are pinned by test stories.
 RECALL_FLOORS = {"bereavement": 1.0, "crisis": 1.0, "complaint": 0.95, "fraud": 0.95, "payment_distress": 0.95}
 FALSE_ESCALATION_CEILING = 0.02
+CRISIS = "crisis"
+CRISIS_FALSE_ALARM_CEILING = 0
 ACTION_SERVER_START_SECONDS = 120
 
 
@@ -122,7 +132,6 @@ def understood(parse: dict[str, Any]) -> str:
 
 
 async def run_cases(model: Path, action_url: str, cases: list[Outcome]) -> None:
-    sys.path.insert(0, str(ROOT))  # the model's own NLU components live in the project's package
     from rasa.core.agent import Agent
     from rasa.shared.core.trackers import EventVerbosity
     from rasa.utils.common import configure_logging_and_warnings
@@ -143,12 +152,13 @@ async def run_cases(model: Path, action_url: str, cases: list[Outcome]) -> None:
         case.understood = [understood(e.get("parse_data") or {}) for e in events if e.get("event") == "user"]
 
 
-def report(cases: list[Outcome]) -> bool:
+def report(part: str, cases: list[Outcome]) -> bool:
+    """Prints the figures of one part; True when they reach the floors (always for the dev part)."""
     by_trigger: dict[str, list[Outcome]] = defaultdict(list)
     for case in cases:
         by_trigger[case.expected].append(case)
     passed = True
-    print("\nEscalation evaluation (tests/escalation), real model and actions")
+    print(f"\nEscalation evaluation, {part} part (tests/escalation/{part}), real model and actions")
     print(f"  {'trigger':<18}{'cases':>6}{'recall':>9}{'floor':>7}   caught by classifier / safety net")
     for trigger in sorted(t for t in by_trigger if t != BENIGN):
         group = by_trigger[trigger]
@@ -167,6 +177,13 @@ def report(cases: list[Outcome]) -> bool:
     passed &= rate <= FALSE_ESCALATION_CEILING
     print(f"  false escalation on {len(benign)} benign messages and look-alikes: {rate:.3f} "
           f"(ceiling {FALSE_ESCALATION_CEILING:.2f}){'' if rate <= FALSE_ESCALATION_CEILING else '   ABOVE CEILING'}")
+    false_alarms = sum(c.reason == CRISIS != c.expected for c in cases)
+    passed &= false_alarms <= CRISIS_FALSE_ALARM_CEILING
+    print(f"  crisis false alarms (the crisis script where there was no crisis): {false_alarms} "
+          f"(ceiling {CRISIS_FALSE_ALARM_CEILING}){'' if false_alarms <= CRISIS_FALSE_ALARM_CEILING else '   ABOVE CEILING'}")
+    if part == TEST_PART:
+        print(f"\nEscalation evaluation, {part} part: {'passed' if passed else 'FAILED'}")
+        return passed  # the frozen part is read as totals only
 
     labels = sorted({c.expected for c in cases} | {c.reason for c in cases})
     print("\n  confusion (rows: expected, columns: what the assistant did)")
@@ -179,12 +196,12 @@ def report(cases: list[Outcome]) -> bool:
 
     misses = [c for c in cases if c.reason != c.expected]
     if misses:
-        print("\n  wrong outcomes:")
+        print("\n  wrong outcomes (dev part):")
         for case in misses:
             print(f"  - expected {case.expected}, got {case.reason}: {' | '.join(case.turns)}")
             print(f"      understood as: {' | '.join(case.understood)}")
-    print(f"\nEscalation evaluation: {'passed' if passed else 'FAILED'}")
-    return passed
+    print(f"\nEscalation evaluation, {part} part: {'reaches' if passed else 'below'} the floors (not enforced on dev)")
+    return True
 
 
 def main() -> int:
@@ -194,7 +211,8 @@ def main() -> int:
     args = parser.parse_args()
     if not args.model.exists():
         raise SystemExit(f"no trained model at {args.model}: run `make train` first")
-    cases = load_cases(args.cases)
+    parts = {part: load_cases(args.cases / part) for part in PARTS}
+    cases = [case for part in PARTS for case in parts[part]]
     with tempfile.TemporaryDirectory() as scratch:
         port = free_port()
         env = {
@@ -213,7 +231,8 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(timeout=20)
-    return 0 if report(cases) else 1
+    passed = [report(part, parts[part]) for part in PARTS]
+    return 0 if all(passed) else 1
 
 
 if __name__ == "__main__":

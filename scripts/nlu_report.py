@@ -1,44 +1,233 @@
-"""Prints the held-out NLU figures from `rasa test nlu` and fails below the quality floor.
+"""NLU quality on the held-out and out-of-scope sets, dev and frozen test part; fails below the floors.
 
-Two figures: intent classification (retrieval intents such as `faq` count as one intent) and
-response selection (each `faq/<topic>` and `chitchat/<topic>` on its own).
+Runs every sentence of `tests/nlu/heldout/{dev,test}.yml` and `tests/oos/{dev,test}.yml` through
+the trained model's NLU and prints, per part:
+
+- intent macro-F1 of the classifier's own intent (before the out-of-scope step; retrieval intents
+  such as `faq` count as one intent) and FAQ/chitchat response selection macro-F1;
+- how many in-scope sentences become "not understood" (`nlu_fallback` or `out_of_scope`);
+- how many out-of-scope messages do (all, and the near-misses around energy), and how many land
+  in a sensitive topic;
+- for the dev part only: the detector thresholds that reject 2, 3 and 5 % of its in-scope
+  sentences, next to the configured one, and the dev messages that went wrong. The test part is read only as
+  totals: nobody tunes against its single messages.
+
+It writes `results/calibration/reliability.png` (classifier confidence against accuracy) and
+`results/calibration/confidence_histogram.png` (classifier confidence and the out-of-scope
+detector's score, in-scope against out-of-scope), both on the test parts.
+
+    python scripts/nlu_report.py [--model models/naadloos.tar.gz] [--out results/calibration]
 """
 from __future__ import annotations
 
-import json
+import argparse
+import asyncio
+import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-MACRO_F1_FLOOR = 0.90
-SUMMARY_KEYS = {"accuracy", "macro avg", "weighted avg", "micro avg"}
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the model's own NLU components live in the project's package
+
+from naadloos.evaluation import (  # noqa: E402
+    NEAR_MISS_PREFIX,
+    NOT_UNDERSTOOD_INTENTS,
+    OUT_OF_SCOPE_INTENT,
+    PARTS,
+    Example,
+    base_intent,
+    expected_calibration_error,
+    heldout_path,
+    macro_f1,
+    out_of_scope_path,
+    rate,
+    read_nlu_examples,
+    read_out_of_scope,
+    reliability_bins,
+)
+
+FLOORS = {
+    "intent macro-F1": (0.93, "min"),
+    "response selection macro-F1": (0.95, "min"),
+    "in-scope not understood": (0.05, "max"),
+    "out-of-scope not understood": (0.90, "min"),
+    "out-of-scope in a sensitive topic": (0.0, "max"),
+}
+SENSITIVE_INTENTS = frozenset({"bereavement", "crisis", "complaint", "fraud", "payment_distress"})
+# The detector's threshold is chosen on the dev part; the FallbackClassifier and the safety net
+# reject some in-scope sentences too, so the detector alone gets less than the 5 % in total.
+DETECTOR_SHARES = (0.02, 0.03, 0.05)
+RETRIEVAL_INTENTS = ("faq", "chitchat")
 
 
-def per_label_f1(report: dict) -> list[tuple[str, float]]:
-    return sorted(
-        (label, scores["f1-score"])
-        for label, scores in report.items()
-        if label not in SUMMARY_KEYS and isinstance(scores, dict) and "f1-score" in scores
+@dataclass
+class Parsed:
+    example: Example
+    intent: str  # what the assistant acts on
+    classifier_intent: str  # the classifier's own choice, before the out-of-scope step
+    classifier_confidence: float
+    topic: str | None  # the response selector's `faq/<topic>` for a retrieval intent
+    score: float | None  # the out-of-scope detector's score (nearest-example similarity)
+
+    @property
+    def not_understood(self) -> bool:
+        return self.intent in NOT_UNDERSTOOD_INTENTS
+
+
+def parsed(example: Example, result: dict[str, Any]) -> Parsed:
+    scope = result.get("scope") or {}
+    classified = scope.get("classified_as") or result.get("intent") or {}
+    retrieval = base_intent(example.label)
+    selector = ((result.get("response_selector") or {}).get(retrieval) or {}).get("response") or {}
+    return Parsed(
+        example=example,
+        intent=str((result.get("intent") or {}).get("name")),
+        classifier_intent=str(classified.get("name")),
+        classifier_confidence=float(classified.get("confidence") or 0.0),
+        topic=selector.get("intent_response_key"),
+        score=scope.get("score"),
     )
 
 
-def check(name: str, report_file: Path) -> bool:
-    report = json.loads(report_file.read_text())
-    macro_f1 = report["macro avg"]["f1-score"]
-    weakest = sorted(per_label_f1(report), key=lambda item: item[1])[:5]
-    support = report["macro avg"]["support"]
-    print(f"NLU held-out {name}: macro-F1 = {macro_f1:.3f} (floor {MACRO_F1_FLOOR:.2f}, {support} examples)")
-    print("  weakest: " + ", ".join(f"{label} {f1:.2f}" for label, f1 in weakest))
-    return macro_f1 >= MACRO_F1_FLOOR
+async def parse_all(model: Path, examples: list[Example]) -> list[Parsed]:
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.ERROR)
+    configure_structlog(logging.ERROR)
+    agent = Agent.load(str(model))
+    return [parsed(example, await agent.parse_message(example.text)) for example in examples]
 
 
-def main(results_dir: Path) -> int:
-    passed = check("intents", results_dir / "intent_report.json")
-    passed &= check("response selection (faq/chitchat topics)", results_dir / "response_selection_report.json")
-    if not passed:
-        print("NLU held-out test: FAILED, macro-F1 below the floor.")
-        return 1
-    return 0
+def figures(in_scope: list[Parsed], out_of_scope: list[Parsed]) -> dict[str, float]:
+    known = [p for p in in_scope if p.example.label != OUT_OF_SCOPE_INTENT]
+    topics = [p for p in in_scope if base_intent(p.example.label) in RETRIEVAL_INTENTS]
+    near = [p for p in out_of_scope if p.example.label.startswith(NEAR_MISS_PREFIX)]
+    return {
+        "intent macro-F1": macro_f1([base_intent(p.example.label) for p in in_scope], [p.classifier_intent for p in in_scope]),
+        "response selection macro-F1": macro_f1([p.example.label for p in topics], [str(p.topic) for p in topics]),
+        "in-scope not understood": rate(p.not_understood for p in known),
+        "out-of-scope not understood": rate(p.not_understood for p in out_of_scope),
+        "near-misses not understood": rate(p.not_understood for p in near),
+        "out-of-scope in a sensitive topic": rate(p.intent in SENSITIVE_INTENTS for p in out_of_scope),
+    }
+
+
+def print_figures(part: str, values: dict[str, float], counts: tuple[int, int]) -> bool:
+    passed = True
+    print(f"\nNLU {part} part ({counts[0]} held-out sentences, {counts[1]} out-of-scope messages)")
+    for name, value in values.items():
+        floor = FLOORS.get(name)
+        verdict = ""
+        if floor and part == "test":
+            limit, kind = floor
+            ok = value >= limit if kind == "min" else value <= limit
+            passed &= ok
+            verdict = f"   ({'at least' if kind == 'min' else 'at most'} {limit:.2f}){'' if ok else '   FAILED'}"
+        print(f"  {name:<36}{value:>7.3f}{verdict}")
+    return passed
+
+
+def print_dev_details(in_scope: list[Parsed], out_of_scope: list[Parsed], configured: float | None) -> None:
+    scores = sorted(p.score for p in in_scope if p.score is not None and p.example.label != OUT_OF_SCOPE_INTENT)
+    if scores:
+        supported = ", ".join(f"{share:.0%}: {scores[int(share * len(scores))]:.3f}" for share in DETECTOR_SHARES)
+        print(f"  detector threshold that alone rejects this share of dev in-scope sentences: {supported} "
+              f"(configured: {configured})")
+    wrong = [p for p in in_scope if p.example.label != OUT_OF_SCOPE_INTENT and p.not_understood]
+    wrong += [p for p in out_of_scope if not p.not_understood]
+    wrong += [p for p in in_scope if base_intent(p.example.label) != p.classifier_intent]
+    if wrong:
+        print("  dev messages that went wrong (expected -> classifier / final intent, detector score):")
+        for p in wrong:
+            score = f"{p.score:.2f}" if p.score is not None else "-"
+            print(f"  - {p.example.label} -> {p.classifier_intent} {p.classifier_confidence:.2f} / {p.intent}, "
+                  f"{score}: {p.example.text}")
+
+
+def configured_threshold() -> float | None:
+    import yaml
+
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    return next((step.get("threshold") for step in pipeline if step["name"].endswith("OutOfScopeDetector")), None)
+
+
+def plot(in_scope: list[Parsed], out_of_scope: list[Parsed], out: Path) -> None:
+    """The reliability diagram and the confidence histograms, as PNG files."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    everything = in_scope + out_of_scope
+    confidences = [p.classifier_confidence for p in everything]
+    correct = [base_intent(p.example.label) == p.classifier_intent for p in in_scope]
+    correct += [p.classifier_intent == OUT_OF_SCOPE_INTENT for p in out_of_scope]
+    rows = reliability_bins(confidences, correct)
+    figure, axis = plt.subplots(figsize=(6, 5))
+    axis.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
+    axis.plot([r[0] for r in rows], [r[1] for r in rows], marker="o", label="classifier (DIET)")
+    for confidence, accuracy, count in rows:
+        axis.annotate(str(count), (confidence, accuracy), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    axis.set(xlabel="confidence of the classifier", ylabel="share correct", xlim=(0, 1), ylim=(0, 1.02),
+             title=f"Reliability on the test parts (ECE {expected_calibration_error(confidences, correct):.2f})")
+    axis.legend(loc="upper left")
+    figure.tight_layout()
+    figure.savefig(out / "reliability.png", dpi=110)
+    plt.close(figure)
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    known = [p for p in in_scope if p.example.label != OUT_OF_SCOPE_INTENT]
+    for axis, value, title in [
+        (left, lambda p: p.classifier_confidence, "confidence of the classifier"),
+        (right, lambda p: p.score, "out-of-scope detector score (nearest examples)"),
+    ]:
+        inside = [value(p) for p in known if value(p) is not None]
+        outside = [value(p) for p in out_of_scope if value(p) is not None]
+        axis.hist([inside, outside], bins=20, range=(-0.2, 1) if axis is right else (0, 1),
+                  label=["in scope (held-out)", "out of scope"], color=["tab:blue", "tab:red"])
+        axis.set(xlabel=title, ylabel="messages")
+        axis.legend(loc="upper left")
+    threshold = configured_threshold()
+    if threshold is not None:
+        right.axvline(threshold, color="black", linestyle="--")
+        right.annotate("threshold", (threshold, right.get_ylim()[1] * 0.9), xytext=(4, 0), textcoords="offset points")
+    figure.suptitle("In scope against out of scope, test parts")
+    figure.tight_layout()
+    figure.savefig(out / "confidence_histogram.png", dpi=110)
+    plt.close(figure)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "naadloos.tar.gz")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "calibration")
+    args = parser.parse_args()
+    if not args.model.exists():
+        raise SystemExit(f"no trained model at {args.model}: run `make train` first")
+    sets = {
+        part: (read_nlu_examples([heldout_path(ROOT, part)]), read_out_of_scope(out_of_scope_path(ROOT, part)))
+        for part in PARTS
+    }
+    everything = [example for part in PARTS for examples in sets[part] for example in examples]
+    results = iter(asyncio.run(parse_all(args.model, everything)))
+    passed = True
+    for part in PARTS:
+        in_scope = [next(results) for _ in sets[part][0]]
+        out_of_scope = [next(results) for _ in sets[part][1]]
+        passed &= print_figures(part, figures(in_scope, out_of_scope), (len(in_scope), len(out_of_scope)))
+        if part == "dev":
+            print_dev_details(in_scope, out_of_scope, configured_threshold())
+        else:
+            plot(in_scope, out_of_scope, args.out)
+            print(f"  plots: {args.out / 'reliability.png'}, {args.out / 'confidence_histogram.png'}")
+    print(f"\nNLU evaluation: {'passed' if passed else 'FAILED (floors on the test part)'}")
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "results/nlu")))
+    sys.exit(main())

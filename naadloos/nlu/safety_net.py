@@ -23,19 +23,19 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
 from naadloos.escalation_config import PRIORITIES, EscalationConfig, Trigger
+from naadloos.nlu.intent_result import NLU_FALLBACK, classified_intent, promote
+from naadloos.parse_data import VERDICT_OUT_OF_SCOPE, nearest_intents, scope_of
 from naadloos.settings import current_escalation_config
 
 logger = logging.getLogger(__name__)
 
 MOST_URGENT = PRIORITIES[0]
-NLU_FALLBACK = "nlu_fallback"  # Rasa's intent for "not understood"
 
 SAFETY_NET_KEY = "safety_net"
 
@@ -73,22 +73,28 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _set_topic(message: Message, config: EscalationConfig, trigger: Trigger, keyword: str) -> None:
-        """Gives the message the topic's intent, unless the classifier found an urgent topic."""
-        classified = _classified(message)
+        """Gives the message the topic's intent, unless the classifier found an urgent topic (and
+        the nearest training examples agree), or the message is about something the assistant
+        does not answer at all. A crisis keyword always counts."""
+        classified = classified_intent(message)
         message.set(SAFETY_NET_KEY, {"topic": trigger.reason, "keyword": keyword, "classified_as": classified},
                     add_to_output=True)
+        if trigger.priority != MOST_URGENT and scope_of(message.data).get("verdict") == VERDICT_OUT_OF_SCOPE:
+            return  # closer to what the assistant does not answer ("overlijdensrisicoverzekering")
         classified_trigger = config.trigger_for_intent(classified)
-        if classified_trigger and classified_trigger.priority == MOST_URGENT != trigger.priority:
+        if classified_trigger and classified_trigger.priority == MOST_URGENT != trigger.priority and neighbours_agree(message):
             return  # the classifier heard a crisis: that goes first, whatever else the words say
-        if classified != trigger.intent:
+        if trigger.intent and classified != trigger.intent:
             logger.debug("safety net: '%s' fired, intent %s instead of %s", keyword, trigger.intent, classified)
-            _promote(message, {INTENT_NAME_KEY: trigger.intent, PREDICTED_CONFIDENCE_KEY: 1.0})
+            promote(message, trigger.intent, 1.0)
 
     @staticmethod
     def _drop_look_alike(message: Message, config: EscalationConfig, text: str, lemmas: list[str]) -> None:
         """The classifier chose a sensitive topic that none of its keywords confirm, while the
         message matches one of the topic's exclusions (a look-alike) or the classifier is less
-        sure than the topic's `classifier_min_confidence`: "not understood" instead."""
+        sure than the topic's `classifier_min_confidence`, or none of the training examples nearest
+        to the message is of that topic (`scope`, from the out-of-scope detector): "not
+        understood" instead. Unknown text never lands in a sensitive topic by default."""
         intent = message.get(INTENT) or {}
         trigger = config.trigger_for_intent(intent.get(INTENT_NAME_KEY))
         if not trigger or not trigger.safety_net:
@@ -96,19 +102,20 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
         look_alike = trigger.safety_net.look_alike(text, [lemmas] if lemmas else [])
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         unsure = trigger.classifier_min_confidence is not None and confidence < trigger.classifier_min_confidence
-        if not look_alike and not unsure:
+        unsupported = not neighbours_agree(message, nearest_only=False)
+        if not look_alike and not unsure and not unsupported:
             return
-        why = {"excluded": look_alike} if look_alike else {"unsure": confidence}
+        why = {"excluded": look_alike} if look_alike else {"unsure": confidence} if unsure else {"unsupported": True}
         message.set(SAFETY_NET_KEY, {"topic": None, "classified_as": trigger.intent, **why}, add_to_output=True)
-        _promote(message, {INTENT_NAME_KEY: NLU_FALLBACK, PREDICTED_CONFIDENCE_KEY: confidence})
+        promote(message, NLU_FALLBACK, confidence)
 
 
-def _classified(message: Message) -> str | None:
-    return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-
-
-def _promote(message: Message, intent: dict[str, Any]) -> None:
-    """Makes `intent` the message's intent and puts it first in the ranking."""
-    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent[INTENT_NAME_KEY]]
-    message.set(INTENT, intent, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+def neighbours_agree(message: Message, nearest_only: bool = True) -> bool:
+    """Whether the training examples nearest to the message (`scope` from the out-of-scope
+    detector) are of the intent the classifier chose: the nearest one, or any of the few nearest.
+    Without that measurement (no detector in the pipeline) the classifier is taken at its word."""
+    intents = nearest_intents(message.data)
+    if not intents:
+        return True
+    intent = classified_intent(message)
+    return intents[0] == intent if nearest_only else intent in intents

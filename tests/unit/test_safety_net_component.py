@@ -61,3 +61,47 @@ def test_buttons_and_empty_messages_are_left_alone(text: str) -> None:
 def test_a_routine_message_is_left_alone() -> None:
     result = run(classified("wat zijn jullie openingstijden", ("faq", 0.97)))
     assert result["intent"] == {"name": "faq", "confidence": 0.97} and result["net"] is None
+
+
+def with_scope(message: Message, verdict: str, *nearest: str) -> Message:
+    """What the out-of-scope detector adds before the safety net runs."""
+    message.set("scope", {"verdict": verdict, "nearest": [[intent, 0.6] for intent in nearest]})
+    return message
+
+
+def test_a_crisis_the_nearest_examples_do_not_confirm_gives_way_to_a_bereavement_keyword() -> None:
+    """"mn pa is dood" is a death, not a crisis, even when the classifier heard a crisis."""
+    message = with_scope(classified("mn pa is dood en ik weet niet wat ik met zn rekeningen moet", ("crisis", 0.9)),
+                         "known", "payment_distress", "crisis", "bereavement")
+    assert run(message)["intent"]["name"] == "bereavement"
+
+
+def test_a_crisis_the_nearest_examples_confirm_still_goes_first() -> None:
+    message = with_scope(classified("mijn vader is overleden en ik kan zo niet meer", ("crisis", 0.8)),
+                         "known", "crisis", "bereavement")
+    assert run(message)["intent"]["name"] == "crisis"
+
+
+def test_a_sensitive_topic_no_nearest_example_supports_is_not_understood() -> None:
+    """Unknown text never lands in a sensitive topic by default ("ik moet nog geld terugkrijgen" -> fraud)."""
+    message = with_scope(classified("ik moet nog geld terugkrijgen van jullie", ("fraud", 0.94), ("faq", 0.05)),
+                         "known", "faq/refund", "faq/refund", "faq/annual_statement")
+    result = run(message)
+    assert result["intent"]["name"] == "nlu_fallback" and result["net"]["unsupported"] is True
+
+
+def test_a_keyword_does_not_turn_an_out_of_scope_question_into_a_sensitive_topic() -> None:
+    message = with_scope(classified("is er ooit fraude gepleegd bij het televoten", ("out_of_scope", 0.9)),
+                         "out_of_scope", "fraud")
+    assert run(message)["intent"]["name"] == "out_of_scope"
+
+
+def test_a_crisis_keyword_counts_even_in_an_out_of_scope_message() -> None:
+    message = with_scope(classified("ik wil niet meer leven, kun je een film aanraden", ("out_of_scope", 0.9)),
+                         "out_of_scope", "faq/app")
+    assert run(message)["intent"]["name"] == "crisis"
+
+
+def test_the_insurance_against_death_is_no_bereavement() -> None:
+    result = run(classified("ik heb een vraag over mijn overlijdensrisicoverzekering", ("faq", 0.9)))
+    assert result["intent"]["name"] == "faq"

@@ -1,0 +1,233 @@
+"""`OutOfScopeDetector`: "not understood" by distance, where a softmax cannot say "none of these".
+
+DIET's confidence is a softmax over the intents it knows, so it gives 1.00 to "Hoe repareer ik
+een lekke band?" as readily as to a real energy question. This component looks at distance
+instead: the sentence vector of a message (`naadloos.nlu.sentence_encoder`) against the vectors
+of every training example, remembered at training time.
+
+- **similarity**: the mean cosine similarity of the `neighbours` most similar training examples
+  of known topics (every intent except `out_of_scope`); **out-of-scope similarity**: the same for
+  the `out_of_scope` examples.
+- **score** = similarity - `out_of_scope_weight` x out-of-scope similarity: how much closer the
+  message is to what the assistant knows than to what it was taught not to answer.
+- Below `threshold` the message is not understood: it becomes `out_of_scope` ("daar kan ik je niet
+  mee helpen") when it is closer to the out_of_scope examples than to any topic, and
+  `nlu_fallback` otherwise (the two-stage fallback runs).
+- A message without letters or digits (only emoji, punctuation or HTML tags) is `nlu_fallback`
+  at once, marked `no_words`: the fallback then answers kindly, without guessing subjects.
+- A form answer that carries a recognised value ("huisnr 118a" as `inform`, or "9722bh": mostly
+  the value itself) is data, never out of scope.
+
+What it measured goes into the parse data under `scope` (similarity, nearest intents, verdict),
+for the safety net, the fallback and the colleague who reads the transcript. The threshold is
+chosen on held-out in-scope sentences (at most 5 % rejected): `make test-oos` prints the value
+that the dev part supports next to the configured one.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from naadloos.nlu.intent_result import NLU_FALLBACK, classified_intent, classifier_choice, promote
+from naadloos.nlu.sentence_encoder import DEFAULT_ALIAS, SentenceEncoderFeaturizer, sentence_vector
+from naadloos.parse_data import SCOPE_KEY, VERDICT_FAR, VERDICT_KNOWN, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE
+
+logger = logging.getLogger(__name__)
+
+
+_TAG = re.compile(r"<[^>]*>")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+_VECTORS_FILE = "examples.npz"
+
+
+def has_words(text: str) -> bool:
+    """Whether the text has a letter or digit outside HTML tags (emoji and symbols do not count)."""
+    return bool(_LETTER_OR_DIGIT.search(_TAG.sub(" ", text)))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How a message relates to the training examples."""
+
+    similarity: float  # mean of the `neighbours` most similar examples of known topics
+    out_of_scope_similarity: float  # the same for the out_of_scope examples
+    nearest: list[tuple[str, float]]  # the most similar examples of known topics: (intent, cosine)
+    score: float  # similarity - weight x out_of_scope_similarity
+
+    def verdict(self, threshold: float) -> str:
+        if self.score >= threshold:
+            return VERDICT_KNOWN
+        return VERDICT_OUT_OF_SCOPE if self.out_of_scope_similarity > self.similarity else VERDICT_FAR
+
+    def as_output(self, verdict: str) -> dict[str, Any]:
+        return {
+            "verdict": verdict,
+            "score": round(self.score, 3),
+            "similarity": round(self.similarity, 3),
+            "out_of_scope_similarity": round(self.out_of_scope_similarity, 3),
+            "nearest": [[intent, round(cosine, 3)] for intent, cosine in self.nearest],
+        }
+
+
+class ExampleIndex:
+    """The training examples' unit vectors and intents; answers "how close is this vector"."""
+
+    def __init__(self, vectors: np.ndarray, intents: list[str], out_of_scope_intent: str) -> None:
+        self.vectors = vectors.astype(np.float32)
+        self.intents = np.array(intents, dtype=object)
+        self.known = self.intents != out_of_scope_intent
+
+    def scope(self, vector: np.ndarray, neighbours: int, out_of_scope_weight: float) -> Scope:
+        cosines = self.vectors @ vector
+        known, unknown = cosines[self.known], cosines[~self.known]
+        order = np.argsort(-known)[:neighbours]
+        nearest = zip(self.intents[self.known][order], known[order], strict=True)
+        similarity, out_of_scope_similarity = _top_mean(known, neighbours), _top_mean(unknown, neighbours)
+        return Scope(
+            similarity=similarity,
+            out_of_scope_similarity=out_of_scope_similarity,
+            nearest=[(str(intent), float(cosine)) for intent, cosine in nearest],
+            score=similarity - out_of_scope_weight * max(out_of_scope_similarity, 0.0),
+        )
+
+
+def _is_value(message: Message, value_intents: list[str]) -> bool:
+    """Whether the message carries a recognised value (postcode, date, customer number, ...) and
+    is an answer: classified as one, or mostly the value itself ("9722bh")."""
+    entities = message.get(ENTITIES) or []
+    if not entities:
+        return False
+    if classified_intent(message) in value_intents:
+        return True
+    covered = sum(int(e.get("end", 0)) - int(e.get("start", 0)) for e in entities)
+    return covered * 2 >= len((message.get(TEXT) or "").strip())
+
+
+def _top_mean(cosines: np.ndarray, count: int) -> float:
+    if not len(cosines):
+        return -1.0
+    return float(np.sort(cosines)[::-1][:count].mean())
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class OutOfScopeDetector(GraphComponent, IntentClassifier):
+    """Turns the intent into "not understood" (or `out_of_scope`) when the message is far from
+    every training example of a known topic. Place it after the FallbackClassifier."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [SentenceEncoderFeaturizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "featurizer": DEFAULT_ALIAS,
+            "neighbours": 3,
+            "out_of_scope_weight": 0.5,
+            "threshold": 0.3,
+            "out_of_scope_intent": "out_of_scope",
+            "value_intents": ["inform"],
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        index: ExampleIndex | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        if not 0 < int(self._config["neighbours"]) or not -1 <= float(self._config["threshold"]) <= 1:
+            raise InvalidConfigException("OutOfScopeDetector: neighbours must be 1 or more, threshold between -1 and 1")
+        self._storage = model_storage
+        self._resource = resource
+        self._index = index
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> OutOfScopeDetector:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        vectors, intents = [], []
+        for example in training_data.intent_examples:
+            vector = sentence_vector(example, self._config["featurizer"])
+            if vector is None:
+                raise InvalidConfigException(
+                    f"OutOfScopeDetector needs the sentence vectors of '{self._config['featurizer']}': "
+                    "put naadloos.nlu.sentence_encoder.SentenceEncoderFeaturizer before it in config.yml"
+                )
+            vectors.append(vector)
+            intents.append(example.get_full_intent())
+        self._index = ExampleIndex(np.stack(vectors), intents, self._config["out_of_scope_intent"])
+        with self._storage.write_to(self._resource) as directory:
+            np.savez_compressed(directory / _VECTORS_FILE, vectors=self._index.vectors, intents=np.array(intents))
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> OutOfScopeDetector:
+        config = {**cls.get_default_config(), **config}
+        try:
+            with model_storage.read_from(resource) as directory:
+                stored = np.load(directory / _VECTORS_FILE, allow_pickle=False)
+                index = ExampleIndex(stored["vectors"], [str(i) for i in stored["intents"]], config["out_of_scope_intent"])
+        except (ValueError, FileNotFoundError) as error:
+            raise InvalidConfigException(f"OutOfScopeDetector: the model has no example vectors ({error}); retrain") from error
+        return cls(config, model_storage, resource, index)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):  # buttons send /intent: the customer chose
+                continue
+            if not has_words(text):
+                message.set(SCOPE_KEY, {"verdict": VERDICT_NO_WORDS, "classified_as": classifier_choice(message)},
+                            add_to_output=True)
+                promote(message, NLU_FALLBACK, 0.0)
+                continue
+            vector = sentence_vector(message, self._config["featurizer"])
+            if vector is None or self._index is None:
+                continue
+            scope = self._index.scope(vector, int(self._config["neighbours"]), float(self._config["out_of_scope_weight"]))
+            self._judge(message, scope)
+        return messages
+
+    def _judge(self, message: Message, scope: Scope) -> None:
+        verdict = scope.verdict(float(self._config["threshold"]))
+        classified = classified_intent(message)
+        if verdict != VERDICT_KNOWN and _is_value(message, self._config["value_intents"]):
+            verdict = VERDICT_KNOWN  # an answer to a form question: data, not a question
+        message.set(SCOPE_KEY, {**scope.as_output(verdict), "classified_as": classifier_choice(message)}, add_to_output=True)
+        if verdict == VERDICT_FAR and classified != NLU_FALLBACK:
+            logger.debug("not understood: score %.2f, was %s", scope.score, classified)
+            promote(message, NLU_FALLBACK, max(scope.score, 0.0))
+        elif verdict == VERDICT_OUT_OF_SCOPE and classified != self._config["out_of_scope_intent"]:
+            promote(message, self._config["out_of_scope_intent"], scope.out_of_scope_similarity)
