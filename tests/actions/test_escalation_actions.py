@@ -137,6 +137,25 @@ async def test_no_candidates_at_all_asks_to_rephrase(run_action, response_names,
     assert response_names() == ["utter_default"]
 
 
+async def test_a_message_far_from_everything_offers_the_subjects_of_the_nearest_examples(run_action, dispatcher, first_failure):
+    """The classifier ranks something even for "lekke band"; the nearest examples are a better guess."""
+    message = parsed("kan ik met paypal betalen", "nlu_fallback", 0.3, ranking=["crisis", "give_meter_reading"])
+    message["scope"] = {"verdict": "far", "nearest": [["faq/payment_method", 0.5], ["faq/payment_method", 0.48],
+                                                      ["faq/iban_change", 0.45]]}
+    assert await run_action(ActionFallbackClarify(), tracker_for(message)) == first_failure
+    assert [(m["response"], m["buttons"]) for m in dispatcher.messages] == [
+        ("utter_fallback_choices", [button("faq/payment_method"), button("faq/iban_change")])
+    ]
+
+
+async def test_a_message_without_words_gets_a_kind_request_for_words(run_action, response_names, first_failure):
+    """Only emoji or HTML: no "Bedoel je ...?" with a subject nobody mentioned."""
+    message = parsed("😀👍", "nlu_fallback", 0.0, ranking=["greet"])
+    message["scope"] = {"verdict": "no_words"}
+    assert await run_action(ActionFallbackClarify(), tracker_for(message)) == first_failure
+    assert response_names() == ["utter_fallback_no_words"]
+
+
 async def test_not_understood_right_after_the_clarification_hands_over_with_low_confidence(run_action, dispatcher):
     tracker = tracker_for(not_understood("nee dat bedoel ik niet"), history=clarification_turn(), slots={"failed_turns": 1.0})
 

@@ -141,3 +141,8 @@ def test_loading_a_model_without_vectors_asks_for_a_retrain(tmp_path) -> None:
 def test_impossible_settings_are_refused(tmp_path, config) -> None:
     with pytest.raises(InvalidConfigException):
         OutOfScopeDetector.create(config, LocalModelStorage(tmp_path), Resource("x"), ExecutionContext(GraphSchema({}), "1"))
+
+
+def test_a_known_message_the_classifier_called_out_of_scope_gets_the_next_supported_intent(trained, featurizer) -> None:
+    message = run(trained, featurizer, "ik wil graag de meterstand doorgeven", intent="out_of_scope", confidence=0.9)
+    assert message.get("intent") == {"name": "give_meter_reading", "confidence": pytest.approx(0.1)}

@@ -82,12 +82,20 @@ def test_a_crisis_the_nearest_examples_confirm_still_goes_first() -> None:
     assert run(message)["intent"]["name"] == "crisis"
 
 
-def test_a_sensitive_topic_no_nearest_example_supports_is_not_understood() -> None:
-    """Unknown text never lands in a sensitive topic by default ("ik moet nog geld terugkrijgen" -> fraud)."""
+def test_a_sensitive_topic_no_nearest_example_supports_becomes_the_routine_intent_they_share() -> None:
+    """"ik moet nog geld terugkrijgen" is no fraud: the classifier's next choice, which the
+    nearest examples share, is taken."""
     message = with_scope(classified("ik moet nog geld terugkrijgen van jullie", ("fraud", 0.94), ("faq", 0.05)),
                          "known", "faq/refund", "faq/refund", "faq/annual_statement")
     result = run(message)
-    assert result["intent"]["name"] == "nlu_fallback" and result["net"]["unsupported"] is True
+    assert result["intent"] == {"name": "faq", "confidence": 0.05} and result["net"]["unsupported"] is True
+
+
+def test_a_sensitive_topic_without_support_or_alternative_is_not_understood() -> None:
+    """Unknown text never lands in a sensitive topic by default."""
+    message = with_scope(classified("vergeet het maar, hoeft niet meer", ("crisis", 0.91), ("greet", 0.05)),
+                         "known", "stop", "deny", "stop")
+    assert run(message)["intent"]["name"] == "nlu_fallback"
 
 
 def test_a_keyword_does_not_turn_an_out_of_scope_question_into_a_sensitive_topic() -> None:

@@ -176,12 +176,13 @@ def test_nlu_report_figures(nlu_report):
     assert values["out-of-scope not understood"] == 0.5
     assert values["near-misses not understood"] == 0.0
     assert values["out-of-scope in a sensitive topic"] == 0.25
+    assert values["out-of-scope in crisis"] == 0.25
 
 
 @pytest.mark.parametrize("part, rejected, passed", [("test", 0.04, True), ("test", 0.06, False), ("dev", 0.06, True)])
 def test_nlu_report_enforces_the_floors_on_the_test_part_only(nlu_report, capsys, part, rejected, passed):
     values = {"intent macro-F1": 0.95, "response selection macro-F1": 0.96, "in-scope not understood": rejected,
-              "out-of-scope not understood": 0.92, "out-of-scope in a sensitive topic": 0.0}
+              "out-of-scope not understood": 0.92, "out-of-scope in a sensitive topic": 0.01, "out-of-scope in crisis": 0.0}
     assert nlu_report.print_figures(part, values, (10, 10)) is passed
     assert ("FAILED" in capsys.readouterr().out) is not passed
 
