@@ -7,7 +7,7 @@ the trained model's NLU and prints, per part:
   such as `faq` count as one intent) and FAQ/chitchat response selection macro-F1;
 - how many in-scope sentences become "not understood" (`nlu_fallback` or `out_of_scope`);
 - how many out-of-scope messages do (all, and the near-misses around energy), and how many land
-  in a sensitive topic;
+  in a sensitive topic, and in crisis;
 - for the dev part only: the detector thresholds that reject 2, 3 and 5 % of its in-scope
   sentences, next to the configured one, and the dev messages that went wrong. The test part is read only as
   totals: nobody tunes against its single messages.
@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,10 @@ FLOORS = {
     "response selection macro-F1": (0.95, "min"),
     "in-scope not understood": (0.05, "max"),
     "out-of-scope not understood": (0.90, "min"),
-    "out-of-scope in a sensitive topic": (0.0, "max"),
+    "out-of-scope in a sensitive topic": (0.02, "max"),  # as the false-escalation ceiling
+    "out-of-scope in crisis": (0.0, "max"),  # a crisis script for a PayPal question: never
 }
+CRISIS_INTENT = "crisis"
 SENSITIVE_INTENTS = frozenset({"bereavement", "crisis", "complaint", "fraud", "payment_distress"})
 # The detector's threshold is chosen on the dev part; the FallbackClassifier and the safety net
 # reject some in-scope sentences too, so the detector alone gets less than the 5 % in total.
@@ -70,6 +73,7 @@ class Parsed:
     classifier_confidence: float
     topic: str | None  # the response selector's `faq/<topic>` for a retrieval intent
     score: float | None  # the out-of-scope detector's score (nearest-example similarity)
+    cause: str = ""  # why the message was not understood, if it was
 
     @property
     def not_understood(self) -> bool:
@@ -88,7 +92,26 @@ def parsed(example: Example, result: dict[str, Any]) -> Parsed:
         classifier_confidence=float(classified.get("confidence") or 0.0),
         topic=selector.get("intent_response_key"),
         score=scope.get("score"),
+        cause=cause_of(result),
     )
+
+
+def cause_of(result: dict[str, Any]) -> str:
+    """Which step made a message "not understood" (empty when it was understood)."""
+    intent = (result.get("intent") or {}).get("name")
+    if intent not in NOT_UNDERSTOOD_INTENTS:
+        return ""
+    verdict = (result.get("scope") or {}).get("verdict")
+    net = result.get("safety_net") or {}
+    if verdict in ("far", "no_words"):
+        return "far from every training example"
+    if verdict == "out_of_scope":
+        return "closer to the out_of_scope examples"
+    if net and not net.get("topic"):
+        return "a sensitive topic without support"
+    if intent == OUT_OF_SCOPE_INTENT:
+        return "the classifier said out_of_scope"
+    return "the classifier was unsure"
 
 
 async def parse_all(model: Path, examples: list[Example]) -> list[Parsed]:
@@ -113,7 +136,15 @@ def figures(in_scope: list[Parsed], out_of_scope: list[Parsed]) -> dict[str, flo
         "out-of-scope not understood": rate(p.not_understood for p in out_of_scope),
         "near-misses not understood": rate(p.not_understood for p in near),
         "out-of-scope in a sensitive topic": rate(p.intent in SENSITIVE_INTENTS for p in out_of_scope),
+        "out-of-scope in crisis": rate(p.intent == CRISIS_INTENT for p in out_of_scope),
     }
+
+
+def print_causes(in_scope: list[Parsed]) -> None:
+    """Totals per cause of the in-scope sentences that were not understood."""
+    causes = Counter(p.cause for p in in_scope if p.example.label != OUT_OF_SCOPE_INTENT and p.cause)
+    if causes:
+        print("  in-scope not understood, by cause: " + ", ".join(f"{cause} {n}" for cause, n in causes.most_common()))
 
 
 def print_figures(part: str, values: dict[str, float], counts: tuple[int, int]) -> bool:
@@ -220,6 +251,7 @@ def main() -> int:
         in_scope = [next(results) for _ in sets[part][0]]
         out_of_scope = [next(results) for _ in sets[part][1]]
         passed &= print_figures(part, figures(in_scope, out_of_scope), (len(in_scope), len(out_of_scope)))
+        print_causes(in_scope)
         if part == "dev":
             print_dev_details(in_scope, out_of_scope, configured_threshold())
         else:

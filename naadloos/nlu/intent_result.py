@@ -2,6 +2,7 @@
 NLU components after the classifier (out-of-scope detector, safety net) do to it."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
@@ -33,3 +34,14 @@ def classifier_choice(message: Message) -> dict[str, Any]:
     choice = ranking[0] if ranking else message.get(INTENT) or {}
     confidence = float(choice.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
     return {INTENT_NAME_KEY: choice.get(INTENT_NAME_KEY), PREDICTED_CONFIDENCE_KEY: confidence}
+
+
+def supported_alternative(message: Message, nearest: list[str], excluded: Collection[str]) -> dict[str, Any] | None:
+    """The classifier's best-ranked intent, apart from `excluded`, that one of the nearest training
+    examples has (`faq/refund` supports `faq`): where the classifier and the distance agree."""
+    supported = {name.split("/", 1)[0] for name in nearest}
+    for ranked in message.get(INTENT_RANKING_KEY) or []:
+        name = ranked.get(INTENT_NAME_KEY)
+        if name in supported and name not in excluded and name != NLU_FALLBACK:
+            return {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(ranked.get(PREDICTED_CONFIDENCE_KEY) or 0.0)}
+    return None

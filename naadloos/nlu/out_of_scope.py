@@ -15,6 +15,8 @@ of every training example, remembered at training time.
   `nlu_fallback` otherwise (the two-stage fallback runs).
 - A message without letters or digits (only emoji, punctuation or HTML tags) is `nlu_fallback`
   at once, marked `no_words`: the fallback then answers kindly, without guessing subjects.
+- When the classifier says `out_of_scope` but the message is close to known topics, the
+  classifier's next choice that the nearest examples share is taken ("wanneer komt de jaarnota").
 - A form answer that carries a recognised value ("huisnr 118a" as `inform`, or "9722bh": mostly
   the value itself) is data, never out of scope.
 
@@ -37,11 +39,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.exceptions import InvalidConfigException
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from naadloos.nlu.intent_result import NLU_FALLBACK, classified_intent, classifier_choice, promote
+from naadloos.nlu.intent_result import NLU_FALLBACK, classified_intent, classifier_choice, promote, supported_alternative
 from naadloos.nlu.sentence_encoder import DEFAULT_ALIAS, SentenceEncoderFeaturizer, sentence_vector
 from naadloos.parse_data import SCOPE_KEY, VERDICT_FAR, VERDICT_KNOWN, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE
 
@@ -226,8 +228,14 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         if verdict != VERDICT_KNOWN and _is_value(message, self._config["value_intents"]):
             verdict = VERDICT_KNOWN  # an answer to a form question: data, not a question
         message.set(SCOPE_KEY, {**scope.as_output(verdict), "classified_as": classifier_choice(message)}, add_to_output=True)
-        if verdict == VERDICT_FAR and classified != NLU_FALLBACK:
+        out_of_scope_intent = self._config["out_of_scope_intent"]
+        if verdict == VERDICT_KNOWN and classified == out_of_scope_intent:
+            # Close to known topics: the classifier's next choice that the nearest examples share.
+            alternative = supported_alternative(message, [intent for intent, _ in scope.nearest], {out_of_scope_intent})
+            if alternative:
+                promote(message, alternative[INTENT_NAME_KEY], alternative[PREDICTED_CONFIDENCE_KEY])
+        elif verdict == VERDICT_FAR and classified != NLU_FALLBACK:
             logger.debug("not understood: score %.2f, was %s", scope.score, classified)
             promote(message, NLU_FALLBACK, max(scope.score, 0.0))
-        elif verdict == VERDICT_OUT_OF_SCOPE and classified != self._config["out_of_scope_intent"]:
-            promote(message, self._config["out_of_scope_intent"], scope.out_of_scope_similarity)
+        elif verdict == VERDICT_OUT_OF_SCOPE and classified != out_of_scope_intent:
+            promote(message, out_of_scope_intent, scope.out_of_scope_similarity)

@@ -29,7 +29,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from naadloos.escalation_config import PRIORITIES, EscalationConfig, Trigger
-from naadloos.nlu.intent_result import NLU_FALLBACK, classified_intent, promote
+from naadloos.nlu.intent_result import NLU_FALLBACK, classified_intent, promote, supported_alternative
 from naadloos.parse_data import VERDICT_OUT_OF_SCOPE, nearest_intents, scope_of
 from naadloos.settings import current_escalation_config
 
@@ -94,7 +94,8 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
         message matches one of the topic's exclusions (a look-alike) or the classifier is less
         sure than the topic's `classifier_min_confidence`, or none of the training examples nearest
         to the message is of that topic (`scope`, from the out-of-scope detector): "not
-        understood" instead. Unknown text never lands in a sensitive topic by default."""
+        understood" instead, or the classifier's next routine choice that the nearest examples
+        share. Unknown text never lands in a sensitive topic by default."""
         intent = message.get(INTENT) or {}
         trigger = config.trigger_for_intent(intent.get(INTENT_NAME_KEY))
         if not trigger or not trigger.safety_net:
@@ -107,7 +108,12 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
             return
         why = {"excluded": look_alike} if look_alike else {"unsure": confidence} if unsure else {"unsupported": True}
         message.set(SAFETY_NET_KEY, {"topic": None, "classified_as": trigger.intent, **why}, add_to_output=True)
-        promote(message, NLU_FALLBACK, confidence)
+        sensitive = {t.intent for t in config.triggers.values() if t.intent}
+        alternative = supported_alternative(message, nearest_intents(message.data), sensitive)
+        if alternative:  # "mijn termijn is verhoogd zonder dat ik iets vroeg": the instalment FAQ
+            promote(message, alternative[INTENT_NAME_KEY], alternative[PREDICTED_CONFIDENCE_KEY])
+        else:
+            promote(message, NLU_FALLBACK, confidence)
 
 
 def neighbours_agree(message: Message, nearest_only: bool = True) -> bool:
