@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.constants import CUSTOMER_NUMBER, NEW_HOUSE_NUMBER, NEW_POSTCODE
+from naadloos.parse_data import VERDICT_KNOWN, scope_of
 
 CUSTOMER_SLOTS = {
     CUSTOMER_NUMBER: "klantnummer",
@@ -37,11 +38,21 @@ def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]
                         {"entity": e.get("entity"), "value": e.get("value")} for e in parse.get("entities") or []
                     ],
                     **({"safety_net": parse["safety_net"]} if parse.get("safety_net") else {}),
+                    **not_understood_because(parse),
                 }
             )
         elif kind == "bot" and event.get("text"):
             turns.append({"role": "bot", "text": event["text"][:MAX_TURN_CHARS], "timestamp": event.get("timestamp")})
     return turns[-MAX_TURNS:]
+
+
+def not_understood_because(parse: dict[str, Any]) -> dict[str, Any]:
+    """The out-of-scope detector's verdict when it did not understand the message: the colleague
+    then knows the assistant had no idea, rather than a wrong one."""
+    scope = scope_of(parse)
+    if scope.get("verdict") in (None, VERDICT_KNOWN):
+        return {}
+    return {"scope": {"verdict": scope["verdict"], "score": scope.get("score")}}
 
 
 def customer_details(slots: dict[str, Any]) -> dict[str, str]:

@@ -114,7 +114,7 @@ def _transcript_turn(turn: Any, index: int) -> dict[str, Any]:
     clean["entities"] = entities
     if turn.get("message_id") is not None:
         clean["message_id"] = text(turn, "message_id", MAX_ID, prefix=prefix)
-    for extra in ("buttons", "metadata", "safety_net"):
+    for extra in ("buttons", "metadata", "safety_net", "scope"):
         if extra in turn:
             clean[extra] = turn[extra]
     return clean

@@ -5,6 +5,12 @@
 (function () {
   const PRIORITY_LABELS = { urgent: "spoed", high: "hoog", normal: "normaal" };
   const STATUS_LABELS = { queued: "wacht", assigned: "in gesprek", closed: "afgesloten" };
+  // Why the assistant did not understand a message (the out-of-scope detector's verdict).
+  const SCOPE_LABELS = {
+    far: "niet begrepen: lijkt op niets wat de assistent kent",
+    out_of_scope: "buiten wat de assistent beantwoordt",
+    no_words: "geen woorden, alleen tekens",
+  };
   const SENDER_LABELS = { user: "Klant", customer: "Klant", bot: "Assistent", agent: "Medewerker", system: "Systeem" };
   const PING_MS = 20000;
 
@@ -148,7 +154,8 @@
     const items = (h.transcript || []).map((turn) => {
       const intent = turn.intent && turn.intent.name ? turn.intent.name + " (" + Math.round((turn.intent.confidence || 0) * 100) + "%)" : "";
       const net = turn.safety_net && turn.safety_net.keyword ? " · vangnet: \u201c" + turn.safety_net.keyword + "\u201d" : "";
-      return transcriptItem(turn.role, turn.text, turn.timestamp, intent + net, false);
+      const scope = turn.scope && SCOPE_LABELS[turn.scope.verdict] ? " · " + SCOPE_LABELS[turn.scope.verdict] : "";
+      return transcriptItem(turn.role, turn.text, turn.timestamp, intent + net + scope, false);
     });
     items.push(element("li", "system", "— overgedragen aan de klantenservice —"));
     (detail.messages || []).forEach((message) => items.push(messageItem(message)));

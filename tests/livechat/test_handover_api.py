@@ -40,6 +40,16 @@ async def test_created_then_idempotent(service, bot, agent):
     assert [h["id"] for h in queue["queued"]] == [first["id"]]
 
 
+async def test_the_transcript_keeps_why_the_assistant_did_not_understand(service, bot, agent):
+    payload = handover_payload("conv-scope")
+    payload["transcript"][0]["scope"] = {"verdict": "far", "score": 0.21}
+    status, created = await bot.post("/handovers", payload)
+    assert status == 201, created
+    status, detail = await agent.get(f"/handovers/{created['id']}")
+    assert status == 200
+    assert detail["handover"]["transcript"][0]["scope"] == {"verdict": "far", "score": 0.21}
+
+
 async def test_same_conversation_with_a_new_key_gets_the_open_handover(service, bot, agent):
     _, first = await bot.post("/handovers", handover_payload(key="a-1"))
     status, second = await bot.post("/handovers", handover_payload(key="a-2"))
