@@ -8,15 +8,20 @@ of every training example, remembered at training time.
 - **similarity**: the mean cosine similarity of the `neighbours` most similar training examples
   of known topics (every intent except `out_of_scope`); **out-of-scope similarity**: the same for
   the `out_of_scope` examples.
-- **score** = similarity - `out_of_scope_weight` x out-of-scope similarity: how much closer the
-  message is to what the assistant knows than to what it was taught not to answer.
+- **unknown words**: the share of the message's words (3 letters or more) that no training
+  example of a known topic contains ("televoten", "designertas").
+- **score** = similarity - `out_of_scope_weight` x out-of-scope similarity - `unknown_word_weight`
+  x unknown words: how much closer the message is to what the assistant knows than to what it
+  was taught not to answer, in meaning and in words.
 - Below `threshold` the message is not understood: it becomes `out_of_scope` ("daar kan ik je niet
   mee helpen") when it is closer to the out_of_scope examples than to any topic, and
   `nlu_fallback` otherwise (the two-stage fallback runs).
 - A message without letters or digits (only emoji, punctuation or HTML tags) is `nlu_fallback`
   at once, marked `no_words`: the fallback then answers kindly, without guessing subjects.
-- When the classifier says `out_of_scope` but the message is close to known topics, the
-  classifier's next choice that the nearest examples share is taken ("wanneer komt de jaarnota").
+- Where the classifier and the distance meet: when the classifier says `out_of_scope` but the
+  message is close to known topics, the classifier's next choice that the nearest examples share
+  is taken ("wanneer komt de jaarnota"); when the FallbackClassifier found the classifier unsure,
+  the intent of the nearest example decides among the classifier's top 3 ("daaag").
 - A form answer that carries a recognised value ("huisnr 118a" as `inform`, or "9722bh": mostly
   the value itself) is data, never out of scope.
 
@@ -39,7 +44,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.exceptions import InvalidConfigException
-from rasa.shared.nlu.constants import ENTITIES, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -53,6 +58,13 @@ logger = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^>]*>")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _VECTORS_FILE = "examples.npz"
+HESITATION_CHOICES = 3  # the classifier's top choices the nearest example may pick from
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def content_words(text: str) -> list[str]:
+    """The words of 3 letters or more, lower case: what "unknown words" counts."""
+    return _WORD.findall(text.casefold())
 
 
 def has_words(text: str) -> bool:
@@ -67,7 +79,8 @@ class Scope:
     similarity: float  # mean of the `neighbours` most similar examples of known topics
     out_of_scope_similarity: float  # the same for the out_of_scope examples
     nearest: list[tuple[str, float]]  # the most similar examples of known topics: (intent, cosine)
-    score: float  # similarity - weight x out_of_scope_similarity
+    unknown_words: float  # share of the words that no training example of a known topic has
+    score: float  # similarity - weight x out_of_scope_similarity - weight x unknown_words
 
     def verdict(self, threshold: float) -> str:
         if self.score >= threshold:
@@ -80,29 +93,46 @@ class Scope:
             "score": round(self.score, 3),
             "similarity": round(self.similarity, 3),
             "out_of_scope_similarity": round(self.out_of_scope_similarity, 3),
+            "unknown_words": round(self.unknown_words, 3),
             "nearest": [[intent, round(cosine, 3)] for intent, cosine in self.nearest],
         }
 
 
-class ExampleIndex:
-    """The training examples' unit vectors and intents; answers "how close is this vector"."""
+@dataclass(frozen=True)
+class Weights:
+    """How the score is made (see the module docstring); from the component's config."""
 
-    def __init__(self, vectors: np.ndarray, intents: list[str], out_of_scope_intent: str) -> None:
+    neighbours: int
+    out_of_scope_weight: float
+    unknown_word_weight: float
+
+
+class ExampleIndex:
+    """The training examples' unit vectors, intents and words; answers "how close is this message"."""
+
+    def __init__(self, vectors: np.ndarray, intents: list[str], vocabulary: set[str], out_of_scope_intent: str) -> None:
         self.vectors = vectors.astype(np.float32)
         self.intents = np.array(intents, dtype=object)
+        self.vocabulary = frozenset(vocabulary)
         self.known = self.intents != out_of_scope_intent
 
-    def scope(self, vector: np.ndarray, neighbours: int, out_of_scope_weight: float) -> Scope:
+    def scope(self, vector: np.ndarray, text: str, weights: Weights) -> Scope:
         cosines = self.vectors @ vector
         known, unknown = cosines[self.known], cosines[~self.known]
-        order = np.argsort(-known)[:neighbours]
+        order = np.argsort(-known)[: weights.neighbours]
         nearest = zip(self.intents[self.known][order], known[order], strict=True)
-        similarity, out_of_scope_similarity = _top_mean(known, neighbours), _top_mean(unknown, neighbours)
+        similarity = _top_mean(known, weights.neighbours)
+        out_of_scope_similarity = _top_mean(unknown, weights.neighbours)
+        words = content_words(text)
+        unknown_words = sum(word not in self.vocabulary for word in words) / len(words) if words else 0.0
         return Scope(
             similarity=similarity,
             out_of_scope_similarity=out_of_scope_similarity,
             nearest=[(str(intent), float(cosine)) for intent, cosine in nearest],
-            score=similarity - out_of_scope_weight * max(out_of_scope_similarity, 0.0),
+            unknown_words=unknown_words,
+            score=similarity
+            - weights.out_of_scope_weight * max(out_of_scope_similarity, 0.0)
+            - weights.unknown_word_weight * unknown_words,
         )
 
 
@@ -139,6 +169,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             "featurizer": DEFAULT_ALIAS,
             "neighbours": 3,
             "out_of_scope_weight": 0.5,
+            "unknown_word_weight": 0.2,
             "threshold": 0.3,
             "out_of_scope_intent": "out_of_scope",
             "value_intents": ["inform"],
@@ -157,6 +188,11 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._index = index
+        self._weights = Weights(
+            neighbours=int(self._config["neighbours"]),
+            out_of_scope_weight=float(self._config["out_of_scope_weight"]),
+            unknown_word_weight=float(self._config["unknown_word_weight"]),
+        )
 
     @classmethod
     def create(
@@ -170,6 +206,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         vectors, intents = [], []
+        vocabulary: set[str] = set()
         for example in training_data.intent_examples:
             vector = sentence_vector(example, self._config["featurizer"])
             if vector is None:
@@ -179,9 +216,16 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
                 )
             vectors.append(vector)
             intents.append(example.get_full_intent())
-        self._index = ExampleIndex(np.stack(vectors), intents, self._config["out_of_scope_intent"])
+            if example.get(INTENT) != self._config["out_of_scope_intent"]:
+                vocabulary.update(content_words(example.get(TEXT)))
+        self._index = ExampleIndex(np.stack(vectors), intents, vocabulary, self._config["out_of_scope_intent"])
         with self._storage.write_to(self._resource) as directory:
-            np.savez_compressed(directory / _VECTORS_FILE, vectors=self._index.vectors, intents=np.array(intents))
+            np.savez_compressed(
+                directory / _VECTORS_FILE,
+                vectors=self._index.vectors,
+                intents=np.array(intents),
+                vocabulary=np.array(sorted(vocabulary)),
+            )
         return self._resource
 
     @classmethod
@@ -197,8 +241,13 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         try:
             with model_storage.read_from(resource) as directory:
                 stored = np.load(directory / _VECTORS_FILE, allow_pickle=False)
-                index = ExampleIndex(stored["vectors"], [str(i) for i in stored["intents"]], config["out_of_scope_intent"])
-        except (ValueError, FileNotFoundError) as error:
+                index = ExampleIndex(
+                    stored["vectors"],
+                    [str(i) for i in stored["intents"]],
+                    {str(word) for word in stored["vocabulary"]},
+                    config["out_of_scope_intent"],
+                )
+        except (ValueError, FileNotFoundError, KeyError) as error:
             raise InvalidConfigException(f"OutOfScopeDetector: the model has no example vectors ({error}); retrain") from error
         return cls(config, model_storage, resource, index)
 
@@ -218,7 +267,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             vector = sentence_vector(message, self._config["featurizer"])
             if vector is None or self._index is None:
                 continue
-            scope = self._index.scope(vector, int(self._config["neighbours"]), float(self._config["out_of_scope_weight"]))
+            scope = self._index.scope(vector, text, self._weights)
             self._judge(message, scope)
         return messages
 
@@ -229,7 +278,14 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             verdict = VERDICT_KNOWN  # an answer to a form question: data, not a question
         message.set(SCOPE_KEY, {**scope.as_output(verdict), "classified_as": classifier_choice(message)}, add_to_output=True)
         out_of_scope_intent = self._config["out_of_scope_intent"]
-        if verdict == VERDICT_KNOWN and classified == out_of_scope_intent:
+        if verdict == VERDICT_KNOWN and classified == NLU_FALLBACK:
+            # The classifier hesitated between a few intents; the nearest example decides among them.
+            nearest = scope.nearest[0][0].split("/", 1)[0]
+            ranked = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != NLU_FALLBACK]
+            chosen = next((r for r in ranked[:HESITATION_CHOICES] if r.get(INTENT_NAME_KEY) == nearest), None)
+            if chosen:
+                promote(message, nearest, float(chosen.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
+        elif verdict == VERDICT_KNOWN and classified == out_of_scope_intent:
             # Close to known topics: the classifier's next choice that the nearest examples share.
             alternative = supported_alternative(message, [intent for intent, _ in scope.nearest], {out_of_scope_intent})
             if alternative:
