@@ -85,6 +85,29 @@ def escalation_dir(root: Path, part: str) -> Path:
     return root / "tests" / "escalation" / part
 
 
+def not_understood_cause(parse: dict[str, Any]) -> str:
+    """Which step made a message "not understood" (empty when it was understood)."""
+    intent = (parse.get("intent") or {}).get("name")
+    if intent not in NOT_UNDERSTOOD_INTENTS:
+        return ""
+    verdict = (parse.get("scope") or {}).get("verdict")
+    net = parse.get("safety_net") or {}
+    if verdict in ("far", "no_words"):
+        return "far from every training example"
+    if verdict == "out_of_scope":
+        return "closer to the out_of_scope examples"
+    if net and not net.get("topic"):
+        return "a sensitive topic without support"
+    if intent == OUT_OF_SCOPE_INTENT:
+        return "the classifier said out_of_scope"
+    return "the classifier was unsure"
+
+
+def miss_cause(parse: dict[str, Any]) -> str:
+    """Why a sensitive message did not reach its topic, from what the NLU made of it."""
+    return not_understood_cause(parse) or f"understood as {(parse.get('intent') or {}).get('name')}"
+
+
 def base_intent(label: str) -> str:
     """`faq/tariffs` -> `faq`: the classifier knows the retrieval intent, the selector the topic."""
     return label.split("/", 1)[0]

@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's package
-from naadloos.evaluation import PARTS  # noqa: E402
+from naadloos.evaluation import PARTS, miss_cause  # noqa: E402
 
 TEST_PART = PARTS[-1]
 
@@ -57,6 +57,7 @@ class Outcome:
     reason: str = BENIGN  # what the conversation escalated with, or "none"
     caught_by: str = ""  # "classifier" or "safety net" for sensitive topics
     understood: list[str] = field(default_factory=list)  # per turn: intent, confidence, safety net
+    first_parse: dict[str, Any] = field(default_factory=dict)  # what the NLU made of the first message
 
 
 def load_cases(directory: Path) -> list[Outcome]:
@@ -149,7 +150,9 @@ async def run_cases(model: Path, action_url: str, cases: list[Outcome]) -> None:
         tracker = await agent.tracker_store.retrieve(sender)
         events = tracker.current_state(EventVerbosity.ALL)["events"] if tracker else []
         case.reason, case.caught_by = outcome_of(events)
-        case.understood = [understood(e.get("parse_data") or {}) for e in events if e.get("event") == "user"]
+        parses = [e.get("parse_data") or {} for e in events if e.get("event") == "user"]
+        case.understood = [understood(parse) for parse in parses]
+        case.first_parse = parses[0] if parses else {}
 
 
 def report(part: str, cases: list[Outcome]) -> bool:
@@ -177,6 +180,15 @@ def report(part: str, cases: list[Outcome]) -> bool:
     passed &= rate <= FALSE_ESCALATION_CEILING
     print(f"  false escalation on {len(benign)} benign messages and look-alikes: {rate:.3f} "
           f"(ceiling {FALSE_ESCALATION_CEILING:.2f}){'' if rate <= FALSE_ESCALATION_CEILING else '   ABOVE CEILING'}")
+    missed = Counter(f"{c.expected}: {miss_cause(c.first_parse)}" for c in cases
+                     if c.expected in RECALL_FLOORS and c.reason != c.expected)
+    if missed:
+        print("  sensitive messages missed, by what the NLU made of the first message: "
+              + "; ".join(f"{cause} {n}" for cause, n in sorted(missed.items())))
+    if escalated:
+        layers = Counter((c.reason, c.caught_by or "conversation") for c in escalated)
+        print("  false escalations, by trigger and layer: "
+              + "; ".join(f"{reason} ({layer}) {n}" for (reason, layer), n in sorted(layers.items())))
     false_alarms = sum(c.reason == CRISIS != c.expected for c in cases)
     passed &= false_alarms <= CRISIS_FALSE_ALARM_CEILING
     print(f"  crisis false alarms (the crisis script where there was no crisis): {false_alarms} "

@@ -42,6 +42,7 @@ from naadloos.evaluation import (  # noqa: E402
     expected_calibration_error,
     heldout_path,
     macro_f1,
+    not_understood_cause,
     out_of_scope_path,
     rate,
     read_nlu_examples,
@@ -92,26 +93,8 @@ def parsed(example: Example, result: dict[str, Any]) -> Parsed:
         classifier_confidence=float(classified.get("confidence") or 0.0),
         topic=selector.get("intent_response_key"),
         score=scope.get("score"),
-        cause=cause_of(result),
+        cause=not_understood_cause(result),
     )
-
-
-def cause_of(result: dict[str, Any]) -> str:
-    """Which step made a message "not understood" (empty when it was understood)."""
-    intent = (result.get("intent") or {}).get("name")
-    if intent not in NOT_UNDERSTOOD_INTENTS:
-        return ""
-    verdict = (result.get("scope") or {}).get("verdict")
-    net = result.get("safety_net") or {}
-    if verdict in ("far", "no_words"):
-        return "far from every training example"
-    if verdict == "out_of_scope":
-        return "closer to the out_of_scope examples"
-    if net and not net.get("topic"):
-        return "a sensitive topic without support"
-    if intent == OUT_OF_SCOPE_INTENT:
-        return "the classifier said out_of_scope"
-    return "the classifier was unsure"
 
 
 async def parse_all(model: Path, examples: list[Example]) -> list[Parsed]:

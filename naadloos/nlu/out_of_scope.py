@@ -22,6 +22,10 @@ of every training example, remembered at training time.
   message is close to known topics, the classifier's next choice that the nearest examples share
   is taken ("wanneer komt de jaarnota"); when the FallbackClassifier found the classifier unsure,
   the intent of the nearest example decides among the classifier's top 3 ("daaag").
+- A sensitive topic (a trigger's intent in config/escalation.yml) that the classifier chose and
+  one of the nearest examples shares is never rejected for distance: a crisis said in words
+  nobody wrote before must still reach a person. A sensitive topic *without* that support is
+  taken away by the safety net.
 - A form answer that carries a recognised value ("huisnr 118a" as `inform`, or "9722bh": mostly
   the value itself) is data, never out of scope.
 
@@ -51,6 +55,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from naadloos.nlu.intent_result import NLU_FALLBACK, classified_intent, classifier_choice, promote, supported_alternative
 from naadloos.nlu.sentence_encoder import DEFAULT_ALIAS, SentenceEncoderFeaturizer, sentence_vector
 from naadloos.parse_data import SCOPE_KEY, VERDICT_FAR, VERDICT_KNOWN, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE
+from naadloos.settings import current_escalation_config
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +151,16 @@ def _is_value(message: Message, value_intents: list[str]) -> bool:
         return True
     covered = sum(int(e.get("end", 0)) - int(e.get("start", 0)) for e in entities)
     return covered * 2 >= len((message.get(TEXT) or "").strip())
+
+
+def nearest_intents_of(scope: Scope) -> set[str]:
+    """The intents of the nearest examples, retrieval intents also by their base (`faq`)."""
+    return {name for intent, _ in scope.nearest for name in (intent, intent.split("/", 1)[0])}
+
+
+def _sensitive_intents() -> set[str]:
+    """The intents of the escalation triggers (config/escalation.yml), re-read when it changes."""
+    return {trigger.intent for trigger in current_escalation_config().triggers.values() if trigger.intent}
 
 
 def _top_mean(cosines: np.ndarray, count: int) -> float:
@@ -276,6 +291,8 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         classified = classified_intent(message)
         if verdict != VERDICT_KNOWN and _is_value(message, self._config["value_intents"]):
             verdict = VERDICT_KNOWN  # an answer to a form question: data, not a question
+        if verdict != VERDICT_KNOWN and classified in _sensitive_intents() and classified in nearest_intents_of(scope):
+            verdict = VERDICT_KNOWN  # missing a crisis or a death costs more than a question back
         message.set(SCOPE_KEY, {**scope.as_output(verdict), "classified_as": classifier_choice(message)}, add_to_output=True)
         out_of_scope_intent = self._config["out_of_scope_intent"]
         if verdict == VERDICT_KNOWN and classified == NLU_FALLBACK:

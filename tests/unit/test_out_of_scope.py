@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -12,7 +13,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from naadloos.nlu.out_of_scope import OutOfScopeDetector, has_words
+from naadloos.nlu.out_of_scope import ExampleIndex, OutOfScopeDetector, Weights, content_words, has_words
 from naadloos.nlu.sentence_encoder import SentenceEncoderFeaturizer
 
 TRAINING = {
@@ -146,3 +147,25 @@ def test_impossible_settings_are_refused(tmp_path, config) -> None:
 def test_a_known_message_the_classifier_called_out_of_scope_gets_the_next_supported_intent(trained, featurizer) -> None:
     message = run(trained, featurizer, "ik wil graag de meterstand doorgeven", intent="out_of_scope", confidence=0.9)
     assert message.get("intent") == {"name": "give_meter_reading", "confidence": pytest.approx(0.1)}
+
+
+def test_where_the_classifier_hesitated_the_nearest_example_decides(trained, featurizer) -> None:
+    """The FallbackClassifier found the classifier unsure; the nearest example is one of its top choices."""
+    message = run(trained, featurizer, "ik wil graag de meterstand doorgeven", intent="nlu_fallback", confidence=0.55)
+    assert message.get("intent") == {"name": "give_meter_reading", "confidence": pytest.approx(0.45)}
+
+
+def test_words_no_known_example_has_lower_the_score() -> None:
+    vectors = np.eye(3, dtype=np.float32)
+    index = ExampleIndex(vectors, ["greet", "faq/app", "out_of_scope"], {"hallo", "app"}, "out_of_scope")
+    weights = Weights(neighbours=1, out_of_scope_weight=0.5, unknown_word_weight=0.2)
+    known = index.scope(vectors[0], "hallo app", weights)
+    strange = index.scope(vectors[0], "hallo designertas televoten", weights)
+    assert (known.unknown_words, strange.unknown_words) == (0.0, pytest.approx(2 / 3))
+    assert known.score == pytest.approx(1.0) and strange.score == pytest.approx(1.0 - 0.2 * 2 / 3)
+    assert index.scope(vectors[2], "hallo", weights).verdict(0.6) == "out_of_scope"
+
+
+@pytest.mark.parametrize("text, words", [("Hé, ik wil 2 KWh!", ["wil", "kwh"]), ("één café", ["één", "café"]), ("a b 12", [])])
+def test_content_words(text, words) -> None:
+    assert content_words(text) == words
