@@ -36,12 +36,17 @@ def classifier_choice(message: Message) -> dict[str, Any]:
     return {INTENT_NAME_KEY: choice.get(INTENT_NAME_KEY), PREDICTED_CONFIDENCE_KEY: confidence}
 
 
+ALTERNATIVE_CHOICES = 3  # how far down the classifier's ranking an alternative may come from
+
+
 def supported_alternative(message: Message, nearest: list[str], excluded: Collection[str]) -> dict[str, Any] | None:
-    """The classifier's best-ranked intent, apart from `excluded`, that one of the nearest training
-    examples has (`faq/refund` supports `faq`): where the classifier and the distance agree."""
+    """The classifier's best-ranked intent among its top choices, apart from `excluded`, that one
+    of the nearest training examples has (`faq/refund` supports `faq`): where the classifier and
+    the distance agree. An intent the classifier ranked low is no alternative."""
     supported = {name.split("/", 1)[0] for name in nearest}
-    for ranked in message.get(INTENT_RANKING_KEY) or []:
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != NLU_FALLBACK]
+    for ranked in ranking[:ALTERNATIVE_CHOICES]:
         name = ranked.get(INTENT_NAME_KEY)
-        if name in supported and name not in excluded and name != NLU_FALLBACK:
+        if name in supported and name not in excluded:
             return {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(ranked.get(PREDICTED_CONFIDENCE_KEY) or 0.0)}
     return None

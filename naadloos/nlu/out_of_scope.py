@@ -22,10 +22,11 @@ of every training example, remembered at training time.
   message is close to known topics, the classifier's next choice that the nearest examples share
   is taken ("wanneer komt de jaarnota"); when the FallbackClassifier found the classifier unsure,
   the intent of the nearest example decides among the classifier's top 3 ("daaag").
-- A sensitive topic (a trigger's intent in config/escalation.yml) that the classifier chose and
-  one of the nearest examples shares is never rejected for distance: a crisis said in words
-  nobody wrote before must still reach a person. A sensitive topic *without* that support is
-  taken away by the safety net.
+- A sensitive topic (a trigger's intent in config/escalation.yml) that the classifier chose, and
+  that the nearest example and most of the nearest examples share with a similarity of at least
+  `protect_min_similarity`, is not rejected for distance: a crisis said in words nobody wrote
+  before must still reach a person. A sensitive topic *without* support from the nearest
+  examples is taken away by the safety net.
 - A form answer that carries a recognised value ("huisnr 118a" as `inform`, or "9722bh": mostly
   the value itself) is data, never out of scope.
 
@@ -48,7 +49,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.exceptions import InvalidConfigException
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -63,7 +64,6 @@ logger = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^>]*>")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _VECTORS_FILE = "examples.npz"
-HESITATION_CHOICES = 3  # the classifier's top choices the nearest example may pick from
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
@@ -153,11 +153,6 @@ def _is_value(message: Message, value_intents: list[str]) -> bool:
     return covered * 2 >= len((message.get(TEXT) or "").strip())
 
 
-def nearest_intents_of(scope: Scope) -> set[str]:
-    """The intents of the nearest examples, retrieval intents also by their base (`faq`)."""
-    return {name for intent, _ in scope.nearest for name in (intent, intent.split("/", 1)[0])}
-
-
 def _sensitive_intents() -> set[str]:
     """The intents of the escalation triggers (config/escalation.yml), re-read when it changes."""
     return {trigger.intent for trigger in current_escalation_config().triggers.values() if trigger.intent}
@@ -185,6 +180,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             "neighbours": 3,
             "out_of_scope_weight": 0.5,
             "unknown_word_weight": 0.2,
+            "protect_min_similarity": 0.45,
             "threshold": 0.3,
             "out_of_scope_intent": "out_of_scope",
             "value_intents": ["inform"],
@@ -286,22 +282,31 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             self._judge(message, scope)
         return messages
 
+    def _clearly_near(self, scope: Scope, intent: str) -> bool:
+        """Whether the nearest example and most of the nearest examples are of `intent`, and the
+        message is at least `protect_min_similarity` similar to them."""
+        intents = [name for name, _ in scope.nearest]
+        return (
+            bool(intents)
+            and intents[0] == intent
+            and intents.count(intent) * 2 > len(intents)
+            and scope.similarity >= float(self._config["protect_min_similarity"])
+        )
+
     def _judge(self, message: Message, scope: Scope) -> None:
         verdict = scope.verdict(float(self._config["threshold"]))
         classified = classified_intent(message)
         if verdict != VERDICT_KNOWN and _is_value(message, self._config["value_intents"]):
             verdict = VERDICT_KNOWN  # an answer to a form question: data, not a question
-        if verdict != VERDICT_KNOWN and classified in _sensitive_intents() and classified in nearest_intents_of(scope):
+        if verdict != VERDICT_KNOWN and classified in _sensitive_intents() and self._clearly_near(scope, classified):
             verdict = VERDICT_KNOWN  # missing a crisis or a death costs more than a question back
         message.set(SCOPE_KEY, {**scope.as_output(verdict), "classified_as": classifier_choice(message)}, add_to_output=True)
         out_of_scope_intent = self._config["out_of_scope_intent"]
         if verdict == VERDICT_KNOWN and classified == NLU_FALLBACK:
             # The classifier hesitated between a few intents; the nearest example decides among them.
-            nearest = scope.nearest[0][0].split("/", 1)[0]
-            ranked = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != NLU_FALLBACK]
-            chosen = next((r for r in ranked[:HESITATION_CHOICES] if r.get(INTENT_NAME_KEY) == nearest), None)
+            chosen = supported_alternative(message, [scope.nearest[0][0]], ())
             if chosen:
-                promote(message, nearest, float(chosen.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
+                promote(message, chosen[INTENT_NAME_KEY], chosen[PREDICTED_CONFIDENCE_KEY])
         elif verdict == VERDICT_KNOWN and classified == out_of_scope_intent:
             # Close to known topics: the classifier's next choice that the nearest examples share.
             alternative = supported_alternative(message, [intent for intent, _ in scope.nearest], {out_of_scope_intent})
