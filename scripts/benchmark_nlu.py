@@ -68,14 +68,16 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=200)
     args = parser.parse_args()
     from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
     configure_logging_and_warnings(logging.ERROR)
+    configure_structlog(logging.ERROR)
     texts = [example.text for example in read_nlu_examples([heldout_path(ROOT, "dev")])][: args.messages]
     print(f"NLU latency on this machine, {len(texts)} held-out messages, one at a time")
     report("sentence encoder alone (one new message)", encoder_times(texts))
-    report(f"whole NLU ({args.model.name})", asyncio.run(parse_times(args.model, texts)))
+    report(f"whole NLU ({args.model})", asyncio.run(parse_times(args.model, texts)))
     if args.baseline:
-        report(f"whole NLU, baseline ({args.baseline.name})", asyncio.run(parse_times(args.baseline, texts)))
+        report(f"whole NLU, baseline ({args.baseline})", asyncio.run(parse_times(args.baseline, texts)))
     return 0
 
 
