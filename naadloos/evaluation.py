@@ -9,6 +9,8 @@ part (written apart, read only as totals; the floors are enforced on it):
 """
 from __future__ import annotations
 
+import argparse
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -154,3 +156,22 @@ def expected_calibration_error(confidences: list[float], correct: list[bool], bi
         return 0.0
     rows = reliability_bins(confidences, correct, bins)
     return sum(count / total * abs(confidence - accuracy) for confidence, accuracy, count in rows)
+
+
+def add_model_argument(parser: argparse.ArgumentParser, root: Path) -> None:
+    parser.add_argument("--model", type=Path, default=root / "models" / "naadloos.tar.gz")
+
+
+def load_agent(model: Path, action_url: str | None = None) -> Any:
+    """The trained assistant as the report scripts use it, with Rasa's logging quiet. Exits with
+    a clear message when there is no model yet."""
+    if not model.exists():
+        raise SystemExit(f"no trained model at {model}: run `make train` first")
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.ERROR)
+    configure_structlog(logging.ERROR)
+    return Agent.load(str(model), action_endpoint=EndpointConfig(action_url) if action_url else None)

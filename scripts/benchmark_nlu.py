@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import statistics
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the model's own NLU components live in the project's package
 
-from naadloos.evaluation import heldout_path, read_nlu_examples  # noqa: E402
+from naadloos.evaluation import add_model_argument, heldout_path, load_agent, read_nlu_examples  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -30,9 +29,7 @@ def percentile(values: list[float], share: float) -> float:
 
 async def parse_times(model: Path, texts: list[str]) -> list[float]:
     """Milliseconds per `parse_message`, after one warm-up message."""
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model))
+    agent = load_agent(model)
     await agent.parse_message("hallo, ik heb een vraag")  # loads lazy models (spaCy, the encoder)
     times = []
     for text in texts:
@@ -63,15 +60,10 @@ def report(name: str, times: list[float]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "naadloos.tar.gz")
+    add_model_argument(parser, ROOT)
     parser.add_argument("--baseline", type=Path, help="another trained model to compare with")
     parser.add_argument("--messages", type=int, default=200)
     args = parser.parse_args()
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.ERROR)
-    configure_structlog(logging.ERROR)
     texts = [example.text for example in read_nlu_examples([heldout_path(ROOT, "dev")])][: args.messages]
     print(f"NLU latency on this machine, {len(texts)} held-out messages, one at a time")
     report("sentence encoder alone (one new message)", encoder_times(texts))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import secrets
 import socket
@@ -35,7 +34,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's package
-from naadloos.evaluation import PARTS, miss_cause  # noqa: E402
+from naadloos.evaluation import PARTS, add_model_argument, load_agent, miss_cause  # noqa: E402
 
 TEST_PART = PARTS[-1]
 
@@ -138,16 +137,9 @@ def understood(parse: dict[str, Any]) -> str:
 
 
 async def run_cases(model: Path, action_url: str, cases: list[Outcome]) -> None:
-    from rasa.core.agent import Agent
     from rasa.shared.core.trackers import EventVerbosity
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.endpoints import EndpointConfig
-    from rasa.utils.log_utils import configure_structlog
 
-    configure_logging_and_warnings(logging.ERROR)
-    configure_structlog(logging.ERROR)
-
-    agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
+    agent = load_agent(model, action_url)
     for case in cases:
         sender = f"eval-{uuid.uuid4().hex[:12]}"
         for turn in case.turns:
@@ -225,11 +217,9 @@ def report(part: str, cases: list[Outcome]) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "naadloos.tar.gz")
+    add_model_argument(parser, ROOT)
     parser.add_argument("--cases", type=Path, default=ROOT / "tests" / "escalation")
     args = parser.parse_args()
-    if not args.model.exists():
-        raise SystemExit(f"no trained model at {args.model}: run `make train` first")
     parts = {part: load_cases(args.cases / part) for part in PARTS}
     cases = [case for part in PARTS for case in parts[part]]
     with tempfile.TemporaryDirectory() as scratch:

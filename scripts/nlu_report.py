@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -38,9 +37,11 @@ from naadloos.evaluation import (  # noqa: E402
     OUT_OF_SCOPE_INTENT,
     PARTS,
     Example,
+    add_model_argument,
     base_intent,
     expected_calibration_error,
     heldout_path,
+    load_agent,
     macro_f1,
     not_understood_cause,
     out_of_scope_path,
@@ -98,13 +99,7 @@ def parsed(example: Example, result: dict[str, Any]) -> Parsed:
 
 
 async def parse_all(model: Path, examples: list[Example]) -> list[Parsed]:
-    from rasa.core.agent import Agent
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.ERROR)
-    configure_structlog(logging.ERROR)
-    agent = Agent.load(str(model))
+    agent = load_agent(model)
     return [parsed(example, await agent.parse_message(example.text)) for example in examples]
 
 
@@ -218,11 +213,9 @@ def plot(in_scope: list[Parsed], out_of_scope: list[Parsed], out: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "naadloos.tar.gz")
+    add_model_argument(parser, ROOT)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "calibration")
     args = parser.parse_args()
-    if not args.model.exists():
-        raise SystemExit(f"no trained model at {args.model}: run `make train` first")
     sets = {
         part: (read_nlu_examples([heldout_path(ROOT, part)]), read_out_of_scope(out_of_scope_path(ROOT, part)))
         for part in PARTS
