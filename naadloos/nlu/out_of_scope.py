@@ -28,7 +28,8 @@ of every training example, remembered at training time.
   before must still reach a person. A sensitive topic *without* support from the nearest
   examples is taken away by the safety net.
 - A form answer that carries a recognised value ("huisnr 118a" as `inform`, or "9722bh": mostly
-  the value itself) is data, never out of scope.
+  the value itself) is data, never out of scope; a message that is mostly a value is an answer
+  (`inform`) also when the classifier hesitated ("gisteren").
 
 What it measured goes into the parse data under `scope` (similarity, nearest intents, verdict),
 for the safety net, the fallback and the colleague who reads the transcript. The threshold is
@@ -144,13 +145,15 @@ class ExampleIndex:
 def _is_value(message: Message, value_intents: list[str]) -> bool:
     """Whether the message carries a recognised value (postcode, date, customer number, ...) and
     is an answer: classified as one, or mostly the value itself ("9722bh")."""
-    entities = message.get(ENTITIES) or []
-    if not entities:
+    if not message.get(ENTITIES):
         return False
-    if classified_intent(message) in value_intents:
-        return True
-    covered = sum(int(e.get("end", 0)) - int(e.get("start", 0)) for e in entities)
-    return covered * 2 >= len((message.get(TEXT) or "").strip())
+    return classified_intent(message) in value_intents or _mostly_value(message)
+
+
+def _mostly_value(message: Message) -> bool:
+    """Whether recognised values (entities) make up at least half of the message ("gisteren")."""
+    covered = sum(int(e.get("end", 0)) - int(e.get("start", 0)) for e in message.get(ENTITIES) or [])
+    return covered > 0 and covered * 2 >= len((message.get(TEXT) or "").strip())
 
 
 def _sensitive_intents() -> set[str]:
@@ -307,6 +310,8 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             chosen = supported_alternative(message, [scope.nearest[0][0]], ())
             if chosen:
                 promote(message, chosen[INTENT_NAME_KEY], chosen[PREDICTED_CONFIDENCE_KEY])
+            elif _mostly_value(message) and self._config["value_intents"]:
+                promote(message, self._config["value_intents"][0], 1.0)  # "gisteren" in a form: an answer
         elif verdict == VERDICT_KNOWN and classified == out_of_scope_intent:
             # Close to known topics: the classifier's next choice that the nearest examples share.
             alternative = supported_alternative(message, [intent for intent, _ in scope.nearest], {out_of_scope_intent})

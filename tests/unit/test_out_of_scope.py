@@ -169,3 +169,9 @@ def test_words_no_known_example_has_lower_the_score() -> None:
 @pytest.mark.parametrize("text, words", [("Hé, ik wil 2 KWh!", ["wil", "kwh"]), ("één café", ["één", "café"]), ("a b 12", [])])
 def test_content_words(text, words) -> None:
     assert content_words(text) == words
+
+
+def test_a_message_that_is_mostly_a_value_is_an_answer_when_the_classifier_hesitated(trained, featurizer) -> None:
+    yesterday = [{"entity": "date", "value": "2026-11-29", "start": 0, "end": 8}]
+    message = run(trained, featurizer, "gisteren", intent="nlu_fallback", confidence=0.55, entities=yesterday)
+    assert message.get("intent") == {"name": "inform", "confidence": 1.0}
