@@ -31,7 +31,7 @@ SENSITIVE_REASONS = ("bereavement", "crisis", "complaint", "fraud", "payment_dis
 TOP_LEVEL_KEYS = {"default_team", "word_groups", "failures", "low_confidence", "triggers"}
 TRIGGER_KEYS = {
     "priority", "team", "label", "first_response", "no_agent", "offer_callback",
-    "intent", "keywords", "exclusions", "shouting", "classifier_min_confidence",
+    "intent", "keywords", "exclusions", "shouting", "classifier_min_confidence", "needs_keyword",
 }
 _WORD_GROUP = re.compile(r"\$([a-z_]+)")
 
@@ -66,6 +66,7 @@ class Trigger:
     safety_net: SafetyNet | None = None
     # The intent classifier alone (no keyword) must be at least this sure; None: any confidence.
     classifier_min_confidence: float | None = None
+    needs_keyword: bool = False  # the classifier alone is not enough: a keyword must confirm the topic
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ def _trigger(reason: str, raw: Any, word_groups: Mapping[str, str], default_team
         offer_callback=bool(data.get("offer_callback", True)),
         intent=str(intent) if intent else None,
         classifier_min_confidence=_share(data.get("classifier_min_confidence"), f"{where}.classifier_min_confidence"),
+        needs_keyword=_needs_keyword(data.get("needs_keyword", False), has_net, f"{where}.needs_keyword"),
         safety_net=SafetyNet(
             keywords, _phrases(data.get("exclusions"), word_groups, f"{where}.exclusions", typo_tolerant=False), shouting
         ) if has_net else None,
@@ -212,6 +214,14 @@ def _choices(raw: Any) -> tuple[Choice, ...]:
         choices.append(Choice(str(key), _text(data.get("title"), f"low_confidence.choices.{key}.title"),
                               str(message).strip() if message else None))
     return tuple(choices)
+
+
+def _needs_keyword(value: Any, has_keywords: bool, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(where, f"expected true or false, not '{value}'")
+    if value and not has_keywords:
+        raise _fail(where, "needs keywords to confirm the topic")
+    return value
 
 
 def _share(value: Any, where: str) -> float | None:

@@ -92,7 +92,8 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
     def _drop_look_alike(message: Message, config: EscalationConfig, text: str, lemmas: list[str]) -> None:
         """The classifier chose a sensitive topic that none of its keywords confirm, while the
         message matches one of the topic's exclusions (a look-alike) or the classifier is less
-        sure than the topic's `classifier_min_confidence`, or none of the training examples nearest
+        sure than the topic's `classifier_min_confidence`, or the topic `needs_keyword` and none
+        fired, or none of the training examples nearest
         to the message is of that topic (`scope`, from the out-of-scope detector): "not
         understood" instead, or the classifier's next routine choice that the nearest examples
         share. Unknown text never lands in a sensitive topic by default."""
@@ -104,9 +105,14 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         unsure = trigger.classifier_min_confidence is not None and confidence < trigger.classifier_min_confidence
         unsupported = not neighbours_agree(message, nearest_only=False)
-        if not look_alike and not unsure and not unsupported:
+        if not look_alike and not unsure and not unsupported and not trigger.needs_keyword:
             return
-        why = {"excluded": look_alike} if look_alike else {"unsure": confidence} if unsure else {"unsupported": True}
+        why = (
+            {"excluded": look_alike} if look_alike
+            else {"unsure": confidence} if unsure
+            else {"unsupported": True} if unsupported
+            else {"no_keyword": True}
+        )
         message.set(SAFETY_NET_KEY, {"topic": None, "classified_as": trigger.intent, **why}, add_to_output=True)
         sensitive = {t.intent for t in config.triggers.values() if t.intent}
         alternative = supported_alternative(message, nearest_intents(message.data), sensitive)

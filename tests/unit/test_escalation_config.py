@@ -99,6 +99,8 @@ def test_lines_with_a_missing_fact_are_left_out() -> None:
         (lambda d: d["failures"].update(max_failures=0), "failures.max_failures"),
         (lambda d: d["triggers"]["fraud"].update(classifier_min_confidence=2), "fraud.classifier_min_confidence"),
         (lambda d: d["triggers"]["crisis"].update(intent="fraud"), "same intent"),
+        (lambda d: d["triggers"]["fraud"].update(needs_keyword="ja"), "fraud.needs_keyword"),
+        (lambda d: d["triggers"]["not_helped"].update(needs_keyword=True), "needs keywords to confirm"),
     ],
 )
 def test_mistakes_are_reported_with_their_place(change, message: str) -> None:

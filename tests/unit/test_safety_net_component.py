@@ -113,3 +113,16 @@ def test_a_crisis_keyword_counts_even_in_an_out_of_scope_message() -> None:
 def test_the_insurance_against_death_is_no_bereavement() -> None:
     result = run(classified("ik heb een vraag over mijn overlijdensrisicoverzekering", ("faq", 0.9)))
     assert result["intent"]["name"] == "faq"
+
+
+def test_a_death_needs_a_word_that_says_so() -> None:
+    """"mijn vader is met pensioen" is no bereavement, however sure the classifier is."""
+    message = with_scope(classified("mijn vader is met pensioen en wil zijn termijnbedrag verlagen", ("bereavement", 1.0),
+                                    ("faq", 0.0)), "known", "faq/instalment_change", "bereavement", "bereavement")
+    result = run(message)
+    assert result["intent"]["name"] == "faq" and result["net"]["no_keyword"] is True
+
+
+@pytest.mark.parametrize("text", ["mijn moeder is ons ontvallen, wie regelt haar energie", "mijn man leeft niet meer"])
+def test_indirect_words_for_a_death_are_keywords(text: str) -> None:
+    assert run(classified(text, ("faq", 0.9)))["intent"]["name"] == "bereavement"
