@@ -83,6 +83,10 @@ class EscalationConfig:
     def trigger_for_intent(self, intent: str | None) -> Trigger | None:
         return next((t for t in self.triggers.values() if intent and t.intent == intent), None)
 
+    def sensitive_intents(self) -> frozenset[str]:
+        """The intents of the triggers that have one (the sensitive topics)."""
+        return frozenset(t.intent for t in self.triggers.values() if t.intent)
+
     def choice(self, key: str) -> Choice | None:
         return next((c for c in self.choices if c.key == key), None)
 

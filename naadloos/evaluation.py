@@ -19,9 +19,11 @@ from typing import Any
 
 import yaml
 
+from naadloos.parse_data import NLU_FALLBACK, VERDICT_FAR, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE, scope_of
+
 PARTS = ("dev", "test")
 OUT_OF_SCOPE_INTENT = "out_of_scope"
-NOT_UNDERSTOOD_INTENTS = frozenset({"nlu_fallback", OUT_OF_SCOPE_INTENT})
+NOT_UNDERSTOOD_INTENTS = frozenset({NLU_FALLBACK, OUT_OF_SCOPE_INTENT})
 NEAR_MISS_PREFIX = "near_miss_"
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -92,11 +94,11 @@ def not_understood_cause(parse: dict[str, Any]) -> str:
     intent = (parse.get("intent") or {}).get("name")
     if intent not in NOT_UNDERSTOOD_INTENTS:
         return ""
-    verdict = (parse.get("scope") or {}).get("verdict")
+    verdict = scope_of(parse).get("verdict")
     net = parse.get("safety_net") or {}
-    if verdict in ("far", "no_words"):
+    if verdict in (VERDICT_FAR, VERDICT_NO_WORDS):
         return "far from every training example"
-    if verdict == "out_of_scope":
+    if verdict == VERDICT_OUT_OF_SCOPE:
         return "closer to the out_of_scope examples"
     if net and not net.get("topic"):
         return "a sensitive topic without support"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+NLU_FALLBACK = "nlu_fallback"  # Rasa's intent for "not understood"
 SCOPE_KEY = "scope"  # naadloos.nlu.out_of_scope.OutOfScopeDetector
 VERDICT_KNOWN = "known"  # close enough to what the assistant was taught
 VERDICT_FAR = "far"  # far from every training example: not understood

@@ -8,15 +8,11 @@ from typing import Any
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-NLU_FALLBACK = "nlu_fallback"  # Rasa's intent for "not understood"
+from naadloos.parse_data import NLU_FALLBACK
 
 
 def classified_intent(message: Message) -> str | None:
     return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-
-
-def classified_confidence(message: Message) -> float:
-    return float((message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
 
 
 def promote(message: Message, name: str, confidence: float) -> None:

@@ -54,9 +54,9 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from naadloos.nlu.intent_result import NLU_FALLBACK, classified_intent, classifier_choice, promote, supported_alternative
+from naadloos.nlu.intent_result import classified_intent, classifier_choice, promote, supported_alternative
 from naadloos.nlu.sentence_encoder import DEFAULT_ALIAS, SentenceEncoderFeaturizer, sentence_vector
-from naadloos.parse_data import SCOPE_KEY, VERDICT_FAR, VERDICT_KNOWN, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE
+from naadloos.parse_data import NLU_FALLBACK, SCOPE_KEY, VERDICT_FAR, VERDICT_KNOWN, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE
 from naadloos.settings import current_escalation_config
 
 logger = logging.getLogger(__name__)
@@ -154,11 +154,6 @@ def _mostly_value(message: Message) -> bool:
     """Whether recognised values (entities) make up at least half of the message ("gisteren")."""
     covered = sum(int(e.get("end", 0)) - int(e.get("start", 0)) for e in message.get(ENTITIES) or [])
     return covered > 0 and covered * 2 >= len((message.get(TEXT) or "").strip())
-
-
-def _sensitive_intents() -> set[str]:
-    """The intents of the escalation triggers (config/escalation.yml), re-read when it changes."""
-    return {trigger.intent for trigger in current_escalation_config().triggers.values() if trigger.intent}
 
 
 def _top_mean(cosines: np.ndarray, count: int) -> float:
@@ -301,7 +296,8 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         classified = classified_intent(message)
         if verdict != VERDICT_KNOWN and _is_value(message, self._config["value_intents"]):
             verdict = VERDICT_KNOWN  # an answer to a form question: data, not a question
-        if verdict != VERDICT_KNOWN and classified in _sensitive_intents() and self._clearly_near(scope, classified):
+        sensitive = current_escalation_config().sensitive_intents()
+        if verdict != VERDICT_KNOWN and classified in sensitive and self._clearly_near(scope, classified):
             verdict = VERDICT_KNOWN  # missing a crisis or a death costs more than a question back
         message.set(SCOPE_KEY, {**scope.as_output(verdict), "classified_as": classifier_choice(message)}, add_to_output=True)
         out_of_scope_intent = self._config["out_of_scope_intent"]

@@ -29,8 +29,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from naadloos.escalation_config import PRIORITIES, EscalationConfig, Trigger
-from naadloos.nlu.intent_result import NLU_FALLBACK, classified_intent, promote, supported_alternative
-from naadloos.parse_data import VERDICT_OUT_OF_SCOPE, nearest_intents, scope_of
+from naadloos.nlu.intent_result import classified_intent, promote, supported_alternative
+from naadloos.parse_data import NLU_FALLBACK, VERDICT_OUT_OF_SCOPE, nearest_intents, scope_of
 from naadloos.settings import current_escalation_config
 
 logger = logging.getLogger(__name__)
@@ -93,10 +93,10 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
         """The classifier chose a sensitive topic that none of its keywords confirm, while the
         message matches one of the topic's exclusions (a look-alike) or the classifier is less
         sure than the topic's `classifier_min_confidence`, or the topic `needs_keyword` and none
-        fired, or none of the training examples nearest
-        to the message is of that topic (`scope`, from the out-of-scope detector): "not
-        understood" instead, or the classifier's next routine choice that the nearest examples
-        share. Unknown text never lands in a sensitive topic by default."""
+        fired, or none of the training examples nearest to the message is of that topic (`scope`,
+        from the out-of-scope detector): "not understood" instead, or the classifier's next
+        routine choice that the nearest examples share. Unknown text never lands in a sensitive
+        topic by default."""
         intent = message.get(INTENT) or {}
         trigger = config.trigger_for_intent(intent.get(INTENT_NAME_KEY))
         if not trigger or not trigger.safety_net:
@@ -114,8 +114,7 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
             else {"no_keyword": True}
         )
         message.set(SAFETY_NET_KEY, {"topic": None, "classified_as": trigger.intent, **why}, add_to_output=True)
-        sensitive = {t.intent for t in config.triggers.values() if t.intent}
-        alternative = supported_alternative(message, nearest_intents(message.data), sensitive)
+        alternative = supported_alternative(message, nearest_intents(message.data), config.sensitive_intents())
         if alternative:  # "mijn termijn is verhoogd zonder dat ik iets vroeg": the instalment FAQ
             promote(message, alternative[INTENT_NAME_KEY], alternative[PREDICTED_CONFIDENCE_KEY])
         else:
