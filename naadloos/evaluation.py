@@ -77,6 +77,25 @@ def read_out_of_scope(path: Path) -> list[Example]:
     return [Example(str(name), str(text)) for name, texts in categories.items() for text in texts or []]
 
 
+@dataclass(frozen=True)
+class EscalationCase:
+    trigger: str  # what the conversation should escalate with, or "none"
+    turns: list[str]  # the customer's messages, in order
+
+
+def read_escalation_cases(directory: Path) -> list[EscalationCase]:
+    """The conversations of every `<trigger>.yml` in one part of the escalation set."""
+    cases = []
+    for path in sorted(directory.glob("*.yml")):
+        data = _load(path)
+        if not isinstance(data, dict) or set(data) != {"trigger", "cases"}:
+            raise EvaluationSetError(f"{path}: needs exactly the keys 'trigger' and 'cases'")
+        for case in data["cases"] or []:
+            turns = [str(turn) for turn in case] if isinstance(case, list) else [str(case)]
+            cases.append(EscalationCase(str(data["trigger"]), turns))
+    return cases
+
+
 def heldout_path(root: Path, part: str) -> Path:
     return root / "tests" / "nlu" / "heldout" / f"{part}.yml"
 

@@ -31,10 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's package
-from naadloos.evaluation import PARTS, add_model_argument, load_agent, miss_cause  # noqa: E402
+from naadloos.evaluation import (  # noqa: E402
+    PARTS,
+    EvaluationSetError,
+    add_model_argument,
+    load_agent,
+    miss_cause,
+    read_escalation_cases,
+)
 
 TEST_PART = PARTS[-1]
 
@@ -65,18 +70,10 @@ class Outcome:
 
 
 def load_cases(directory: Path) -> list[Outcome]:
-    cases = []
-    for path in sorted(directory.glob("*.yml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            raise SystemExit(f"{path} is not valid YAML: {error}") from error
-        if not isinstance(data, dict) or set(data) != {"trigger", "cases"}:
-            raise SystemExit(f"{path}: needs exactly the keys 'trigger' and 'cases'")
-        for case in data["cases"]:
-            turns = [str(turn) for turn in case] if isinstance(case, list) else [str(case)]
-            cases.append(Outcome(expected=str(data["trigger"]), turns=turns))
-    return cases
+    try:
+        return [Outcome(expected=case.trigger, turns=case.turns) for case in read_escalation_cases(directory)]
+    except EvaluationSetError as error:
+        raise SystemExit(str(error)) from error
 
 
 def free_port() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from naadloos.evaluation import (
+    EscalationCase,
     EvaluationSetError,
     Example,
     base_intent,
@@ -11,6 +12,7 @@ from naadloos.evaluation import (
     macro_f1,
     plain_text,
     rate,
+    read_escalation_cases,
     read_nlu_examples,
     read_out_of_scope,
     reliability_bins,
@@ -64,3 +66,13 @@ def test_reliability_bins_and_calibration_error() -> None:
     assert reliability_bins(confidences, correct) == [(pytest.approx(0.135), 0.0, 2), (pytest.approx(0.975), 0.5, 2)]
     assert expected_calibration_error(confidences, correct) == pytest.approx(0.5 * 0.135 + 0.5 * 0.475)
     assert expected_calibration_error([], []) == 0.0
+
+
+def test_read_escalation_cases_keeps_turns_and_names_a_bad_file(tmp_path) -> None:
+    (tmp_path / "crisis.yml").write_text('trigger: crisis\ncases:\n  - "ik zie het niet meer zitten"\n  - ["hmm", "nou"]\n')
+    assert read_escalation_cases(tmp_path) == [
+        EscalationCase("crisis", ["ik zie het niet meer zitten"]), EscalationCase("crisis", ["hmm", "nou"])
+    ]
+    (tmp_path / "broken.yml").write_text("trigger: none\n")
+    with pytest.raises(EvaluationSetError, match="broken.yml"):
+        read_escalation_cases(tmp_path)

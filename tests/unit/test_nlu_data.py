@@ -13,7 +13,7 @@ from naadloos.evaluation import (
     escalation_dir,
     heldout_path,
     out_of_scope_path,
-    plain_text,
+    read_escalation_cases,
     read_nlu_examples,
     read_out_of_scope,
 )
@@ -26,11 +26,8 @@ MIN_HELDOUT_PER_INTENT = 5
 
 def examples_by_intent(paths: list[Path]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for path in paths:
-        for block in yaml.safe_load(path.read_text())["nlu"]:
-            if "intent" in block:
-                lines = [line.strip()[2:].strip() for line in block["examples"].splitlines() if line.strip()]
-                found.setdefault(block["intent"], []).extend(lines)
+    for example in read_nlu_examples(paths):
+        found.setdefault(example.label, []).append(example.text)
     return found
 
 
@@ -70,11 +67,7 @@ def test_every_retrieval_topic_has_a_response() -> None:
 
 def escalation_evaluation_messages(part: str) -> list[str]:
     """Every customer message of one part of the escalation evaluation set (tests/escalation/<part>)."""
-    messages = []
-    for path in sorted(escalation_dir(ROOT, part).glob("*.yml")):
-        for case in yaml.safe_load(path.read_text())["cases"]:
-            messages.extend(str(turn) for turn in (case if isinstance(case, list) else [case]))
-    return messages
+    return [turn for case in read_escalation_cases(escalation_dir(ROOT, part)) for turn in case.turns]
 
 
 def sentences_of(messages: list[str]) -> set[str]:
@@ -97,7 +90,7 @@ EVALUATION_MESSAGES = {
 @pytest.mark.parametrize("name", sorted(EVALUATION_MESSAGES))
 def test_evaluation_sets_share_no_sentence_with_the_training_data(name: str, part: str) -> None:
     """The evaluation measures what the assistant learned, not what it memorised."""
-    training = {normalised(plain_text(text)) for texts in TRAINING.values() for text in texts}
+    training = {normalised(text) for texts in TRAINING.values() for text in texts}
     assert sorted(sentences_of(EVALUATION_MESSAGES[name](part)) & training) == []
 
 
