@@ -7,6 +7,7 @@ keeps other sites from acting on an agent's behalf.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import datetime, timezone
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,9 +16,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from livechat.errors import ApiError
-from livechat.security import SignatureError, hash_session_token, verify_signature
+from livechat.security import hash_session_token
 from livechat.services import services_of
 from livechat.storage import agents as agent_store
+from livechat.storage import seen_signatures
+from naadloos.handover_contract.signing import SignatureError, verify_signature
 
 SESSION_COOKIE = "naadloos_desk_session"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -26,21 +29,29 @@ Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 
 def signed(handler: Handler) -> Handler:
-    """Only for requests signed by the bot with the shared secret inside the time window."""
+    """Only for requests signed by the bot with the shared secret inside the time window, over this
+    method, request target (path and query as sent) and body; each signature is accepted once."""
 
     @wraps(handler)
     async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
         services = services_of(request)
+        now = services.clock()
+        window = services.config.signature_window_seconds
         try:
-            verify_signature(
+            verified = verify_signature(
                 services.config.shared_secret,
+                request.method,
+                request.raw_url,
                 request.body or b"",
                 request.headers,
-                services.clock().timestamp(),
-                services.config.signature_window_seconds,
+                now.timestamp(),
+                window,
             )
         except SignatureError as error:
             raise ApiError(401, "unauthorized", str(error)) from error
+        expires_at = datetime.fromtimestamp(verified.timestamp + window, timezone.utc)
+        if not await services.db.run(seen_signatures.remember, verified.signature, expires_at, now):
+            raise ApiError(401, "unauthorized", "replayed signature")
         return await handler(request, *args, **kwargs)
 
     return wrapper

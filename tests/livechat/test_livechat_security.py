@@ -1,61 +1,21 @@
-"""Signatures, password hashing and session tokens (pure functions)."""
+"""Password hashing and session tokens (pure functions), and the store of seen request signatures
+(real SQLite and PostgreSQL). The signing itself is tested with the hand-over contract
+(tests/unit/test_handover_contract_signing.py)."""
 from __future__ import annotations
 
 import hashlib
-import hmac
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from livechat import security
-from livechat.security import (
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    SignatureError,
-    hash_password,
-    hash_session_token,
-    new_session_token,
-    sign,
-    signature_headers,
-    verify_password,
-    verify_signature,
-)
+from livechat.security import hash_password, hash_session_token, new_session_token, verify_password
+from livechat.storage import seen_signatures
+from livechat.storage.db import open_engine
+from livechat.storage.schema import seen_signatures as seen_table
 
-SECRET = "s" * 40
-BODY = b'{"conversation_id": "abc"}'
-
-
-def test_sign_is_hmac_sha256_over_timestamp_dot_body():
-    expected = hmac.new(SECRET.encode(), b"1700000000." + BODY, hashlib.sha256).hexdigest()
-    assert sign(SECRET, BODY, 1700000000) == expected
-    assert sign(SECRET, BODY.decode(), 1700000000) == expected
-
-
-def test_signature_headers_verify():
-    headers = signature_headers(SECRET, BODY, 1700000000)
-    verify_signature(SECRET, BODY, headers, now=1700000100, window_seconds=300)
-
-
-@pytest.mark.parametrize(
-    "headers, now, reason",
-    [
-        ({}, 1700000000, "missing signature headers"),
-        ({TIMESTAMP_HEADER: "1700000000"}, 1700000000, "missing signature headers"),
-        ({TIMESTAMP_HEADER: "-5", SIGNATURE_HEADER: "ab"}, 1700000000, "invalid timestamp"),
-        ({TIMESTAMP_HEADER: "1700000000", SIGNATURE_HEADER: "ab"}, 1700000000, "invalid signature"),
-        (signature_headers(SECRET, BODY, 1700000000), 1700000301, "outside"),  # too old
-        (signature_headers(SECRET, BODY, 1700000000), 1699999699, "outside"),  # from the future
-        (signature_headers("t" * 40, BODY, 1700000000), 1700000000, "invalid signature"),
-    ],
-)
-def test_verify_signature_rejects(headers, now, reason):
-    with pytest.raises(SignatureError, match=reason):
-        verify_signature(SECRET, BODY, headers, now=now, window_seconds=300)
-
-
-def test_signature_covers_the_body():
-    headers = signature_headers(SECRET, BODY, 1700000000)
-    with pytest.raises(SignatureError):
-        verify_signature(SECRET, BODY + b" ", headers, now=1700000000, window_seconds=300)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
 def test_password_hash_uses_the_real_scrypt_cost_and_a_random_salt(monkeypatch):
@@ -86,3 +46,28 @@ def test_generated_passwords_are_long_and_random():
     passwords = {security.generate_password() for _ in range(20)}
     assert len(passwords) == 20
     assert all(len(p) == 23 for p in passwords)
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = open_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_a_signature_is_remembered_once(engine):
+    signature = "ab" * 32
+    assert seen_signatures.remember(engine, signature, NOW + timedelta(minutes=5), NOW) is True
+    assert seen_signatures.remember(engine, signature, NOW + timedelta(minutes=5), NOW) is False
+    assert seen_signatures.remember(engine, "cd" * 32, NOW + timedelta(minutes=5), NOW) is True
+
+
+def test_expired_signatures_are_purged_now_and_then(engine, monkeypatch):
+    monkeypatch.setattr(seen_signatures, "PURGE_EVERY", 4)
+    for number in range(3):  # ids 1-3: already expired
+        assert seen_signatures.remember(engine, f"{number:064x}", NOW - timedelta(seconds=1), NOW)
+    assert seen_signatures.remember(engine, "f" * 64, NOW + timedelta(minutes=5), NOW)  # id 4 purges
+    with engine.connect() as connection:
+        left = connection.execute(sa.select(seen_table.c.signature)).scalars().all()
+    assert left == ["f" * 64]
+    assert seen_signatures.purge_expired(engine, NOW + timedelta(minutes=6)) == 1
