@@ -8,12 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.constants import CALLBACK_FORM, CALLBACK_MOMENT, CALLBACK_PHONE
+from actions.constants import CALLBACK_FORM, CALLBACK_MOMENT, CALLBACK_PHONE, ESCALATION_REASON
 from actions.forms import DutchFormValidation, SlotDict
 from actions.handover import conversation_key
-from actions.outbox import Outbox, send_or_keep
+from naadloos.escalation_config import EscalationConfig
 from naadloos.livechat_client import LiveChatClient
+from naadloos.outbox import Outbox, send_or_keep
 from naadloos.parsing import parse_date, parse_phone_number
+from naadloos.settings import current_escalation_config
 
 MAX_MOMENT_CHARS = 200
 _HAS_WORD_OR_NUMBER = re.compile(r"[^\W_]{2,}")
@@ -43,6 +45,22 @@ class ValidateCallbackForm(DutchFormValidation):
         return {CALLBACK_MOMENT: moment}
 
 
+def callback_request(tracker: Tracker, config: EscalationConfig) -> dict[str, Any]:
+    """The body of `POST /api/callbacks`. It names the team of the conversation's escalation
+    reason, so the colleagues who handle that topic call back; without a known reason the
+    live-chat service gives it to its default team."""
+    request = {
+        "conversation_id": tracker.sender_id,
+        "idempotency_key": f"callback-{conversation_key(tracker)}",
+        "phone": tracker.get_slot(CALLBACK_PHONE),
+        "preferred_moment": tracker.get_slot(CALLBACK_MOMENT),
+    }
+    reason = tracker.get_slot(ESCALATION_REASON)
+    if reason in config.triggers:
+        request["team"] = config.trigger(reason).team
+    return request
+
+
 class ActionCallbackSubmit(Action):
     """Sends the callback request to the live-chat service (or keeps it in the outbox)."""
 
@@ -57,12 +75,7 @@ class ActionCallbackSubmit(Action):
             LiveChatClient.from_settings(),
             Outbox.from_settings(),
             "/api/callbacks",
-            {
-                "conversation_id": tracker.sender_id,
-                "idempotency_key": f"callback-{conversation_key(tracker)}",
-                "phone": phone,
-                "preferred_moment": moment,
-            },
+            callback_request(tracker, current_escalation_config()),
         )
         dispatcher.utter_message(
             text=(

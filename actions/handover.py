@@ -31,11 +31,11 @@ from actions.constants import (
     HANDOVER_UNAVAILABLE,
 )
 from actions.escalation import escalation_reason
-from actions.outbox import Outbox, send_or_keep
 from actions.transcript import customer_details, handover_summary, transcript_from_events
 from naadloos.escalation_config import Trigger, fill_lines
 from naadloos.livechat_client import Availability, HandoverRefused, LiveChatClient, LiveChatUnavailable
 from naadloos.organisation import Organisation
+from naadloos.outbox import Outbox, send_or_keep
 from naadloos.settings import current_escalation_config, current_organisation
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """`python -m livechat`: starts the live-chat service on LIVECHAT_HOST:LIVECHAT_PORT
-(default 127.0.0.1:5056). On first run it creates the demo agent and prints its password
-(also in var/demo-agent.txt)."""
+(default 127.0.0.1:5056). On first run it creates the demo agent and says where its password is
+(var/demo-agent.txt, mode 0600); the password itself is never printed."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +9,7 @@ import sys
 from livechat.agents import demo_file, ensure_demo_agent
 from livechat.app import create_app
 from livechat.config import ConfigError, LiveChatConfig
-from livechat.storage.db import open_engine
+from livechat.storage.db import DatabaseMissing, open_engine
 
 
 def main() -> int:
@@ -19,14 +19,19 @@ def main() -> int:
     except ConfigError as error:
         print(f"livechat: configuration error: {error}", file=sys.stderr)
         return 2
-    engine = open_engine(config.database_url)
+    try:
+        engine = open_engine(config.database_url)
+    except DatabaseMissing as error:
+        print(f"livechat: refusing to start: {error}", file=sys.stderr)
+        return 2
     try:
         password = ensure_demo_agent(engine, config)
     finally:
         engine.dispose()
     base = f"http://{config.host}:{config.port}"
     if password:
-        print(f"Demo agent created: username 'demo', password '{password}' (saved in {demo_file(config)})")
+        # Only where the password is: stdout often ends up in a log file (make run: var/livechat.log).
+        print(f"Demo agent created: username 'demo'; its password is in {demo_file(config)} (readable only by you)")
     elif demo_file(config).exists():
         print(f"Demo agent credentials: {demo_file(config)}")
     print(f"Agent desk: {base}/desk")

@@ -2,9 +2,15 @@
 
     python -m livechat.agents create <username> --name "Sanne de Vries" --teams klantenservice
     python -m livechat.agents reset-password <username>
+    python -m livechat.agents disable <username>
+    python -m livechat.agents enable <username>
     python -m livechat.agents list
 
 `create` and `reset-password` print a generated password once; only its scrypt hash is stored.
+`reset-password` and `disable` end all of the agent's sessions; their open desks drop back to the
+login form within seconds (the service checks open desk sockets against the database). A disabled
+agent cannot log in (the same answer as a wrong password) and does not count as online.
+`reset-password` and `enable` also lift a login backoff on the username (`livechat.login_throttle`).
 """
 from __future__ import annotations
 
@@ -19,8 +25,10 @@ from sqlalchemy.engine import Engine
 
 from livechat.clock import utc_now
 from livechat.config import LiveChatConfig
+from livechat.login_throttle import user_key
 from livechat.security import generate_password, hash_password
 from livechat.storage import agents as store
+from livechat.storage import login_attempts
 from livechat.storage.db import open_engine
 
 DEMO_USERNAME = "demo"
@@ -71,8 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("username")
     create.add_argument("--name", required=True, help="display name the customer sees")
     create.add_argument("--teams", nargs="+", default=[], help="teams (space or comma separated)")
-    reset = commands.add_parser("reset-password", help="set and print a new generated password")
+    reset = commands.add_parser("reset-password", help="set and print a new generated password; ends their sessions")
     reset.add_argument("username")
+    for command, text in (("disable", "block logins and end their sessions"), ("enable", "allow logins again")):
+        commands.add_parser(command, help=text).add_argument("username")
     commands.add_parser("list", help="list the agents")
     args = parser.parse_args(argv)
 
@@ -86,10 +96,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             password = generate_password()
             if not store.set_password(engine, args.username, hash_password(password)):
                 raise ValueError(f"no agent '{args.username}'")
+            login_attempts.forget(engine, user_key(args.username))
             print(f"New password for '{args.username}' (shown once): {password}")
+            print("Their sessions have ended: open desks ask them to log in again.")
+        elif args.command in ("disable", "enable"):
+            disable = args.command == "disable"
+            if not store.set_disabled(engine, args.username, disable, utc_now()):
+                raise ValueError(f"no agent '{args.username}'")
+            if disable:
+                print(f"Agent '{args.username}' disabled: logins are refused and their sessions have ended.")
+            else:
+                login_attempts.forget(engine, user_key(args.username))
+                print(f"Agent '{args.username}' enabled: they can log in again.")
         else:
             for agent in store.list_agents(engine):
-                print(f"{agent.username}\t{agent.display_name}\t{','.join(agent.teams)}")
+                status = "\tdisabled" if agent.disabled else ""
+                print(f"{agent.username}\t{agent.display_name}\t{','.join(agent.teams)}{status}")
     except (ValueError, store.AgentExists) as error:
         message = f"agent '{error}' already exists" if isinstance(error, store.AgentExists) else str(error)
         print(f"error: {message}", file=sys.stderr)

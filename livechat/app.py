@@ -1,11 +1,17 @@
 """The app factory: `create_app(config) -> Sanic`.
 
 Nothing happens at import or in `create_app` itself: the database is opened, the schema
-created and the organisation file read when the server starts (`before_server_start`).
+created and the organisation file read when the server starts (`before_server_start`). A SQLite
+database that existed before and is missing now stops the start (`livechat.storage.db`).
+
+`GET /health` reads and writes the database: 200 `{"status": "ok", "database": "ok"}`, or 503
+`{"status": "error", "reason": "database_missing" | "database_unreadable" | "database_read_only"}`.
+Any unexpected error answers a generic JSON 500 and is logged here (`livechat.api.errors`).
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from sanic import Sanic
@@ -13,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
-from livechat import waiting
+from livechat import delivery, waiting
 from livechat.api import api_group
 from livechat.api.errors import JsonErrorHandler
 from livechat.chat_page import register_chat_page
@@ -23,10 +29,11 @@ from livechat.customer_channel import CustomerChannel, RasaCustomerChannel
 from livechat.hub import DeskHub
 from livechat.pages import register_pages
 from livechat.services import Services
-from livechat.storage.db import Database
+from livechat.storage.db import Database, DatabaseUnhealthy
 from naadloos.organisation import load_organisation
 
 DEFAULT_NAME = "naadloos_livechat"
+logger = logging.getLogger(__name__)
 
 
 def create_app(
@@ -53,10 +60,16 @@ def create_app(
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
-        return json_response({"status": "ok"})
+        """200 when the database answers a read and accepts a write; 503 with the reason otherwise."""
+        try:
+            await app.ctx.services.db.check_health()
+        except DatabaseUnhealthy as problem:
+            logger.warning("health check failed: %r", str(problem))
+            return json_response({"status": "error", "reason": problem.reason}, status=503)
+        return json_response({"status": "ok", "database": "ok"})
 
     app.blueprint(api_group())
-    register_pages(app)
+    register_pages(app, config)
     register_chat_page(app)
 
     @app.before_server_start
@@ -69,7 +82,8 @@ def create_app(
     async def start_background(app: Sanic, _loop: Any) -> None:
         services: Services = app.ctx.services
         if background_tasks:
-            services.waiting_task = asyncio.ensure_future(waiting.run_forever(services))
+            # One handle for both loops: cancelling it at stop cancels each.
+            services.waiting_task = asyncio.gather(waiting.run_forever(services), delivery.retry_forever(services))
 
     @app.before_server_stop
     async def stop(app: Sanic, _loop: Any) -> None:

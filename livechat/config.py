@@ -7,9 +7,9 @@ Every variable has a default that works on a laptop:
 - ``LIVECHAT_SHARED_SECRET``: the secret the bot uses to sign its calls (HMAC-SHA256), at least
   32 characters. **When it is not set**, the secret is read from the file named by
   ``LIVECHAT_SHARED_SECRET_FILE`` (default ``var/livechat-shared-secret``), which is created with a
-  fresh random secret (mode 0600) on first use. The bot side calls the same `load_shared_secret()`,
-  so on one machine both sides agree without anyone copying a secret; in production set the
-  variable on both sides. A secret shorter than 32 characters is refused with a clear error.
+  fresh random secret (mode 0600) on first use. Both sides read it with the hand-over contract's
+  `naadloos.handover_contract.secret.load_shared_secret()`; in production set the variable on both
+  sides. A secret shorter than 32 characters is refused with a clear error.
 - ``LIVECHAT_SIGNATURE_WINDOW_SECONDS`` (300): how far a signed timestamp may be in the past or future.
 - ``LIVECHAT_MAX_QUEUE`` (10): queued hand-overs per team before the queue counts as full.
 - ``LIVECHAT_MAX_BODY_BYTES`` (1000000): larger request bodies get 413.
@@ -25,21 +25,22 @@ Every variable has a default that works on a laptop:
   where agent messages are delivered to the customer.
 - ``RASA_PUBLIC_URL`` (default: ``RASA_URL``): where the customer's browser reaches Rasa's socket.io
   channel from the web chat page (`/chat`); only scheme, host and port (it goes into the page's CSP).
+- ``LIVECHAT_PUBLIC_URL`` (default: ``http://127.0.0.1:<LIVECHAT_PORT>``): where browsers reach this
+  service (the desk); only scheme, host and port. The pages' CSP allows websocket connections to
+  this origin, never to whatever a request's Host header says.
 - ``NAADLOOS_ORGANISATION_FILE``: organisation facts, via `naadloos.settings`.
 """
 from __future__ import annotations
 
 import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from naadloos.handover_contract.secret import SharedSecretError, load_shared_secret
 from naadloos.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATABASE_URL = "sqlite:///var/livechat.sqlite3"
-DEFAULT_SECRET_FILE = "var/livechat-shared-secret"
-MIN_SECRET_LENGTH = 32
 _ORIGIN_RE = re.compile(r"^(?P<origin>https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?)/?$")
 
 
@@ -93,23 +94,12 @@ def resolve_database_url(url: str) -> str:
     return url
 
 
-def load_shared_secret() -> str:
-    """LIVECHAT_SHARED_SECRET, or the secret file (created with a random secret when missing)."""
-    secret = os.environ.get("LIVECHAT_SHARED_SECRET", "").strip()
-    if not secret:
-        path = _project_path(os.environ.get("LIVECHAT_SHARED_SECRET_FILE") or DEFAULT_SECRET_FILE)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(secrets.token_hex(32) + "\n")
-        secret = path.read_text(encoding="utf-8").strip()
-    if len(secret) < MIN_SECRET_LENGTH:
-        raise ConfigError(
-            f"the live-chat shared secret must be at least {MIN_SECRET_LENGTH} characters; "
-            "set LIVECHAT_SHARED_SECRET (generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
-        )
-    return secret
+def _shared_secret() -> str:
+    """The hand-over contract's shared secret, its error as a `ConfigError` of this service."""
+    try:
+        return load_shared_secret()
+    except SharedSecretError as error:
+        raise ConfigError(str(error)) from error
 
 
 def public_origin(name: str, raw: str) -> str:
@@ -147,6 +137,7 @@ class LiveChatConfig:
     rasa_token: str = field(default="", repr=False)
     rasa_timeout_seconds: float = 5.0
     rasa_public_url: str = "http://localhost:5005"
+    public_url: str = "http://127.0.0.1:5056"
     var_dir: Path = PROJECT_ROOT / "var"
 
     @property
@@ -157,9 +148,10 @@ class LiveChatConfig:
     def from_environment(cls) -> LiveChatConfig:
         env = os.environ.get
         rasa_url = (env("RASA_URL") or "http://localhost:5005").rstrip("/")
+        port = _int("LIVECHAT_PORT", 5056, minimum=1)
         return cls(
             database_url=resolve_database_url(env("LIVECHAT_DATABASE_URL") or DEFAULT_DATABASE_URL),
-            shared_secret=load_shared_secret(),
+            shared_secret=_shared_secret(),
             organisation_file=Settings.from_environment().organisation_file,
             signature_window_seconds=_int("LIVECHAT_SIGNATURE_WINDOW_SECONDS", 300, minimum=1),
             max_queue=_int("LIVECHAT_MAX_QUEUE", 10, minimum=1),
@@ -171,10 +163,11 @@ class LiveChatConfig:
             session_hours=_int("LIVECHAT_SESSION_HOURS", 12, minimum=1),
             cookie_secure=_bool("LIVECHAT_COOKIE_SECURE", False),
             host=env("LIVECHAT_HOST") or "127.0.0.1",
-            port=_int("LIVECHAT_PORT", 5056, minimum=1),
+            port=port,
             rasa_url=rasa_url,
             rasa_token=env("RASA_TOKEN") or "",
             rasa_timeout_seconds=_float("LIVECHAT_RASA_TIMEOUT_SECONDS", 5.0),
             rasa_public_url=public_origin("RASA_PUBLIC_URL", env("RASA_PUBLIC_URL") or rasa_url),
+            public_url=public_origin("LIVECHAT_PUBLIC_URL", env("LIVECHAT_PUBLIC_URL") or f"http://127.0.0.1:{port}"),
             var_dir=_project_path(env("LIVECHAT_VAR_DIR") or "var"),
         )

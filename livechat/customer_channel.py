@@ -9,7 +9,11 @@ logged no ``action_listen`` after the hand-over action, so without it the next c
 would be read as coming right after the hand-over (and the bot would stay silent).
 
 Every failure (refused, timeout, non-2xx) raises `DeliveryError` with a short reason; callers store
-the message first, so nothing is lost, and report the failure to the agent.
+the message first, so nothing is lost, and retry it (`livechat.delivery`). A stored message is sent
+with its `delivery_key` in the event's metadata, so after an unknown outcome (a timeout, a crash
+between sending and recording) `delivered()` can read Rasa's tracker to see whether it arrived:
+the message is then never sent twice. An outage is logged once when it starts (warning) and once
+when it ends (info), not once per call.
 """
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from urllib.parse import quote
 import aiohttp
 
 logger = logging.getLogger(__name__)
+
+DELIVERY_KEY = "livechat_delivery"  # metadata field of a bot event with the stored message's key
 
 RESUME_TEXT = "Je praat nu weer met de digitale assistent. Waarmee kan ik je nog helpen?"
 
@@ -37,16 +43,24 @@ class CustomerChannel(abc.ABC):
     """Where the desk sends what the customer should see."""
 
     @abc.abstractmethod
-    async def send_agent_message(self, conversation_id: str, text: str, agent_name: str) -> None:
+    async def send_agent_message(
+        self, conversation_id: str, text: str, agent_name: str, delivery_key: str | None = None
+    ) -> None:
         """Shows `text` from `agent_name` in the customer's chat window; raises DeliveryError."""
 
     @abc.abstractmethod
     async def resume_bot(self, conversation_id: str, text: str = RESUME_TEXT) -> None:
         """Hands the conversation back to the bot and tells the customer so; raises DeliveryError."""
 
-    async def send_system_message(self, conversation_id: str, text: str) -> None:
+    async def send_system_message(self, conversation_id: str, text: str, delivery_key: str | None = None) -> None:
         """A service message (queue status, alternatives) in the customer's chat window."""
-        await self.send_agent_message(conversation_id, text, "")
+        await self.send_agent_message(conversation_id, text, "", delivery_key)
+
+    async def delivered(self, conversation_id: str, delivery_key: str) -> bool:
+        """Whether a message sent with `delivery_key` already reached the customer; raises
+        DeliveryError when that cannot be known now. A channel that cannot look back answers
+        False: after an unknown outcome it may then show a message twice."""
+        return False
 
     async def close(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Releases connections; the default has none."""
@@ -58,38 +72,70 @@ class RasaCustomerChannel(CustomerChannel):
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None  # created on first use, not at import
+        self._down = False  # in an outage: logged when it starts and when it ends, not per call
 
     def events_url(self, conversation_id: str) -> str:
         return f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
 
-    def _params(self) -> dict[str, str]:
-        params = {"output_channel": "latest", "execute_side_effects": "true"}
+    def tracker_url(self, conversation_id: str) -> str:
+        return f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker"
+
+    def _params(self, **extra: str) -> dict[str, str]:
+        params = dict(extra)
         if self.token:
             params["token"] = self.token
         return params
 
-    async def _post_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+    async def _call(self, method: str, url: str, params: dict[str, str], body: Any = None) -> Any:
+        """One call to Rasa: its JSON answer, or DeliveryError; logs an outage once."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
-        body: Any = events[0] if len(events) == 1 else events
         try:
-            async with self._session.post(self.events_url(conversation_id), params=self._params(), json=body) as reply:
+            async with self._session.request(method, url, params=params, json=body) as reply:
                 if reply.status >= 300:
                     detail = (await reply.text())[:200]
-                    logger.warning("Rasa refused events for %s: %s %s", conversation_id, reply.status, detail)
-                    raise DeliveryError(f"Rasa answered HTTP {reply.status}")
+                    raise self._failed(f"Rasa answered HTTP {reply.status}", f"{detail!r}")
+                answer = await reply.json(content_type=None) if method == "GET" else None
         except asyncio.TimeoutError as error:
-            logger.warning("Rasa timed out for %s", conversation_id)
-            raise DeliveryError("Rasa did not answer in time") from error
-        except aiohttp.ClientError as error:
-            logger.warning("Rasa unreachable for %s: %s", conversation_id, error)
-            raise DeliveryError("Rasa is not reachable") from error
+            raise self._failed("Rasa did not answer in time") from error
+        except (aiohttp.ClientError, ValueError) as error:
+            raise self._failed("Rasa is not reachable", str(error)) from error
+        if self._down:
+            self._down = False
+            logger.info("Rasa is reachable again: customer deliveries continue")
+        return answer
 
-    async def send_agent_message(self, conversation_id: str, text: str, agent_name: str) -> None:
-        await self._post_events(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent_name}}])
+    def _failed(self, reason: str, detail: str = "") -> DeliveryError:
+        if not self._down:
+            self._down = True
+            logger.warning("Rasa outage: %s %s; messages for customers wait and are retried", reason, detail)
+        else:
+            logger.debug("Rasa still failing: %s %s", reason, detail)
+        return DeliveryError(reason)
 
-    async def send_system_message(self, conversation_id: str, text: str) -> None:
-        await self._post_events(conversation_id, [{"event": "bot", "text": text, "metadata": {"livechat": "system"}}])
+    async def _post_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        body: Any = events[0] if len(events) == 1 else events
+        params = self._params(output_channel="latest", execute_side_effects="true")
+        await self._call("POST", self.events_url(conversation_id), params, body)
+
+    async def send_agent_message(
+        self, conversation_id: str, text: str, agent_name: str, delivery_key: str | None = None
+    ) -> None:
+        await self._post_events(conversation_id, [_bot_event(text, {"agent": agent_name}, delivery_key)])
+
+    async def send_system_message(self, conversation_id: str, text: str, delivery_key: str | None = None) -> None:
+        await self._post_events(conversation_id, [_bot_event(text, {"livechat": "system"}, delivery_key)])
+
+    async def delivered(self, conversation_id: str, delivery_key: str) -> bool:
+        tracker = await self._call("GET", self.tracker_url(conversation_id), self._params())
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        if not isinstance(events, list):
+            raise DeliveryError("Rasa's tracker could not be read")
+        return any(
+            isinstance(event, dict) and event.get("event") == "bot"
+            and isinstance(event.get("metadata"), dict) and event["metadata"].get(DELIVERY_KEY) == delivery_key
+            for event in events
+        )
 
     async def resume_bot(self, conversation_id: str, text: str = RESUME_TEXT) -> None:
         await self._post_events(conversation_id, resume_events(text))
@@ -98,6 +144,12 @@ class RasaCustomerChannel(CustomerChannel):
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _bot_event(text: str, metadata: dict[str, str], delivery_key: str | None) -> dict[str, Any]:
+    if delivery_key is not None:
+        metadata = {**metadata, DELIVERY_KEY: delivery_key}
+    return {"event": "bot", "text": text, "metadata": metadata}
 
 
 def resume_events(text: str) -> list[dict[str, str]]:

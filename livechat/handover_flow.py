@@ -1,18 +1,25 @@
 """What happens to a hand-over: created, customer writes, accepted, agent writes, closed.
 
 Each step stores first, then tells the desk (websocket) and the customer (`CustomerChannel`).
-A delivery failure never loses the message and never fails the request: the message keeps
-``delivery_status = "failed"`` and the desk gets a ``delivery_failed`` event.
+A delivery failure never loses the message and never fails the request: an agent or system
+message stays ``pending`` and is retried in order (`livechat.delivery`).
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from livechat.availability import agents_online_count, check_availability, estimated_wait_minutes
+from livechat.availability import (
+    QUEUE_FULL,
+    Availability,
+    agents_online_count,
+    check_availability,
+    estimated_wait_minutes,
+)
 from livechat.customer_channel import RESOLVED_TEXT, RESUME_TEXT, DeliveryError
+from livechat.delivery import deliver_waiting
 from livechat.errors import ApiError
 from livechat.services import Services
 from livechat.storage import handovers as store
@@ -21,7 +28,7 @@ from livechat.storage.handovers import Handover, Message, NewHandover
 
 logger = logging.getLogger(__name__)
 
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+PENDING, DELIVERED, FAILED = store.PENDING, store.DELIVERED, store.FAILED
 
 
 @dataclass(frozen=True)
@@ -66,22 +73,32 @@ async def handover_status(services: Services, handover: Handover) -> dict[str, A
     }
 
 
-async def create_handover(services: Services, new: NewHandover) -> tuple[Handover, bool]:
-    """(hand-over, created). Known key or open conversation: the existing one. Otherwise only
-    when a human can take over now (409 ``not_available`` with the availability otherwise)."""
-    db = services.db
-    existing = await db.run(store.get_handover_by_key, new.idempotency_key) or await db.run(
-        store.open_handover_for_conversation, new.conversation_id
+def _not_available(availability: Availability) -> ApiError:
+    return ApiError(
+        409, "not_available", f"no hand-over possible now: {availability.reason}",
+        reason=availability.reason, availability=availability.to_json(),
     )
+
+
+async def create_handover(services: Services, new: NewHandover) -> tuple[Handover, bool]:
+    """(hand-over, created). Known key or open conversation: the existing one (409
+    ``idempotency_conflict`` for a key of another request). Otherwise only when a human can take
+    over now (409 ``not_available`` with the availability otherwise); the queue limit is checked
+    again inside the transaction that stores the hand-over, so concurrent calls cannot pass it."""
+    db, config = services.db, services.config
+    existing = await db.run(store.find_existing_handover, new)
     if existing:
         return existing, False
-    availability = await check_availability(db, services.config, services.organisation, services.clock(), new.team)
+    availability = await check_availability(db, config, services.organisation, services.clock(), new.team)
     if not availability.can_take_over:
-        raise ApiError(
-            409, "not_available", f"no hand-over possible now: {availability.reason}",
-            reason=availability.reason, availability=availability.to_json(),
-        )
-    handover, created = await db.run(store.create_handover, new, services.clock())
+        raise _not_available(availability)
+    try:
+        handover, created = await db.run(store.create_handover, new, services.clock(), config.max_queue)
+    except store.QueueFull as full:
+        availability = await check_availability(db, config, services.organisation, services.clock(), new.team)
+        if availability.can_take_over:  # a place came free meanwhile; this call still lost the race
+            availability = replace(availability, can_take_over=False, reason=QUEUE_FULL, queue_length=full.queue_length)
+        raise _not_available(availability) from full
     if created:
         await services.hub.publish("handover_created", handover.team, handover_id=handover.id, handover=handover.to_json())
     return handover, created
@@ -107,18 +124,10 @@ async def customer_message(
     return message, created
 
 
-async def _send_stored(
-    services: Services, handover: Handover, message: Message, send: Callable[[], Awaitable[None]]
-) -> Message:
-    """Delivers a stored agent/system message and records the outcome."""
-    delivery = await _deliver(services, send)
-    status = DELIVERED if delivery.delivered else FAILED
-    message = await services.db.run(store.set_delivery, message.id, status, delivery.error)
-    if not delivery.delivered:
-        await services.hub.publish(
-            "delivery_failed", handover.team, handover_id=handover.id, message=message.to_json(), error=delivery.error
-        )
-    return message
+async def _send_stored(services: Services, handover: Handover, message: Message) -> Message:
+    """Delivers a stored agent/system message after the earlier ones that wait; as it is now."""
+    await deliver_waiting(services, handover.id, fresh_id=message.id)
+    return next(m for m in await services.db.run(store.list_messages, handover.id) if m.id == message.id)
 
 
 async def agent_message(services: Services, handover: Handover, agent: Agent, text: str) -> Message:
@@ -128,10 +137,7 @@ async def agent_message(services: Services, handover: Handover, agent: Agent, te
         store.add_message, handover.id, "agent", text, services.clock(), agent_id=agent.id, delivery_status=PENDING
     )
     await services.hub.publish("agent_message", handover.team, handover_id=handover.id, message=message.to_json())
-    return await _send_stored(
-        services, handover, message,
-        lambda: services.channel.send_agent_message(handover.conversation_id, text, agent.display_name),
-    )
+    return await _send_stored(services, handover, message)
 
 
 def accepted_text(agent: Agent, organisation_name: str) -> str:
@@ -162,9 +168,7 @@ async def accept(services: Services, handover_id: int, agent: Agent) -> Handover
     message, _ = await services.db.run(
         store.add_message, handover.id, "system", text, services.clock(), delivery_status=PENDING
     )
-    await _send_stored(
-        services, handover, message, lambda: services.channel.send_system_message(handover.conversation_id, text)
-    )
+    await _send_stored(services, handover, message)
     return handover
 
 
@@ -180,6 +184,7 @@ async def close(services: Services, handover_id: int, agent: Agent, outcome: str
         raise ApiError(409, "conflict", f"hand-over is {handover.status} and not yours to close", handover_status=handover.status)
     text = RESUME_TEXT if handover.outcome == "back_to_bot" else RESOLVED_TEXT
     conversation_id = handover.conversation_id
+    await deliver_waiting(services, handover.id)  # the agent's last words before the bot's
     delivery = await _deliver(services, lambda: services.channel.resume_bot(conversation_id, text))
     await services.db.run(store.set_resume_delivered, handover.id, delivery.delivered)
     if closed:

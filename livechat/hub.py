@@ -3,12 +3,18 @@
 Events are JSON objects with a ``type``: ``handover_created``, ``customer_message``,
 ``agent_message``, ``handover_accepted``, ``handover_closed``, ``delivery_failed`` and
 ``alternatives_offered``; each carries ``handover_id`` and ``team`` plus its own data.
+
+A socket whose session has ended (logout, expiry, password reset, disabled agent) is closed with
+code `SESSION_ENDED_CODE` and reason `SESSION_ENDED_REASON`; the desk then shows the login form.
+Resets and disabling happen in another process (the command line), so the open sockets' sessions
+are checked against the database every `SESSION_CHECK_SECONDS` (`DeskHub.check_sessions`).
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,15 +32,32 @@ class DeskConnection:
     # then closes the socket. (Closing it from another task while the handler waits in recv()
     # leaves a Sanic 21.12 reader task behind.)
     ended: bool = False
+    close_code: int = 1000
+    close_reason: str = ""
+
+    def end(self, code: int = 1000, reason: str = "") -> None:
+        """Asks the handler to close the socket with `code` and `reason`."""
+        if not self.ended:
+            self.ended, self.close_code, self.close_reason = True, code, reason
+
+    def end_session(self) -> None:
+        self.end(SESSION_ENDED_CODE, SESSION_ENDED_REASON)
 
 
 POLL_SECONDS = 0.5
 SEND_TIMEOUT_SECONDS = 2.0  # a stuck desk socket must not hold up the request that publishes
+SESSION_CHECK_SECONDS = 2.0
+# The desk's contract (static/desk.js): this close code means "log in again".
+SESSION_ENDED_CODE = 4401
+SESSION_ENDED_REASON = "session ended"
+
+LiveSessions = Callable[[set[str]], Awaitable[set[str]]]
 
 
 class DeskHub:
     def __init__(self) -> None:
         self._connections: set[DeskConnection] = set()
+        self._next_session_check = 0.0
 
     def add(self, connection: DeskConnection) -> None:
         self._connections.add(connection)
@@ -46,7 +69,26 @@ class DeskHub:
         """Ends the sockets of a session that logged out."""
         for connection in self._connections:
             if connection.session_hash == session_hash:
-                connection.ended = True
+                connection.end_session()
+
+    async def check_sessions(self, live_sessions: LiveSessions) -> None:
+        """Ends the sockets whose session is gone; at most once per `SESSION_CHECK_SECONDS`, however
+        many socket handlers call it. `live_sessions` answers which of the given hashes still count."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._next_session_check:
+            return
+        self._next_session_check = loop.time() + SESSION_CHECK_SECONDS
+        hashes = {c.session_hash for c in self._connections if not c.ended}
+        if not hashes:
+            return
+        try:
+            live = await live_sessions(hashes)
+        except Exception:  # noqa: BLE001 - a database hiccup must not drop every desk; next round retries
+            logger.warning("could not check the desk sessions", exc_info=True)
+            return
+        for connection in self._connections:
+            if connection.session_hash in hashes - live:  # not ones that connected meanwhile
+                connection.end_session()
 
     async def publish(self, event_type: str, team: str, **data: Any) -> None:
         """Sends the event to every connected agent of `team`; a broken socket is dropped."""
@@ -57,13 +99,13 @@ class DeskHub:
         )
         for connection, result in zip(targets, results, strict=True):
             if isinstance(result, BaseException):
-                logger.info("dropping desk socket of %s: %s", connection.agent.username, result)
+                logger.info("dropping desk socket of %r: %r", connection.agent.username, result)
                 self._connections.discard(connection)
 
     async def close_all(self, timeout: float = 2.0) -> None:
         """Ends every connection and waits (up to `timeout`) until their handlers have returned."""
         for connection in self._connections:
-            connection.ended = True
+            connection.end()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self._connections and loop.time() < deadline:

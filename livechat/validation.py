@@ -136,6 +136,11 @@ def _timestamp(value: Any, field: str) -> float | None:
     raise ValidationError(field, "must be Unix seconds or an ISO 8601 date-time")
 
 
+def team(data: Mapping[str, Any], teams: Sequence[str], default_team: str) -> str:
+    """The request's team: one of LIVECHAT_TEAMS (`teams`), the default team when absent."""
+    return text(data, "team", 64, required=False, allowed=teams) or default_team
+
+
 def handover(data: Any, teams: Sequence[str], default_team: str) -> NewHandover:
     body = require_object(data)
     transcript = [_transcript_turn(turn, i) for i, turn in enumerate(array(body, "transcript", MAX_TRANSCRIPT_TURNS))]
@@ -149,7 +154,7 @@ def handover(data: Any, teams: Sequence[str], default_team: str) -> NewHandover:
         channel=text(body, "channel", 64, token=True),
         reason=text(body, "reason", 64, token=True),
         priority=text(body, "priority", 16, required=False, allowed=PRIORITIES, default="normal") or "normal",
-        team=(text(body, "team", 64, required=False, allowed=teams) or default_team),
+        team=team(body, teams, default_team),
         summary=text(body, "summary", MAX_SUMMARY),
         customer=mapping(body, "customer"),
         slots=mapping(body, "slots"),
@@ -176,7 +181,7 @@ def login(data: Any) -> dict[str, str]:
     return {"username": text(body, "username", 64), "password": text(body, "password", 256)}
 
 
-def ticket(data: Any) -> dict[str, Any]:
+def ticket(data: Any, teams: Sequence[str], default_team: str) -> dict[str, Any]:
     body = require_object(data)
     transcript = [_transcript_turn(turn, i) for i, turn in enumerate(array(body, "transcript", MAX_TRANSCRIPT_TURNS))]
     return {
@@ -189,11 +194,11 @@ def ticket(data: Any) -> dict[str, Any]:
         "transcript": transcript,
         "contact_preference": text(body, "contact_preference", 255, required=False),
         "priority": text(body, "priority", 16, required=False, allowed=PRIORITIES, default="normal") or "normal",
-        "team": text(body, "team", 64, required=False, token=True) or None,
+        "team": team(body, teams, default_team),
     }
 
 
-def callback(data: Any) -> dict[str, Any]:
+def callback(data: Any, teams: Sequence[str], default_team: str) -> dict[str, Any]:
     body = require_object(data)
     raw_phone = text(body, "phone", 40)
     phone = parse_phone_number(raw_phone)
@@ -218,4 +223,5 @@ def callback(data: Any) -> dict[str, Any]:
         "phone": phone,
         "preferred_moment": preferred_moment or (moment.isoformat() if moment else ""),
         "preferred_at": moment,
+        "team": team(body, teams, default_team),
     }

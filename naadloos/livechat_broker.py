@@ -4,6 +4,8 @@ While a colleague has the conversation, Rasa is paused: it still records every u
 tracker (and publishes it to the event broker) but does not answer. This broker forwards each
 customer message to the live-chat service, which shows it to the agent live. The service answers
 404 for conversations without an open hand-over; those messages are simply the bot's own business.
+When the service is briefly down, the messages wait in the local outbox (`naadloos.outbox`) and
+reach the desk after the outage, in order and once each.
 
 Configured in endpoints.yml:
 
@@ -22,59 +24,91 @@ from urllib.parse import quote
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from livechat.config import load_shared_secret
-from naadloos.livechat_client import TIMEOUT_SECONDS, LiveChatClient, LiveChatRejected, LiveChatUnavailable
+from naadloos.backoff import Backoff
+from naadloos.handover_contract.secret import load_shared_secret
+from naadloos.livechat_client import TIMEOUT_SECONDS, LiveChatClient, LiveChatUnavailable
+from naadloos.outbox import CUSTOMER_MESSAGES, DeliveryRound, Outbox
 from naadloos.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-NO_OPEN_HANDOVER = 404
+RETRY_FIRST_SECONDS = 0.5  # a short outage (a restart) is bridged within seconds ...
+RETRY_MAX_SECONDS = 10.0  # ... and a long one is still tried often enough to recover quickly
 
 
 class LiveChatEventBroker(EventBroker):
-    def __init__(self, client: LiveChatClient) -> None:
+    """Every customer message goes into the outbox first (queue `CUSTOMER_MESSAGES`), then one
+    delivery task per broker posts the queue oldest first. While the service is down the task
+    retries with backoff; the queue is a file, so what waits survives a Rasa restart and is
+    delivered when the broker starts again. The service stores a message once per `message_id`,
+    so a post repeated after a lost answer or a crash is harmless."""
+
+    def __init__(
+        self, client: LiveChatClient, outbox: Outbox | None = None, backoff: Backoff | None = None
+    ) -> None:
         self._client = client
-        self._deliveries: set[asyncio.Task] = set()
-        self._outage_reported = False
+        self.outbox = outbox or Outbox.from_settings(CUSTOMER_MESSAGES)
+        self._backoff = backoff or Backoff(RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS)
+        self._wake = asyncio.Event()
+        self._one_round_at_a_time = asyncio.Lock()  # flush() and the task never post side by side
+        self._delivery: asyncio.Task | None = None
 
     @classmethod
     async def from_endpoint_config(
         cls, broker_config: EndpointConfig, event_loop: AbstractEventLoop | None = None
     ) -> LiveChatEventBroker:
         url = broker_config.url or Settings.from_environment().livechat_url
-        return cls(LiveChatClient(url, load_shared_secret(), TIMEOUT_SECONDS))
+        broker = cls(LiveChatClient(url, load_shared_secret(), TIMEOUT_SECONDS))
+        broker.start()  # delivers what waited in the outbox while Rasa was down
+        return broker
 
     def publish(self, event: dict[str, Any]) -> None:
         """Called by Rasa for every new tracker event; only customer messages go to the desk."""
         if event.get("event") != "user" or not event.get("text") or not event.get("sender_id"):
             return
-        delivery = asyncio.get_event_loop().create_task(self.forward(event))
-        self._deliveries.add(delivery)
-        delivery.add_done_callback(self._deliveries.discard)
-
-    async def forward(self, event: dict[str, Any]) -> bool:
-        """Posts one customer message; returns whether an agent desk took it."""
         conversation = quote(str(event["sender_id"]), safe="")
         message_id = event.get("message_id") or f"{event['sender_id']}-{event.get('timestamp')}"
-        try:
-            await self._client.post(
-                f"/api/conversations/{conversation}/messages", {"text": event["text"], "message_id": str(message_id)}
+        self.outbox.keep(
+            f"/api/conversations/{conversation}/messages", {"text": event["text"], "message_id": str(message_id)}
+        )
+        self.start()
+
+    def start(self) -> None:
+        """Wakes the delivery task (started on first use, inside Rasa's event loop)."""
+        if self._delivery is None or self._delivery.done():
+            self._delivery = asyncio.get_event_loop().create_task(self._deliver_forever())
+        self._wake.set()
+
+    async def flush(self) -> DeliveryRound:
+        """One delivery round now, oldest first; stops at the first message the service cannot take."""
+        async with self._one_round_at_a_time:
+            delivered = await self.outbox.deliver(self._client)
+        if delivered.unavailable is None:
+            if self._backoff.succeeded():
+                logger.info("customer messages reach the live-chat service again")
+        elif not self._backoff.failing:
+            logger.warning(
+                "customer messages are not reaching the live-chat service (%r): kept in the outbox, retried",
+                delivered.unavailable,
             )
-        except LiveChatRejected as rejection:
-            self._outage_reported = False
-            if rejection.status != NO_OPEN_HANDOVER:
-                logger.error("live-chat service rejected a customer message: %s", rejection)
-            return False
-        except LiveChatUnavailable as error:
-            # The message is still in the Rasa tracker store; only the live view on the desk misses it.
-            log = logger.debug if self._outage_reported else logger.warning
-            log("customer messages are not reaching the live-chat service: %s", error)
-            self._outage_reported = True
-            return False
-        self._outage_reported = False
-        return True
+        return delivered
+
+    async def _deliver_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                delivered = await self.flush()
+            except Exception:  # noqa: BLE001 - e.g. a locked outbox file: keep the task, try again later
+                logger.exception("forwarding customer messages failed")
+                delivered = DeliveryRound(0, LiveChatUnavailable("delivery round failed"))
+            if delivered.unavailable is not None:
+                await asyncio.sleep(self._backoff.failed())  # new messages wait in the outbox meanwhile
+                self._wake.set()
 
     async def close(self) -> None:
-        """Lets deliveries under way finish before Rasa shuts down."""
-        if self._deliveries:
-            await asyncio.gather(*self._deliveries, return_exceptions=True)
+        """Stops the delivery task; what it did not deliver stays in the outbox for the next start."""
+        if self._delivery is not None:
+            self._delivery.cancel()
+            await asyncio.gather(self._delivery, return_exceptions=True)
+            self._delivery = None

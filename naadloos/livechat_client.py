@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
-from livechat.config import load_shared_secret
-from livechat.security import signature_headers
+from naadloos.handover_contract.secret import load_shared_secret
+from naadloos.handover_contract.signing import signature_headers
 from naadloos.settings import Settings
 
 TIMEOUT_SECONDS = 3.0
@@ -96,12 +97,12 @@ class LiveChatClient:
         self, method: str, path: str, payload: dict[str, Any] | None = None, params: dict[str, str] | None = None
     ) -> tuple[int, dict[str, Any]]:
         body = b"" if payload is None else json.dumps(payload).encode("utf-8")
-        headers = {"Content-Type": "application/json", **signature_headers(self._secret, body)}
+        # Signed per call (a retry is a new request) over the URL object aiohttp sends unchanged.
+        url = URL(self._base_url + path).update_query(params or {})
+        headers = {"Content-Type": "application/json", **signature_headers(self._secret, method, url.raw_path_qs, body)}
         try:
             async with aiohttp.ClientSession(timeout=self._timeout) as session:
-                async with session.request(
-                    method, self._base_url + path, data=body or None, params=params, headers=headers
-                ) as response:
+                async with session.request(method, url, data=body or None, headers=headers) as response:
                     if response.status >= 500:
                         raise LiveChatUnavailable(f"{path} answered {response.status}")
                     answer = await response.json(content_type=None)

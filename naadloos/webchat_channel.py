@@ -84,6 +84,6 @@ class WebChatInput(SocketIOInput):
                 if inspect.isawaitable(joined):
                     await joined
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
-            logger.debug("Socket %s joined session %s.", sid, session_id)
+            logger.debug("Socket %r joined session %r.", sid, session_id)
 
         return socket_blueprint

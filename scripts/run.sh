@@ -40,7 +40,7 @@ export LIVECHAT_SHARED_SECRET_FILE=${LIVECHAT_SHARED_SECRET_FILE:-$VAR_DIR/livec
 # Sanic (all three servers) waits this long for open connections when it stops; its default of
 # 15 s makes Ctrl-C slow while a chat or desk tab is open.
 export SANIC_GRACEFUL_SHUTDOWN_TIMEOUT=${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT:-3}
-"$BIN/python" -c 'from livechat.config import load_shared_secret; load_shared_secret()' \
+"$BIN/python" -c 'from naadloos.handover_contract.secret import load_shared_secret; load_shared_secret()' \
     || fail "could not read or create the live-chat shared secret"
 
 local_host() {  # a host to put in a URL we print
@@ -50,7 +50,7 @@ livechat_base=http://$(local_host "$LIVECHAT_HOST"):$LIVECHAT_PORT
 rasa_base=http://$(local_host "$RASA_HOST"):$RASA_PORT
 HEALTH_URLS=(
     "http://127.0.0.1:$ACTION_SERVER_PORT/health"
-    "$rasa_base/status?token=$RASA_TOKEN"
+    "$rasa_base/status?token=\${RASA_TOKEN}"  # http_status expands it: no token in `ps`
     "$livechat_base/health"
 )
 
@@ -138,7 +138,9 @@ trap 'stop_all' EXIT
 IFS=', ' read -r -a cors_origins <<< "${RASA_CORS_ORIGINS:-$livechat_base}"
 
 start actions "$BIN/rasa" run actions --actions actions --port "$ACTION_SERVER_PORT"
-start rasa "$BIN/rasa" run --enable-api --auth-token "$RASA_TOKEN" --cors "${cors_origins[@]}" \
+# The token reaches Rasa through the environment (RASA_TOKEN, exported above), not the command line
+# that every user sees in `ps`: naadloos.rasa_server is `rasa run` with the token read from there.
+start rasa "$BIN/python" -m naadloos.rasa_server --enable-api --cors "${cors_origins[@]}" \
     --interface "$RASA_HOST" --port "$RASA_PORT" --model "$MODEL" \
     --endpoints endpoints.yml --credentials credentials.yml
 start livechat "$BIN/python" -m livechat

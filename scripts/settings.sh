@@ -24,12 +24,13 @@ load_settings() {
     done < "$1"
 }
 
-# The HTTP status `url` answers with within two seconds; 0 when it does not answer.
+# The HTTP status `url` answers with within two seconds; 0 when it does not answer. A ${VAR} in
+# `url` is expanded from the environment by Python, so a token in it stays out of `ps`.
 http_status() {
     "$BIN/python" - "$1" <<'PY' 2>/dev/null || echo 0
-import sys, urllib.error, urllib.request
+import os, sys, urllib.error, urllib.request
 try:
-    print(urllib.request.urlopen(sys.argv[1], timeout=2).status)
+    print(urllib.request.urlopen(os.path.expandvars(sys.argv[1]), timeout=2).status)
 except urllib.error.HTTPError as error:
     print(error.code)
 PY

@@ -1,4 +1,8 @@
-"""Agent sessions: log in (session cookie), log out, who am I, heartbeat."""
+"""Agent sessions: log in (session cookie), log out, who am I, heartbeat.
+
+Login answers 401 "wrong username or password" alike for an unknown username, a wrong password
+and a disabled agent, and 429 while guessing is throttled (`livechat.login_throttle`).
+"""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +12,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from livechat import validation
+from livechat import login_throttle, validation
 from livechat.api.auth import SESSION_COOKIE, agent_required, check_same_origin, session_token_hash
 from livechat.api.errors import ok, read_json
 from livechat.errors import ApiError
@@ -36,16 +40,23 @@ async def login(request: Request) -> HTTPResponse:
     check_same_origin(request)
     services = services_of(request)
     credentials = validation.login(read_json(request))
+    now = services.clock()
+    attempt = await login_throttle.begin(
+        services.db, credentials["username"], login_throttle.client_address(request), now
+    )
+    if attempt.retry_after_seconds is not None:
+        return login_throttle.too_many_attempts(attempt.retry_after_seconds)
     found = await services.db.run(store.agent_with_hash, credentials["username"])
     loop = asyncio.get_running_loop()
     if found is None:
         await loop.run_in_executor(None, dummy_password_check, credentials["password"])
         raise ApiError(401, "unauthorized", "wrong username or password")
     agent, password_hash = found
-    if not await loop.run_in_executor(None, verify_password, credentials["password"], password_hash):
+    password_ok = await loop.run_in_executor(None, verify_password, credentials["password"], password_hash)
+    if not password_ok or agent.disabled:
         raise ApiError(401, "unauthorized", "wrong username or password")
+    await login_throttle.succeeded(services.db, attempt)
     token = new_session_token()
-    now = services.clock()
     lifetime = timedelta(hours=services.config.session_hours)
     await services.db.run(store.create_session, agent.id, hash_session_token(token), now, now + lifetime)
     response = ok({"agent": agent.to_json()})

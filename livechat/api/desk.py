@@ -12,13 +12,15 @@ from livechat.errors import ApiError
 from livechat.services import Services, services_of
 from livechat.storage import handovers as store
 from livechat.storage.agents import Agent
+from livechat.storage.db import MAX_ROW_ID
 from livechat.storage.handovers import Handover
 
 bp = Blueprint("desk")
 
 
 async def _visible_handover(services: Services, handover_id: int, agent: Agent) -> Handover:
-    handover = await services.db.run(store.get_handover, handover_id)
+    """404 for an unknown id (also one no database column can hold), 403 for another team's."""
+    handover = await services.db.run(store.get_handover, handover_id) if 0 < handover_id <= MAX_ROW_ID else None
     if handover is None:
         raise ApiError(404, "not_found", "hand-over not found")
     if handover.team not in agent.teams:

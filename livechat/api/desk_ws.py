@@ -2,10 +2,13 @@
 
 The handshake needs the session cookie and the desk's own origin (401/403 JSON otherwise). The
 desk sends ``{"type": "ping"}`` every 20 s; that keeps the agent online and is answered with
-``{"type": "pong"}``. When the session logs out or expires, the socket is closed.
+``{"type": "pong"}``. When the session ends (logout, expiry, password reset, disabled agent) the
+socket is closed with code 4401, reason "session ended" (`livechat.hub.SESSION_ENDED_CODE`).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
@@ -24,6 +27,25 @@ from livechat.storage import agents as agent_store
 bp = Blueprint("desk_ws")
 
 
+def check_handshake(request: Request) -> None:
+    """400 unless the request is a websocket opening handshake (RFC 6455, 4.2.1): Sanic 21.12 would
+    answer anything else with a 500."""
+    def has_token(header: str, token: str) -> bool:
+        return token in (part.strip().lower() for part in request.headers.get(header, "").split(","))
+
+    try:
+        key_ok = len(base64.b64decode(request.headers.get("sec-websocket-key", ""), validate=True)) == 16
+    except (binascii.Error, ValueError):
+        key_ok = False
+    if not (
+        has_token("upgrade", "websocket")
+        and has_token("connection", "upgrade")
+        and key_ok
+        and request.headers.get("sec-websocket-version", "").strip() == "13"
+    ):
+        raise ApiError(400, "bad_request", "expected a websocket handshake (Upgrade: websocket)")
+
+
 @bp.middleware("request")
 async def authenticate(request: Request) -> HTTPResponse | None:
     """Runs before the websocket handshake, so refusals are ordinary HTTP JSON errors."""
@@ -32,6 +54,7 @@ async def authenticate(request: Request) -> HTTPResponse | None:
         agent = await current_agent(request)
         if agent is None:
             raise ApiError(401, "unauthorized", "log in first")
+        check_handshake(request)
     except ApiError as error:
         status, body = error_body(error)
         return json_response(body, status=status)
@@ -45,11 +68,16 @@ async def desk_socket(request: Request, ws: Any) -> None:
     token_hash = session_token_hash(request) or ""
     connection = DeskConnection(request.ctx.agent, ws, token_hash)
     services.hub.add(connection)
+
+    async def live_sessions(hashes: set[str]) -> set[str]:
+        return await services.db.run(agent_store.live_sessions, hashes, services.clock())
+
     try:
         await ws.send(json.dumps({"type": "hello", "agent": request.ctx.agent.to_json()}))
         while not connection.ended:
             raw = await ws.recv(timeout=POLL_SECONDS)  # None: nothing arrived; closed: raises
-            if raw is None:
+            await services.hub.check_sessions(live_sessions)
+            if raw is None or connection.ended:
                 continue
             try:
                 message = json.loads(raw)
@@ -58,7 +86,9 @@ async def desk_socket(request: Request, ws: Any) -> None:
             if isinstance(message, dict) and message.get("type") == "ping":
                 agent = await services.db.run(agent_store.session_agent, token_hash, services.clock())
                 if agent is None:
-                    break
+                    connection.end_session()
+                    continue
                 await ws.send(json.dumps({"type": "pong"}))
     finally:
         services.hub.remove(connection)
+    await ws.close(connection.close_code, connection.close_reason)

@@ -7,6 +7,7 @@ from sanic.response import HTTPResponse
 
 from livechat import handover_flow, validation
 from livechat.api.auth import signed
+from livechat.api.conversations import conversation_id_of
 from livechat.api.errors import ok, read_json
 from livechat.errors import ApiError
 from livechat.services import services_of
@@ -31,7 +32,7 @@ async def create_handover(request: Request) -> HTTPResponse:
 async def conversation_handover(request: Request, conversation_id: str) -> HTTPResponse:
     """The conversation's latest hand-over: status, queue position, estimated wait."""
     services = services_of(request)
-    handover = await services.db.run(store.latest_handover_for_conversation, conversation_id)
+    handover = await services.db.run(store.latest_handover_for_conversation, conversation_id_of(conversation_id))
     if handover is None:
         raise ApiError(404, "not_found", "no hand-over for this conversation")
     return ok(await handover_flow.handover_status(services, handover))

@@ -1,5 +1,7 @@
 """Bot side, when no human can come: store the conversation as a ticket or a callback request.
-Signed; idempotent on `idempotency_key` (201 created, 200 already stored)."""
+Signed; idempotent on `idempotency_key` (201 created, 200 already stored, 409 when the key was
+used for another conversation or request). Agents read the tickets and callbacks of their own
+teams only."""
 from __future__ import annotations
 
 from sanic import Blueprint
@@ -19,7 +21,8 @@ bp = Blueprint("no_agent")
 @signed
 async def create_ticket(request: Request) -> HTTPResponse:
     services = services_of(request)
-    ticket, created = await services.db.run(store.create_ticket, validation.ticket(read_json(request)), services.clock())
+    values = validation.ticket(read_json(request), services.config.teams, services.config.default_team)
+    ticket, created = await services.db.run(store.create_ticket, values, services.clock())
     return ok({"ticket": ticket, "created": created}, status=201 if created else 200)
 
 
@@ -27,19 +30,22 @@ async def create_ticket(request: Request) -> HTTPResponse:
 @signed
 async def create_callback(request: Request) -> HTTPResponse:
     services = services_of(request)
-    callback, created = await services.db.run(
-        store.create_callback, validation.callback(read_json(request)), services.clock()
-    )
+    values = validation.callback(read_json(request), services.config.teams, services.config.default_team)
+    callback, created = await services.db.run(store.create_callback, values, services.clock())
     return ok({"callback": callback, "created": created}, status=201 if created else 200)
 
 
 @bp.get("/tickets")
 @agent_required
 async def list_tickets(request: Request) -> HTTPResponse:
-    return ok({"tickets": await services_of(request).db.run(store.list_tickets)})
+    services = services_of(request)
+    tickets = await services.db.run(store.list_tickets, request.ctx.agent.teams, services.config.default_team)
+    return ok({"tickets": tickets})
 
 
 @bp.get("/callbacks")
 @agent_required
 async def list_callbacks(request: Request) -> HTTPResponse:
-    return ok({"callbacks": await services_of(request).db.run(store.list_callbacks)})
+    services = services_of(request)
+    callbacks = await services.db.run(store.list_callbacks, request.ctx.agent.teams, services.config.default_team)
+    return ok({"callbacks": callbacks})

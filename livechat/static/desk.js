@@ -1,5 +1,10 @@
 // Naadloos agent desk. Plain JavaScript; customer and bot text is untrusted and is only ever
 // put on the page with textContent (never innerHTML), and the page's CSP forbids inline code.
+//
+// Nothing of a conversation exists without a valid session: the desk's markup is copied from its
+// <template>s after login and removed again, with everything the script holds, on logout, on any
+// 401 from the API and when the live socket closes because the session ended on the server.
+// Every API answer that arrives after that is dropped (see `api`).
 "use strict";
 
 (function () {
@@ -13,8 +18,16 @@
   };
   const SENDER_LABELS = { user: "Klant", customer: "Klant", bot: "Assistent", agent: "Medewerker", system: "Systeem" };
   const PING_MS = 20000;
+  const RETRY_MS = 3000;
+  const SESSION_ENDED = "Je sessie is beëindigd. Log opnieuw in.";
+  const SESSION_ENDED_CODE = 4401; // the desk socket's close code for it: livechat.hub.SESSION_ENDED_CODE
+  const TOO_MANY_LOGINS = "Te veel inlogpogingen. Wacht even en probeer het opnieuw.";
+  // Template -> the slot it is copied into while an agent is logged in.
+  const DESK_PARTS = { "whoami-template": "whoami-slot", "desk-template": "desk-slot" };
 
-  const state = { agent: null, selectedId: null, detail: null, socket: null, pingTimer: null, reconnectTimer: null };
+  const emptyState = () => ({ agent: null, selectedId: null, detail: null, socket: null, pingTimer: null, retryTimer: null });
+  const state = emptyState();
+  let generation = 0; // counts logins and session ends; an answer from an older one is dropped
   const $ = (id) => document.getElementById(id);
 
   function element(tag, className, text) {
@@ -24,17 +37,24 @@
     return node;
   }
 
+  // {ok, status, data}; status 0 when the server could not be reached. null when the session ended
+  // while the request was under way, or when this answer ended it (401): then do nothing more.
   async function api(method, path, body) {
+    const sent = generation;
     const options = { method, headers: {}, credentials: "same-origin" };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    const reply = await fetch("/api" + path, options);
+    let reply = null;
     let data = null;
-    try { data = await reply.json(); } catch (ignored) { data = null; }
-    if (reply.status === 401 && path !== "/agents/login") showLogin();
-    return { ok: reply.ok, status: reply.status, data: data || {} };
+    try {
+      reply = await fetch("/api" + path, options);
+      data = await reply.json();
+    } catch (ignored) { data = null; }
+    if (sent !== generation) return null;
+    if (reply && reply.status === 401 && state.agent) { endSession(SESSION_ENDED); return null; }
+    return reply ? { ok: reply.ok, status: reply.status, data: data || {} } : { ok: false, status: 0, data: {} };
   }
 
   function time(iso) {
@@ -48,39 +68,67 @@
     return minutes < 1 ? "net binnen" : minutes + " min wachtend";
   }
 
-  // --- login ---------------------------------------------------------------------------------
-  function showLogin() {
-    state.agent = null;
+  // --- session -------------------------------------------------------------------------------
+  // Removes the desk from the page and forgets everything of it; shows the login form with `notice`.
+  function endSession(notice) {
+    generation += 1;
     closeSocket();
-    $("desk-view").hidden = true;
-    $("whoami").hidden = true;
+    Object.assign(state, emptyState());
+    Object.values(DESK_PARTS).forEach((slot) => $(slot).replaceChildren());
+    $("login-form").reset();
+    $("login-error").textContent = "";
+    $("login-notice").textContent = notice || "";
     $("login-view").hidden = false;
     $("username").focus();
   }
 
   function showDesk(agent) {
+    generation += 1;
     state.agent = agent;
-    $("agent-name").textContent = agent.name + " (" + agent.teams.join(", ") + ")";
+    Object.entries(DESK_PARTS).forEach(([template, slot]) => $(slot).replaceChildren($(template).content.cloneNode(true)));
     $("login-view").hidden = true;
-    $("whoami").hidden = false;
-    $("desk-view").hidden = false;
+    $("login-notice").textContent = "";
+    $("agent-name").textContent = agent.name + " (" + agent.teams.join(", ") + ")";
+    $("logout").addEventListener("click", logout);
+    $("accept").addEventListener("click", accept);
+    $("close-resolved").addEventListener("click", () => close("resolved"));
+    $("close-bot").addEventListener("click", () => close("back_to_bot"));
+    $("reply-form").addEventListener("submit", sendReply);
     openSocket();
     refreshQueue();
+  }
+
+  function loginError(reply) {
+    if (reply.status === 401) return "Onjuiste gebruikersnaam of wachtwoord.";
+    if (reply.status === 429) return typeof reply.data.message === "string" && reply.data.message ? reply.data.message : TOO_MANY_LOGINS;
+    return "Inloggen lukt nu niet.";
   }
 
   async function login(event) {
     event.preventDefault();
     $("login-error").textContent = "";
+    $("login-notice").textContent = "";
     const reply = await api("POST", "/agents/login", { username: $("username").value, password: $("password").value });
     $("password").value = "";
+    if (!reply) return;
     if (reply.ok) showDesk(reply.data.agent);
-    else $("login-error").textContent = reply.status === 401 ? "Onjuiste gebruikersnaam of wachtwoord." : "Inloggen lukt nu niet.";
+    else $("login-error").textContent = loginError(reply);
   }
 
   async function logout() {
-    await api("POST", "/agents/logout", {});
-    state.selectedId = null;
-    showLogin();
+    endSession(""); // first: the page is clear even when the server cannot be reached
+    const reply = await api("POST", "/agents/logout", {});
+    if (reply && !reply.ok) $("login-error").textContent = "Uitloggen bij de server is niet gelukt. Sluit de browser.";
+  }
+
+  // On first load, and when the live socket closed: is the session still valid?
+  async function checkSession() {
+    const reply = await api("GET", "/agents/me");
+    if (!reply) return; // a 401 while logged in: endSession already ran
+    if (reply.ok && !state.agent) showDesk(reply.data.agent);
+    else if (reply.ok) state.retryTimer = setTimeout(() => { openSocket(); reloadAfterGap(); }, RETRY_MS);
+    else if (state.agent) state.retryTimer = setTimeout(checkSession, RETRY_MS); // server unreachable or failing
+    else endSession("");
   }
 
   // --- queue -----------------------------------------------------------------------------------
@@ -100,7 +148,7 @@
 
   async function refreshQueue() {
     const reply = await api("GET", "/queue");
-    if (!reply.ok) return;
+    if (!reply || !reply.ok) return;
     const queued = reply.data.queued || [];
     const assigned = reply.data.assigned || [];
     $("queue").replaceChildren(...queued.map((h) => handoverItem(h, h.queue_position + ". " + waited(h.created_at))));
@@ -173,6 +221,7 @@
     state.selectedId = id;
     $("action-error").textContent = "";
     const reply = await api("GET", "/handovers/" + id);
+    if (!reply) return;
     if (!reply.ok) { $("action-error").textContent = "Dit gesprek kan niet worden geopend."; return; }
     state.detail = reply.data;
     renderDetail();
@@ -189,6 +238,7 @@
 
   async function accept() {
     const reply = await api("POST", "/handovers/" + state.selectedId + "/accept", {});
+    if (!reply) return;
     if (reply.status === 409) $("action-error").textContent = "Een collega heeft dit gesprek al overgenomen.";
     else if (!reply.ok) $("action-error").textContent = "Overnemen is niet gelukt.";
     await selectHandover(state.selectedId);
@@ -196,6 +246,7 @@
 
   async function close(outcome) {
     const reply = await api("POST", "/handovers/" + state.selectedId + "/close", { outcome });
+    if (!reply) return;
     if (!reply.ok) $("action-error").textContent = "Afsluiten is niet gelukt.";
     else if (!reply.data.resume.delivered) {
       $("action-error").textContent = "Afgesloten, maar de klant kon niet worden teruggezet naar de assistent. Klik nogmaals om het opnieuw te proberen.";
@@ -208,24 +259,37 @@
     const text = $("reply").value.trim();
     if (!text) return;
     const reply = await api("POST", "/handovers/" + state.selectedId + "/messages", { text });
+    if (!reply) return;
     if (!reply.ok) { $("action-error").textContent = "Versturen is niet gelukt."; return; }
     $("reply").value = "";
-    $("action-error").textContent = reply.data.delivery.delivered ? "" : "Bericht bewaard, maar niet afgeleverd bij de klant.";
+    $("action-error").textContent = reply.data.delivery.delivered ? "" : "Bericht bewaard, nog niet afgeleverd: het wordt opnieuw verstuurd zodra dat weer kan.";
     appendMessage(reply.data.message);
   }
 
   // --- live events -----------------------------------------------------------------------------
   function setConnection(online) {
-    $("connection").textContent = online ? "live" : "offline";
-    $("connection").classList.toggle("online", online);
+    const badge = $("connection");
+    if (!badge) return;
+    badge.textContent = online ? "live" : "offline";
+    badge.classList.toggle("online", online);
   }
 
   function closeSocket() {
     clearInterval(state.pingTimer);
-    clearTimeout(state.reconnectTimer);
-    if (state.socket) { state.socket.onclose = null; state.socket.close(); }
+    clearTimeout(state.retryTimer);
+    if (state.socket) {
+      const socket = state.socket;
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      socket.close();
+    }
     state.socket = null;
     setConnection(false);
+  }
+
+  // After the socket was down, events may have been missed: fetch the queue and conversation again.
+  function reloadAfterGap() {
+    refreshQueue();
+    if (state.selectedId !== null) selectHandover(state.selectedId);
   }
 
   function openSocket() {
@@ -242,10 +306,15 @@
       try { event = JSON.parse(message.data); } catch (ignored) { return; }
       handleEvent(event);
     };
-    socket.onclose = () => {
-      setConnection(false);
+    // The server closes the socket with SESSION_ENDED_CODE when the session ends (logout elsewhere,
+    // password reset, agent disabled, expiry). Any other close (a restart, the network): ask at once
+    // whether the session still holds; a 401 there ends it here too.
+    socket.onclose = (event) => {
       clearInterval(state.pingTimer);
-      if (state.agent) state.reconnectTimer = setTimeout(checkSession, 3000);
+      state.socket = null;
+      setConnection(false);
+      if (event.code === SESSION_ENDED_CODE) endSession(SESSION_ENDED);
+      else state.retryTimer = setTimeout(checkSession, 0);
     };
   }
 
@@ -253,7 +322,7 @@
     if (["handover_created", "handover_accepted", "handover_closed", "alternatives_offered"].includes(event.type)) {
       refreshQueue();
       if (event.handover_id === state.selectedId) selectHandover(state.selectedId);
-    } else if (event.type === "customer_message" || event.type === "agent_message") {
+    } else if (["customer_message", "agent_message", "message_delivered"].includes(event.type)) {
       appendMessage(event.message);
     } else if (event.type === "delivery_failed") {
       if (event.message) appendMessage(event.message);
@@ -261,19 +330,8 @@
     }
   }
 
-  async function checkSession() {
-    const reply = await api("GET", "/agents/me");
-    if (reply.ok) showDesk(reply.data.agent);
-    else showLogin();
-  }
-
   document.addEventListener("DOMContentLoaded", () => {
     $("login-form").addEventListener("submit", login);
-    $("logout").addEventListener("click", logout);
-    $("accept").addEventListener("click", accept);
-    $("close-resolved").addEventListener("click", () => close("resolved"));
-    $("close-bot").addEventListener("click", () => close("back_to_bot"));
-    $("reply-form").addEventListener("submit", sendReply);
     checkSession();
   });
 })();

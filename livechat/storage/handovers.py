@@ -2,9 +2,14 @@
 
 Accepting and closing are single conditional UPDATEs (`... WHERE status = 'queued'`) whose row
 count tells whether this caller won, so two agents can never both take one conversation.
+
+Creating one counts the team's queue and inserts in one transaction that holds the team's queue
+lock (PostgreSQL: a transaction-level advisory lock per team; SQLite: ``BEGIN IMMEDIATE``, the
+database's single write lock), so concurrent hand-overs never fill a queue beyond its limit.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -13,10 +18,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from livechat.storage.idempotency import ensure_same_request, request_hash
 from livechat.storage.schema import agents, from_db, handovers, iso, messages, to_db
 
 PRIORITY_RANK = sa.case((handovers.c.priority == "urgent", 0), (handovers.c.priority == "high", 1), else_=2)
 QUEUE_ORDER = (PRIORITY_RANK, handovers.c.created_at, handovers.c.id)
+
+
+class QueueFull(Exception):
+    """The team already has the maximum number of customers waiting."""
+
+    def __init__(self, team: str, queue_length: int) -> None:
+        super().__init__(f"queue of {team} is full ({queue_length} waiting)")
+        self.team = team
+        self.queue_length = queue_length
 
 
 @dataclass(frozen=True)
@@ -144,38 +159,69 @@ def _one(connection: Connection, *conditions: Any) -> Handover | None:
     return Handover.from_row(row) if row else None
 
 
-def create_handover(engine: Engine, new: NewHandover, now: datetime) -> tuple[Handover, bool]:
+def lock_team_queue(connection: Connection, team: str) -> None:
+    """Serialises queue changes of `team` until the transaction ends. Must be its first statement."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now, not at the first INSERT
+    elif connection.dialect.name == "postgresql":
+        digest = hashlib.sha256(f"livechat-queue:{team}".encode()).digest()
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
+    else:
+        raise RuntimeError(f"no queue lock for {connection.dialect.name}")
+
+
+def _existing(connection: Connection, new: NewHandover, fingerprint: str) -> Handover | None:
+    """The hand-over of this request's key (409 when the key belongs to another request), or the
+    conversation's open hand-over."""
+    stored = connection.execute(
+        sa.select(handovers.c.conversation_id, handovers.c.request_hash)
+        .where(handovers.c.idempotency_key == new.idempotency_key)
+    ).first()
+    if stored is not None:
+        ensure_same_request(stored, new.conversation_id, fingerprint)
+        return _one(connection, handovers.c.idempotency_key == new.idempotency_key)
+    return _one(connection, handovers.c.conversation_id == new.conversation_id, handovers.c.status != "closed")
+
+
+def find_existing_handover(engine: Engine, new: NewHandover) -> Handover | None:
+    """What `create_handover` would return without creating: the key's hand-over (checked to
+    be the same request) or the conversation's open one."""
+    with engine.connect() as connection:
+        return _existing(connection, new, request_hash(asdict(new)))
+
+
+def create_handover(engine: Engine, new: NewHandover, now: datetime, max_queue: int) -> tuple[Handover, bool]:
     """(hand-over, created). An existing one is returned for a known idempotency key, or when the
-    conversation already has an open hand-over: a retried or repeated call never makes a second."""
+    conversation already has an open hand-over: a retried or repeated call never makes a second.
+    `QueueFull` when the team already has `max_queue` waiting; `IdempotencyConflict` for a key of
+    another request."""
+    fingerprint = request_hash(asdict(new))
     for _attempt in range(3):
         try:
             with engine.begin() as connection:
-                existing = _one(connection, handovers.c.idempotency_key == new.idempotency_key) or _one(
-                    connection,
-                    handovers.c.conversation_id == new.conversation_id,
-                    handovers.c.status != "closed",
-                )
+                lock_team_queue(connection, new.team)
+                existing = _existing(connection, new, fingerprint)
                 if existing:
                     return existing, False
+                waiting = _queued_count(connection, new.team)
+                if waiting >= max_queue:
+                    raise QueueFull(new.team, waiting)
                 result = connection.execute(
-                    handovers.insert().values(**asdict(new), status="queued", created_at=to_db(now))
+                    handovers.insert().values(
+                        **asdict(new), request_hash=fingerprint, status="queued", created_at=to_db(now)
+                    )
                 )
                 created = _one(connection, handovers.c.id == result.inserted_primary_key[0])
                 assert created is not None
                 return created, True
         except sa.exc.IntegrityError:
-            continue  # a concurrent call with the same key won: the next attempt reads theirs
+            continue  # a concurrent call with the same key (for another team) won: the next attempt reads theirs
     raise RuntimeError("hand-over could neither be stored nor found")
 
 
 def get_handover(engine: Engine, handover_id: int) -> Handover | None:
     with engine.connect() as connection:
         return _one(connection, handovers.c.id == handover_id)
-
-
-def get_handover_by_key(engine: Engine, idempotency_key: str) -> Handover | None:
-    with engine.connect() as connection:
-        return _one(connection, handovers.c.idempotency_key == idempotency_key)
 
 
 def open_handover_for_conversation(engine: Engine, conversation_id: str) -> Handover | None:
@@ -203,15 +249,19 @@ def list_handovers(engine: Engine, status: str, teams: Sequence[str] | None = No
         return [Handover.from_row(r) for r in connection.execute(query)]
 
 
+def _queued_count(connection: Connection, team: str) -> int:
+    return int(
+        connection.execute(
+            sa.select(sa.func.count()).select_from(handovers).where(
+                handovers.c.status == "queued", handovers.c.team == team
+            )
+        ).scalar_one()
+    )
+
+
 def queued_count(engine: Engine, team: str) -> int:
     with engine.connect() as connection:
-        return int(
-            connection.execute(
-                sa.select(sa.func.count()).select_from(handovers).where(
-                    handovers.c.status == "queued", handovers.c.team == team
-                )
-            ).scalar_one()
-        )
+        return _queued_count(connection, team)
 
 
 def queue_position(engine: Engine, handover_id: int) -> int | None:
@@ -289,6 +339,11 @@ def mark_alternatives_offered(engine: Engine, handover_id: int, now: datetime) -
 
 
 # --- messages -------------------------------------------------------------------------------------
+# Agent/system messages: pending (on its way, retried) -> delivered | failed (given up); customer
+# messages have no delivery status.
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
 def add_message(
     engine: Engine,
     handover_id: int,
@@ -322,15 +377,52 @@ def add_message(
     return Message.from_row(row), True
 
 
-def set_delivery(engine: Engine, message_id: int, status: str, error: str | None = None) -> Message:
+def undelivered_messages(engine: Engine, handover_id: int) -> list[Message]:
+    """The hand-over's agent/system messages still on their way to the customer, oldest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(messages)
+            .where(messages.c.handover_id == handover_id, messages.c.delivery_status == PENDING)
+            .order_by(messages.c.id)
+        )
+        return [Message.from_row(r) for r in rows]
+
+
+def handovers_with_undelivered_messages(engine: Engine) -> list[int]:
+    """Ids of hand-overs with a message still on its way, the longest waiting first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(messages.c.handover_id)
+            .where(messages.c.delivery_status == PENDING)
+            .group_by(messages.c.handover_id)
+            .order_by(sa.func.min(messages.c.id))
+        )
+        return [row.handover_id for row in rows]
+
+
+def note_delivery_error(engine: Engine, message_id: int, error: str) -> Message:
+    """A failed attempt: the message stays pending (it is retried) and shows why it waits."""
     with engine.begin() as connection:
         connection.execute(
             messages.update()
-            .where(messages.c.id == message_id)
+            .where(messages.c.id == message_id, messages.c.delivery_status == PENDING)
+            .values(delivery_error=error[:255])
+        )
+        return Message.from_row(connection.execute(sa.select(messages).where(messages.c.id == message_id)).one())
+
+
+def finish_delivery(engine: Engine, message_id: int, status: str, error: str | None = None) -> Message | None:
+    """pending -> `status` (delivered or failed) in one conditional UPDATE; None when the message
+    was not pending any more (another delivery finished it first)."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            messages.update()
+            .where(messages.c.id == message_id, messages.c.delivery_status == PENDING)
             .values(delivery_status=status, delivery_error=(error or None) and error[:255])
         )
-        row = connection.execute(sa.select(messages).where(messages.c.id == message_id)).one()
-    return Message.from_row(row)
+        if result.rowcount != 1:
+            return None
+        return Message.from_row(connection.execute(sa.select(messages).where(messages.c.id == message_id)).one())
 
 
 def list_messages(engine: Engine, handover_id: int) -> list[Message]:

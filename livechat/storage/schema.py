@@ -17,7 +17,9 @@ OUTCOMES = ("resolved", "back_to_bot")
 
 def _request_columns(*extra: str) -> list[sa.Column]:
     """Columns every request from the bot has: id, conversation, idempotency key (unique, so a
-    retried call finds the stored row), and `extra` of channel / reason / summary / customer."""
+    retried call finds the stored row), the fingerprint of the request (see
+    `livechat.storage.idempotency`; NULL in rows from before it existed), and `extra` of
+    channel / reason / summary / customer."""
     optional = {
         "channel": lambda: sa.Column("channel", sa.String(64), nullable=False),
         "reason": lambda: sa.Column("reason", sa.String(64), nullable=False),
@@ -28,6 +30,7 @@ def _request_columns(*extra: str) -> list[sa.Column]:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
         sa.Column("idempotency_key", sa.String(128), nullable=False, unique=True),
+        sa.Column("request_hash", sa.String(64), nullable=True),
         *(optional[name]() for name in extra),
     ]
 
@@ -41,6 +44,8 @@ agents = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("teams", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # Set by `python -m livechat.agents disable`: no login, no sessions (added later; NULL = active).
+    sa.Column("disabled_at", sa.DateTime, nullable=True),
 )
 
 agent_sessions = sa.Table(
@@ -52,6 +57,16 @@ agent_sessions = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("expires_at", sa.DateTime, nullable=False),
     sa.Column("last_seen_at", sa.DateTime, nullable=False),
+)
+
+# Failed logins per username and per client address, for the backoff (`livechat.login_throttle`).
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),  # "user:<username>" or "ip:<address>"
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", sa.DateTime, nullable=False),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
 )
 
 handovers = sa.Table(
@@ -116,6 +131,19 @@ callback_requests = sa.Table(
     sa.Column("preferred_moment", sa.String(255), nullable=False),
     sa.Column("preferred_at", sa.DateTime, nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # Added later (`open_engine` adds it); NULL in older rows, which belong to the default team.
+    sa.Column("team", sa.String(64), nullable=True),
+)
+
+
+# Signatures of bot requests already accepted, kept until their timestamp leaves the window, so a
+# captured request cannot be sent again (`livechat.storage.seen_signatures`).
+seen_signatures = sa.Table(
+    "seen_signatures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("signature", sa.String(64), nullable=False, unique=True),
+    sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
 )
 
 

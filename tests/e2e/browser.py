@@ -1,5 +1,6 @@
 """A tiny headless Chromium driver over the Chrome DevTools Protocol (no extra packages: the
-`websockets` client that Rasa already brings, plus `requests`). One `Browser`, several `Tab`s."""
+`websockets` client that Rasa already brings, plus `requests`). One `Browser`, several `Tab`s;
+`running_browser` starts and stops one around a test."""
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +11,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -47,14 +50,35 @@ class Tab:
         self._ids = itertools.count(1)
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
+        result, _ = await self.call_collecting(method, "", **params)
+        return result
+
+    async def call_collecting(self, method: str, event: str, **params: Any) -> tuple[dict[str, Any], list[Any]]:
+        """The result of `method` and the params of every `event` that arrived before it."""
         request_id = next(self._ids)
         await self._connection.send(json.dumps({"id": request_id, "method": method, "params": params}))
-        while True:  # events (none are enabled) and stale answers are skipped
+        events: list[Any] = []
+        while True:  # other events and stale answers are skipped
             reply = json.loads(await self._connection.recv())
-            if reply.get("id") == request_id:
+            if event and reply.get("method") == event:
+                events.append(reply.get("params"))
+            elif reply.get("id") == request_id:
                 if "error" in reply:
                     raise BrowserError(f"{method}: {reply['error']}")
-                return dict(reply.get("result", {}))
+                return dict(reply.get("result", {})), events
+
+    async def goto(self, url: str) -> None:
+        """Navigates without blocking the event loop (a server in this process can answer)."""
+        await self.call("Page.navigate", url=url)
+
+    async def heap_snapshot(self) -> str:
+        """The page's JavaScript heap after a full garbage collection, as V8's snapshot JSON: every
+        string a script can still reach is in it."""
+        await self.call("HeapProfiler.enable")
+        await self.call("HeapProfiler.collectGarbage")
+        _, chunks = await self.call_collecting("HeapProfiler.takeHeapSnapshot", "HeapProfiler.addHeapSnapshotChunk")
+        await self.call("HeapProfiler.disable")
+        return "".join(chunk["chunk"] for chunk in chunks)
 
     async def evaluate(self, expression: str) -> Any:
         """The value of `expression` (awaited when it is a promise), as JSON."""
@@ -142,3 +166,16 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+@asynccontextmanager
+async def running_browser(profile: Path) -> AsyncIterator[Browser]:
+    """Chromium for one test; fails (not skips) when it is not installed."""
+    if find_chromium() is None:
+        raise BrowserError("Chromium is not installed: run `make browser` (scripts/install_browser.sh).")
+    chromium = Browser(profile)
+    try:
+        yield chromium
+        await chromium.close_tabs()
+    finally:
+        chromium.quit()

@@ -1,6 +1,7 @@
 """In a real (headless Chromium) browser: the customer's web chat page (/chat) and the agent desk
 (/desk) side by side. The customer asks for a person, the agent takes over in the same window, and
-what the agent types (even HTML) reaches the customer as plain text. Screenshots go to tmp_path."""
+what the agent types (even HTML) reaches the customer as plain text; after logging out the desk
+shows nothing of the conversation. Screenshots go to tmp_path."""
 from __future__ import annotations
 
 import json
@@ -10,21 +11,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.browser import Browser, Tab, find_chromium
+from tests.e2e.browser import Browser, Tab, running_browser
 
 HOSTILE_REPLY = 'Ik kijk mee <img src=x id="injected" onerror="window.pwned=1"><script>window.pwned=2</script>'
 
 
 @pytest.fixture
 async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
-    if find_chromium() is None:
-        pytest.fail("Chromium is not installed: run `make browser` (scripts/install_browser.sh).")
-    chromium = Browser(tmp_path / "profile")
-    try:
+    async with running_browser(tmp_path / "profile") as chromium:
         yield chromium
-        await chromium.close_tabs()
-    finally:
-        chromium.quit()
 
 
 def js(value: str) -> str:
@@ -53,7 +48,7 @@ async def test_customer_and_agent_in_real_browsers(
         f"document.getElementById('password').value = {js(live_system['password'])};"
         "document.getElementById('login-form').requestSubmit()"
     )
-    await desk.wait_for("!document.getElementById('desk-view').hidden", what="the desk after login")
+    await desk.wait_for("document.getElementById('desk-view') !== null", what="the desk after login")
     await desk.wait_for("document.getElementById('connection').textContent === 'live'", what="the desk's live feed")
 
     chat = await browser.open(f"{live_system['livechat']}/chat")
@@ -94,6 +89,11 @@ async def test_customer_and_agent_in_real_browsers(
     await customer_says(chat, "Dank je, mijn factuur klopt niet")
     await desk.wait_for(page_has("transcript", "mijn factuur klopt niet"), what="the customer's words on the desk")
     await desk.screenshot(tmp_path / "4-desk-conversation.png")
+
+    await desk.evaluate("document.getElementById('logout').click()")  # nothing of the conversation stays
+    await desk.wait_for("!document.getElementById('login-view').hidden", what="the login form after logging out")
+    left = await desk.evaluate("document.documentElement.outerHTML + document.body.innerText")
+    assert "mijn factuur klopt niet" not in left and "Demo Medewerker" not in left
 
     tracker = requests.get(
         f"{live_system['rasa']}/conversations/{session_id}/tracker", params={"token": live_system["token"]}, timeout=10

@@ -194,6 +194,6 @@ def bot_side(monkeypatch: pytest.MonkeyPatch, outbox_db: Path, clock: FakeClock)
     """Points the bot side at a live-chat URL; signatures use the service's (fixed) clock."""
     monkeypatch.setenv("LIVECHAT_SHARED_SECRET", SECRET)
     monkeypatch.setenv("NAADLOOS_OUTBOX_DB", str(outbox_db))
-    monkeypatch.setattr("livechat.security.time.time", lambda: clock().timestamp())
+    monkeypatch.setattr("naadloos.handover_contract.signing.time.time", lambda: clock().timestamp())
     monkeypatch.setattr("naadloos.livechat_client.TIMEOUT_SECONDS", 1.0)
     return lambda url: monkeypatch.setenv("LIVECHAT_URL", url)

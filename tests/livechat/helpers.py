@@ -17,14 +17,15 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import web
 from rasa_sdk.events import SlotSet
+from yarl import URL
 
 from actions.handover import ActionHandover
 from livechat.agents import create_agent
 from livechat.app import create_app
 from livechat.config import LiveChatConfig
 from livechat.customer_channel import CustomerChannel
-from livechat.security import signature_headers
 from livechat.storage.db import open_engine
+from naadloos.handover_contract.signing import signature_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,24 +137,34 @@ class FakeRasa:
 
 
 class Bot:
-    """Signs its calls like the bot side does."""
+    """Signs its calls like the bot side does; `signed` + `send` let a test capture and replay one."""
 
     def __init__(self, session: aiohttp.ClientSession, service: RunningService) -> None:
         self.session = session
         self.service = service
 
-    def headers(self, body: bytes, timestamp: float | None = None) -> dict[str, str]:
+    def signed(
+        self, method: str, path: str, body: bytes = b"", timestamp: float | None = None
+    ) -> tuple[URL, dict[str, str]]:
+        """The URL of `path` (under /api) and the headers that sign `method` + that URL + `body`."""
+        url = URL(self.service.api(path))
         moment = self.service.clock().timestamp() if timestamp is None else timestamp
-        return {"Content-Type": "application/json", **signature_headers(SECRET, body, int(moment))}
+        signature = signature_headers(SECRET, method, url.raw_path_qs, body, timestamp=int(moment))
+        return url, {"Content-Type": "application/json", **signature}
+
+    async def send(self, method: str, url: URL, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        """Sends exactly these bytes and headers (a captured request, or a tampered one)."""
+        async with self.session.request(method, url, data=body or None, headers=headers) as reply:
+            return reply.status, await reply.json(content_type=None)
 
     async def post(self, path: str, payload: Any, timestamp: float | None = None) -> tuple[int, Any]:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
-        async with self.session.post(self.service.api(path), data=body, headers=self.headers(body, timestamp)) as reply:
-            return reply.status, await reply.json(content_type=None)
+        url, headers = self.signed("POST", path, body, timestamp)
+        return await self.send("POST", url, body, headers)
 
     async def get(self, path: str) -> tuple[int, Any]:
-        async with self.session.get(self.service.api(path), headers=self.headers(b"")) as reply:
-            return reply.status, await reply.json(content_type=None)
+        url, headers = self.signed("GET", path)
+        return await self.send("GET", url, b"", headers)
 
 
 class AgentClient:
@@ -223,6 +234,36 @@ def handover_payload(conversation_id: str = "conv-1", key: str | None = None, **
             {"event": "action", "name": "action_session_start", "timestamp": 1772442000.0},
             {"event": "user", "text": "Mijn jaarafrekening is veel te hoog", "timestamp": 1772442000.0},
         ],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def ticket_payload(conversation_id: str = "conv-t", key: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A complete, valid ticket body as the bot sends it when no colleague can take over."""
+    sent = handover_payload(conversation_id)
+    payload: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "idempotency_key": key or f"ticket-{conversation_id}-1",
+        "channel": "socketio",
+        "reason": "no_agents",
+        "summary": sent["summary"],
+        "customer": sent["customer"],
+        "transcript": sent["transcript"],
+        "contact_preference": "e-mail",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def callback_payload(conversation_id: str = "conv-c", key: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A complete, valid callback request as the bot sends it."""
+    payload: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "idempotency_key": key or f"callback-{conversation_id}-1",
+        "name": "Jan Jansen",
+        "phone": "06-12345678",
+        "preferred_moment": "morgenochtend na 9 uur",
     }
     payload.update(overrides)
     return payload

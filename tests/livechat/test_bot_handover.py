@@ -13,9 +13,9 @@ from rasa_sdk.events import ActionExecuted, BotUttered, ConversationPaused, Slot
 
 from actions.callback import ActionCallbackSubmit
 from actions.escalation import escalation_reason
-from actions.outbox import Outbox
 from naadloos.livechat_broker import LiveChatEventBroker
 from naadloos.livechat_client import LiveChatClient
+from naadloos.outbox import CUSTOMER_MESSAGES, Outbox
 from naadloos.settings import current_escalation_config
 from tests.livechat.helpers import (
     SECRET,
@@ -216,40 +216,49 @@ async def test_callback_request_is_kept_when_the_service_is_down(bot_side, make_
 
 
 async def test_event_broker_forwards_customer_messages_of_an_open_handover_only(
-    service: RunningService, bot: Bot, make_agent, bot_side
+    service: RunningService, bot: Bot, make_agent, bot_side, outbox_db: Path
 ) -> None:
     bot_side(service.url)
     agent = await make_agent("sanne")
     status, created = await bot.post("/handovers", handover_payload("klant-1"))
-    broker = LiveChatEventBroker(LiveChatClient(service.url, SECRET, 1.0))
+    broker = LiveChatEventBroker(LiveChatClient(service.url, SECRET, 1.0), Outbox(outbox_db, CUSTOMER_MESSAGES))
 
-    forwarded = await broker.forward(
-        {"event": "user", "sender_id": "klant-1", "text": "Hallo? Is daar iemand?", "message_id": "m1"}
-    )
-    not_in_handover = await broker.forward({"event": "user", "sender_id": "klant-2", "text": "hoi", "message_id": "m2"})
+    broker.publish({"event": "user", "sender_id": "klant-1", "text": "Hallo? Is daar iemand?", "message_id": "m1"})
+    broker.publish({"event": "user", "sender_id": "klant-2", "text": "hoi", "message_id": "m2"})
+    delivered = await broker.flush()
+    await broker.close()
 
-    assert forwarded is True and not_in_handover is False
+    assert delivered.unavailable is None
+    assert broker.outbox.pending() == [], "the one outside a hand-over (404) is done with too"
     status, detail = await agent.get(f"/handovers/{created['id']}")
     assert [m["text"] for m in detail["messages"] if m["sender"] == "customer"] == ["Hallo? Is daar iemand?"]
 
 
-async def test_event_broker_ignores_everything_but_customer_messages_and_survives_an_outage() -> None:
-    broker = LiveChatEventBroker(LiveChatClient(f"http://127.0.0.1:{free_port()}", SECRET, 1.0))
+async def test_event_broker_ignores_everything_but_customer_messages_and_survives_an_outage(outbox_db: Path) -> None:
+    broker = LiveChatEventBroker(
+        LiveChatClient(f"http://127.0.0.1:{free_port()}", SECRET, 1.0), Outbox(outbox_db, CUSTOMER_MESSAGES)
+    )
     broker.publish({"event": "bot", "sender_id": "klant-1", "text": "hoi"})
     broker.publish({"event": "slot", "sender_id": "klant-1", "name": "x", "value": 1})
-    assert broker._deliveries == set()
-    assert await broker.forward({"event": "user", "sender_id": "klant-1", "text": "hallo", "message_id": "m1"}) is False
+    assert broker.outbox.pending() == []
+    broker.publish({"event": "user", "sender_id": "klant-1", "text": "hallo", "message_id": "m1"})
+    assert (await broker.flush()).unavailable is not None
+    assert [payload["message_id"] for _, _, payload in broker.outbox.pending()] == ["m1"], "kept for after the outage"
     await broker.close()
 
 
-async def test_the_message_that_triggered_the_handover_is_not_shown_twice(service: RunningService, bot: Bot, make_agent) -> None:
+async def test_the_message_that_triggered_the_handover_is_not_shown_twice(
+    service: RunningService, bot: Bot, make_agent, outbox_db: Path
+) -> None:
     agent = await make_agent("sanne")
     payload = handover_payload("klant-3")
     payload["transcript"] = [{"role": "user", "text": "ik wil een mens", "timestamp": 1.0, "message_id": "trigger-1"}]
     status, created = await bot.post("/handovers", payload)
-    broker = LiveChatEventBroker(LiveChatClient(service.url, SECRET, 1.0))
+    broker = LiveChatEventBroker(LiveChatClient(service.url, SECRET, 1.0), Outbox(outbox_db, CUSTOMER_MESSAGES))
 
-    await broker.forward({"event": "user", "sender_id": "klant-3", "text": "ik wil een mens", "message_id": "trigger-1"})
+    broker.publish({"event": "user", "sender_id": "klant-3", "text": "ik wil een mens", "message_id": "trigger-1"})
+    await broker.flush()
+    await broker.close()
 
     status, detail = await agent.get(f"/handovers/{created['id']}")
     assert [m for m in detail["messages"] if m["sender"] == "customer"] == []

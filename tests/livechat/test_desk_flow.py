@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from livechat.customer_channel import RESOLVED_TEXT, RESUME_TEXT
+from livechat.customer_channel import DELIVERY_KEY, RESOLVED_TEXT, RESUME_TEXT
 from tests.livechat.helpers import handover_payload
 
 
@@ -103,11 +103,13 @@ async def test_agent_message_is_stored_and_delivered_to_rasa(service, bot, make_
     assert status == 201
     assert body["delivery"] == {"delivered": True, "error": None}
     assert body["message"]["delivery_status"] == "delivered"
+    key = fake_rasa.requests[0]["json"]["metadata"][DELIVERY_KEY]
+    assert key.startswith(f"{body['message']['id']}-")  # the stored message's key, for a retry to look up
     assert fake_rasa.requests == [{
         "method": "POST",
         "path": "/conversations/conv%2F1%20%C3%A9/tracker/events",
         "query": {"output_channel": "latest", "execute_side_effects": "true", "token": "rasa-token"},
-        "json": {"event": "bot", "text": "Ik kijk het voor je na.", "metadata": {"agent": "Sanne"}},
+        "json": {"event": "bot", "text": "Ik kijk het voor je na.", "metadata": {"agent": "Sanne", DELIVERY_KEY: key}},
         "content_type": "application/json",
     }]
     _, detail = await agent.get(f"/handovers/{handover_id}")

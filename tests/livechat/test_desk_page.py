@@ -1,9 +1,11 @@
-"""The desk page: served with a strict Content-Security-Policy; customer text is never HTML."""
+"""The desk page: served with a strict Content-Security-Policy; customer text is never HTML; no desk
+markup without a session (the browser checks are in test_desk_browser.py)."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from livechat.hub import SESSION_ENDED_CODE
 from livechat.pages import STATIC_DIR
 from tests.livechat.helpers import fetch_page
 
@@ -62,3 +64,22 @@ async def test_customer_html_is_stored_and_returned_as_plain_text(service, bot, 
 
 def test_static_dir_is_inside_the_package():
     assert Path(STATIC_DIR).parent.name == "livechat"
+
+
+def test_desk_markup_exists_only_inside_templates():
+    """Before login the page holds no desk: desk.js copies it in after login and removes it on logout."""
+    html = (STATIC_DIR / "desk.html").read_text(encoding="utf-8")
+    outside = re.sub(r"<template\b.*?</template>", "", html, flags=re.DOTALL)
+    for element_id in ("desk-view", "queue", "transcript", "conv-summary", "agent-name", "logout"):
+        assert f'id="{element_id}"' in html, element_id
+        assert f'id="{element_id}"' not in outside, f"#{element_id} is on the page without a session"
+    css = (STATIC_DIR / "desk.css").read_text(encoding="utf-8")
+    assert "[hidden] { display: none !important; }" in css
+
+
+def test_desk_knows_the_socket_close_code_for_an_ended_session():
+    """desk.js cannot import livechat.hub: the one number they share is checked here."""
+    script = (STATIC_DIR / "desk.js").read_text(encoding="utf-8")
+    found = re.search(r"const SESSION_ENDED_CODE = (\d+);", script)
+    assert found is not None
+    assert int(found.group(1)) == SESSION_ENDED_CODE

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from livechat.security import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from naadloos.handover_contract.signing import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_headers
 from tests.livechat.helpers import SECRET, handover_payload
 
 
@@ -18,7 +18,7 @@ async def agent(make_agent):
 async def test_health(service, http):
     async with http.get(f"{service.url}/health") as reply:
         assert reply.status == 200
-        assert await reply.json() == {"status": "ok"}
+        assert await reply.json() == {"status": "ok", "database": "ok"}
 
 
 async def test_created_then_idempotent(service, bot, agent):
@@ -68,7 +68,7 @@ async def test_missing_signature_is_401(service, http):
 async def test_wrong_signature_is_401(service, http):
     body = json.dumps(handover_payload()).encode()
     timestamp = int(service.clock().timestamp())
-    headers = {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign("another-secret-" + "x" * 32, body, timestamp)}
+    headers = signature_headers("another-secret-" + "x" * 32, "POST", "/api/handovers", body, timestamp=timestamp)
     async with http.post(service.api("/handovers"), data=body, headers=headers) as reply:
         assert reply.status == 401
         assert (await reply.json())["message"] == "invalid signature"
@@ -77,7 +77,7 @@ async def test_wrong_signature_is_401(service, http):
 async def test_tampered_body_is_401(service, http):
     body = json.dumps(handover_payload()).encode()
     timestamp = int(service.clock().timestamp())
-    headers = {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(SECRET, body, timestamp)}
+    headers = signature_headers(SECRET, "POST", "/api/handovers", body, timestamp=timestamp)
     tampered = body.replace(b"normal", b"urgent")
     async with http.post(service.api("/handovers"), data=tampered, headers=headers) as reply:
         assert reply.status == 401
@@ -93,7 +93,7 @@ async def test_replay_window_both_directions(service, bot, agent, offset, expect
 
 async def test_garbage_timestamp_is_401(service, http):
     body = b"{}"
-    headers = {TIMESTAMP_HEADER: "yesterday", SIGNATURE_HEADER: "00"}
+    headers = {TIMESTAMP_HEADER: "yesterday", NONCE_HEADER: "0" * 32, SIGNATURE_HEADER: "00"}
     async with http.post(service.api("/handovers"), data=body, headers=headers) as reply:
         assert reply.status == 401
 

@@ -3,35 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.livechat.helpers import handover_payload
-
-
-def ticket_payload(**overrides):
-    sent = handover_payload("conv-t")
-    payload = {
-        "conversation_id": "conv-t",
-        "idempotency_key": "ticket-conv-t-1",
-        "channel": "socketio",
-        "reason": "no_agents",
-        "summary": sent["summary"],
-        "customer": sent["customer"],
-        "transcript": sent["transcript"],
-        "contact_preference": "e-mail",
-    }
-    payload.update(overrides)
-    return payload
-
-
-def callback_payload(**overrides):
-    payload = {
-        "conversation_id": "conv-c",
-        "idempotency_key": "callback-conv-c-1",
-        "name": "Jan Jansen",
-        "phone": "06-12345678",
-        "preferred_moment": "morgenochtend na 9 uur",
-    }
-    payload.update(overrides)
-    return payload
+from tests.livechat.helpers import callback_payload, ticket_payload
 
 
 async def test_ticket_stored_once(service, bot, make_agent):
@@ -60,7 +32,7 @@ async def test_tickets_keep_priority_and_team_and_list_the_most_urgent_first(ser
     agent = await make_agent("sanne")
     _, listed = await agent.get("/tickets")
     assert [(t["priority"], t["team"]) for t in listed["tickets"]] == [
-        ("urgent", "nabestaanden"), ("high", "nabestaanden"), ("normal", None)
+        ("urgent", "nabestaanden"), ("high", "nabestaanden"), ("normal", "klantenservice")  # the default team
     ]
 
 

@@ -77,7 +77,7 @@ def services_started_by(pid: int) -> dict[str, int]:
         command = command_line(child)
         if "rasa run actions" in command:
             found["actions"] = child
-        elif "rasa run " in command:
+        elif "naadloos.rasa_server" in command:
             found["rasa"] = child
         elif "-m livechat" in command:
             found["livechat"] = child
