@@ -26,12 +26,16 @@ of every training example, remembered at training time.
   that the nearest example and most of the nearest examples share with a similarity of at least
   `protect_min_similarity`, is not rejected for distance: a crisis said in words nobody wrote
   before must still reach a person. A sensitive topic *without* support from the nearest
-  examples is taken away by the safety net.
+  examples is taken away by the safety net. Support (`supported` in the parse data): one of the
+  nearest examples is of the classifier's intent, or its most similar example is at most
+  `support_margin` less similar than the nearest one. `near_sensitive_topic` names a sensitive
+  topic that the nearest examples clearly share, for the safety net.
 - A form answer that carries a recognised value ("huisnr 118a" as `inform`, or "9722bh": mostly
   the value itself) is data, never out of scope; a message that is mostly a value is an answer
   (`inform`) also when the classifier hesitated ("gisteren").
 
-What it measured goes into the parse data under `scope` (similarity, nearest intents, verdict),
+The measuring itself lives in `naadloos.nlu.example_index`. What it measured goes into the parse
+data under `scope` (similarity, nearest intents, verdict, support),
 for the safety net, the fallback and the colleague who reads the transcript. The threshold is
 chosen on the dev part of the held-out in-scope sentences: `make test-nlu` prints the values that
 reject 2, 3 and 5 % of them next to the configured one.
@@ -39,8 +43,6 @@ reject 2, 3 and 5 % of them next to the configured one.
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -54,6 +56,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from naadloos.nlu.example_index import ExampleIndex, Scope, Weights, content_words, has_words
 from naadloos.nlu.intent_result import classified_intent, classifier_choice, promote, supported_alternative
 from naadloos.nlu.sentence_encoder import DEFAULT_ALIAS, SentenceEncoderFeaturizer, sentence_vector
 from naadloos.parse_data import NLU_FALLBACK, SCOPE_KEY, VERDICT_FAR, VERDICT_KNOWN, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE
@@ -61,86 +64,7 @@ from naadloos.settings import current_escalation_config
 
 logger = logging.getLogger(__name__)
 
-
-_TAG = re.compile(r"<[^>]*>")
-_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _VECTORS_FILE = "examples.npz"
-_WORD = re.compile(r"[^\W\d_]{3,}")
-
-
-def content_words(text: str) -> list[str]:
-    """The words of 3 letters or more, lower case: what "unknown words" counts."""
-    return _WORD.findall(text.casefold())
-
-
-def has_words(text: str) -> bool:
-    """Whether the text has a letter or digit outside HTML tags (emoji and symbols do not count)."""
-    return bool(_LETTER_OR_DIGIT.search(_TAG.sub(" ", text)))
-
-
-@dataclass(frozen=True)
-class Scope:
-    """How a message relates to the training examples."""
-
-    similarity: float  # mean of the `neighbours` most similar examples of known topics
-    out_of_scope_similarity: float  # the same for the out_of_scope examples
-    nearest: list[tuple[str, float]]  # the most similar examples of known topics: (intent, cosine)
-    unknown_words: float  # share of the words that no training example of a known topic has
-    score: float  # similarity - weight x out_of_scope_similarity - weight x unknown_words
-
-    def verdict(self, threshold: float) -> str:
-        if self.score >= threshold:
-            return VERDICT_KNOWN
-        return VERDICT_OUT_OF_SCOPE if self.out_of_scope_similarity > self.similarity else VERDICT_FAR
-
-    def as_output(self, verdict: str) -> dict[str, Any]:
-        return {
-            "verdict": verdict,
-            "score": round(self.score, 3),
-            "similarity": round(self.similarity, 3),
-            "out_of_scope_similarity": round(self.out_of_scope_similarity, 3),
-            "unknown_words": round(self.unknown_words, 3),
-            "nearest": [[intent, round(cosine, 3)] for intent, cosine in self.nearest],
-        }
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How the score is made (see the module docstring); from the component's config."""
-
-    neighbours: int
-    out_of_scope_weight: float
-    unknown_word_weight: float
-
-
-class ExampleIndex:
-    """The training examples' unit vectors, intents and words; answers "how close is this message"."""
-
-    def __init__(self, vectors: np.ndarray, intents: list[str], vocabulary: set[str], out_of_scope_intent: str) -> None:
-        self.vectors = vectors.astype(np.float32)
-        self.intents = np.array(intents, dtype=object)
-        self.vocabulary = frozenset(vocabulary)
-        self.known = self.intents != out_of_scope_intent
-
-    def scope(self, vector: np.ndarray, text: str, weights: Weights) -> Scope:
-        cosines = self.vectors @ vector
-        known, unknown = cosines[self.known], cosines[~self.known]
-        order = np.argsort(-known)[: weights.neighbours]
-        nearest = zip(self.intents[self.known][order], known[order], strict=True)
-        similarity = _top_mean(known, weights.neighbours)
-        out_of_scope_similarity = _top_mean(unknown, weights.neighbours)
-        words = content_words(text)
-        unknown_words = sum(word not in self.vocabulary for word in words) / len(words) if words else 0.0
-        return Scope(
-            similarity=similarity,
-            out_of_scope_similarity=out_of_scope_similarity,
-            nearest=[(str(intent), float(cosine)) for intent, cosine in nearest],
-            unknown_words=unknown_words,
-            score=similarity
-            - weights.out_of_scope_weight * max(out_of_scope_similarity, 0.0)
-            - weights.unknown_word_weight * unknown_words,
-        )
-
 
 def _is_value(message: Message, value_intents: list[str]) -> bool:
     """Whether the message carries a recognised value (postcode, date, customer number, ...) and
@@ -154,12 +78,6 @@ def _mostly_value(message: Message) -> bool:
     """Whether recognised values (entities) make up at least half of the message ("gisteren")."""
     covered = sum(int(e.get("end", 0)) - int(e.get("start", 0)) for e in message.get(ENTITIES) or [])
     return covered > 0 and covered * 2 >= len((message.get(TEXT) or "").strip())
-
-
-def _top_mean(cosines: np.ndarray, count: int) -> float:
-    if not len(cosines):
-        return -1.0
-    return float(np.sort(cosines)[::-1][:count].mean())
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -179,6 +97,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             "out_of_scope_weight": 0.5,
             "unknown_word_weight": 0.2,
             "protect_min_similarity": 0.45,
+            "support_margin": 0.05,
             "threshold": 0.3,
             "out_of_scope_intent": "out_of_scope",
             "value_intents": ["inform"],
@@ -276,20 +195,9 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             vector = sentence_vector(message, self._config["featurizer"])
             if vector is None or self._index is None:
                 continue
-            scope = self._index.scope(vector, text, self._weights)
+            scope = self._index.scope(vector, text, self._weights, classifier_choice(message)[INTENT_NAME_KEY])
             self._judge(message, scope)
         return messages
-
-    def _clearly_near(self, scope: Scope, intent: str) -> bool:
-        """Whether the nearest example and most of the nearest examples are of `intent`, and the
-        message is at least `protect_min_similarity` similar to them."""
-        intents = [name for name, _ in scope.nearest]
-        return (
-            bool(intents)
-            and intents[0] == intent
-            and intents.count(intent) * 2 > len(intents)
-            and scope.similarity >= float(self._config["protect_min_similarity"])
-        )
 
     def _judge(self, message: Message, scope: Scope) -> None:
         verdict = scope.verdict(float(self._config["threshold"]))
@@ -297,9 +205,22 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         if verdict != VERDICT_KNOWN and _is_value(message, self._config["value_intents"]):
             verdict = VERDICT_KNOWN  # an answer to a form question: data, not a question
         sensitive = current_escalation_config().sensitive_intents()
-        if verdict != VERDICT_KNOWN and classified in sensitive and self._clearly_near(scope, classified):
+        min_similarity = float(self._config["protect_min_similarity"])
+        if verdict != VERDICT_KNOWN and classified in sensitive and scope.clearly_near(classified, min_similarity):
             verdict = VERDICT_KNOWN  # missing a crisis or a death costs more than a question back
-        message.set(SCOPE_KEY, {**scope.as_output(verdict), "classified_as": classifier_choice(message)}, add_to_output=True)
+        near_sensitive = next((name for name in sensitive if scope.clearly_near(name, min_similarity)), None)
+        choice = classifier_choice(message)
+        message.set(
+            SCOPE_KEY,
+            {
+                **scope.as_output(verdict),
+                "classified_as": choice,
+                # whether the examples back the classifier's own choice (see Scope.supports)
+                "supported": scope.supports(choice[INTENT_NAME_KEY], float(self._config["support_margin"])),
+                "near_sensitive_topic": near_sensitive,
+            },
+            add_to_output=True,
+        )
         out_of_scope_intent = self._config["out_of_scope_intent"]
         if verdict == VERDICT_KNOWN and classified == NLU_FALLBACK:
             # The classifier hesitated between a few intents; the nearest example decides among them.

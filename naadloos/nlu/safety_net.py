@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 MOST_URGENT = PRIORITIES[0]
 
 SAFETY_NET_KEY = "safety_net"
+# How sure the classifier must be of a sensitive topic before the nearest examples may name
+# another one: a hesitant guess ("is het contract toch al actief?") is no sign of either.
+SURE_OF_A_SENSITIVE_TOPIC = 0.9
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -96,13 +99,23 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
         fired, or none of the training examples nearest to the message is of that topic (`scope`,
         from the out-of-scope detector): "not understood" instead, or the classifier's next
         routine choice that the nearest examples share. Unknown text never lands in a sensitive
-        topic by default."""
+        topic by default. When the nearest examples clearly share *another* sensitive topic (and
+        none of them is of the classifier's), that topic is taken."""
         intent = message.get(INTENT) or {}
         trigger = config.trigger_for_intent(intent.get(INTENT_NAME_KEY))
         if not trigger or not trigger.safety_net:
             return
         look_alike = trigger.safety_net.look_alike(text, [lemmas] if lemmas else [])
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        nearby = config.trigger_for_intent(scope_of(message.data).get("near_sensitive_topic"))
+        if (not look_alike and nearby and nearby is not trigger and not nearby.needs_keyword
+                and confidence >= SURE_OF_A_SENSITIVE_TOPIC and trigger.intent not in nearest_intents(message.data)):
+            # "ik ben er helemaal klaar mee met jullie" taken for a crisis with certainty, while the
+            # nearest examples clearly say complaint: sensitive for sure, and the examples say which.
+            message.set(SAFETY_NET_KEY, {"topic": nearby.reason, "classified_as": trigger.intent, "nearest_examples": True},
+                        add_to_output=True)
+            promote(message, str(nearby.intent), confidence)
+            return
         unsure = trigger.classifier_min_confidence is not None and confidence < trigger.classifier_min_confidence
         unsupported = not neighbours_agree(message, nearest_only=False)
         if not look_alike and not unsure and not unsupported and not trigger.needs_keyword:
@@ -123,10 +136,16 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
 
 def neighbours_agree(message: Message, nearest_only: bool = True) -> bool:
     """Whether the training examples nearest to the message (`scope` from the out-of-scope
-    detector) are of the intent the classifier chose: the nearest one, or any of the few nearest.
-    Without that measurement (no detector in the pipeline) the classifier is taken at its word."""
+    detector) back the intent the classifier chose: the nearest one is of it or, with
+    `nearest_only` False, one of the few nearest is, or the detector found its most similar
+    example close enough (`supported`). Without that measurement (no detector in the pipeline)
+    the classifier is taken at its word."""
     intents = nearest_intents(message.data)
     if not intents:
         return True
     intent = classified_intent(message)
-    return intents[0] == intent if nearest_only else intent in intents
+    if nearest_only:
+        return intents[0] == intent
+    scope = scope_of(message.data)
+    measured = (scope.get("classified_as") or {}).get(INTENT_NAME_KEY) == intent
+    return intent in intents or (measured and bool(scope.get("supported")))

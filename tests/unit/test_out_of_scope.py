@@ -13,7 +13,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from naadloos.nlu.out_of_scope import ExampleIndex, OutOfScopeDetector, Weights, content_words, has_words
+from naadloos.nlu.example_index import ExampleIndex, Weights, content_words, has_words
+from naadloos.nlu.out_of_scope import OutOfScopeDetector
 from naadloos.nlu.sentence_encoder import SentenceEncoderFeaturizer
 
 TRAINING = {

@@ -98,6 +98,31 @@ def test_a_sensitive_topic_without_support_or_alternative_is_not_understood() ->
     assert run(message)["intent"]["name"] == "nlu_fallback"
 
 
+def test_a_sure_sensitive_guess_takes_the_sensitive_topic_the_nearest_examples_clearly_share() -> None:
+    """Sure that it is sensitive, wrong about which: the examples say complaint, not crisis."""
+    message = with_scope(classified("het is nu echt genoeg geweest zo", ("crisis", 0.99)),
+                         "known", "complaint", "complaint", "faq/switch_supplier")
+    message.get("scope")["near_sensitive_topic"] = "complaint"
+    result = run(message)
+    assert result["intent"] == {"name": "complaint", "confidence": 0.99}
+    assert result["net"] == {"topic": "complaint", "classified_as": "crisis", "nearest_examples": True}
+
+
+def test_a_hesitant_sensitive_guess_does_not_borrow_the_nearest_examples_topic() -> None:
+    message = with_scope(classified("is het contract toch al actief", ("complaint", 0.73), ("faq", 0.2)),
+                         "known", "fraud", "fraud", "faq/contract")
+    message.get("scope")["near_sensitive_topic"] = "fraud"
+    assert run(message)["intent"]["name"] != "fraud"
+
+
+def test_a_topic_within_the_margin_of_the_nearest_examples_is_supported() -> None:
+    """The detector measured the classifier's own choice as close enough (`supported`)."""
+    message = with_scope(classified("waarom reageert er niemand op mijn mails", ("complaint", 0.99)),
+                         "known", "faq/contact_details_change", "faq/login_password", "faq/contact_details_change")
+    message.get("scope").update(supported=True, classified_as={"name": "complaint", "confidence": 0.99})
+    assert run(message)["intent"]["name"] == "complaint"
+
+
 def test_a_keyword_does_not_turn_an_out_of_scope_question_into_a_sensitive_topic() -> None:
     message = with_scope(classified("is er ooit fraude gepleegd bij het televoten", ("out_of_scope", 0.9)),
                          "out_of_scope", "fraud")
