@@ -1,6 +1,8 @@
 """`python -m livechat`: starts the live-chat service on LIVECHAT_HOST:LIVECHAT_PORT
 (default 127.0.0.1:5056). On first run it creates the demo agent and says where its password is
-(var/demo-agent.txt, mode 0600); the password itself is never printed."""
+(var/demo-agent.txt, mode 0600); the password itself is never printed. A team that
+config/escalation.yml routes to but LIVECHAT_TEAMS lacks is logged as a warning
+(`livechat.escalation_teams`)."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +11,9 @@ import sys
 from livechat.agents import demo_file, ensure_demo_agent
 from livechat.app import create_app
 from livechat.config import ConfigError, LiveChatConfig
+from livechat.escalation_teams import warn_about_unknown_teams
 from livechat.storage.db import DatabaseMissing, open_engine
+from naadloos.settings import Settings
 
 
 def main() -> int:
@@ -19,6 +23,7 @@ def main() -> int:
     except ConfigError as error:
         print(f"livechat: configuration error: {error}", file=sys.stderr)
         return 2
+    warn_about_unknown_teams(Settings.from_environment().escalation_file, config.teams)
     try:
         engine = open_engine(config.database_url)
     except DatabaseMissing as error:

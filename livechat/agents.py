@@ -11,6 +11,8 @@
 login form within seconds (the service checks open desk sockets against the database). A disabled
 agent cannot log in (the same answer as a wrong password) and does not count as online.
 `reset-password` and `enable` also lift a login backoff on the username (`livechat.login_throttle`).
+A configuration error, or a SQLite database that existed before and is missing now, is a one-line
+message and exit code 2 (as for `python -m livechat`), never a new, empty database.
 """
 from __future__ import annotations
 
@@ -24,13 +26,14 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from livechat.clock import utc_now
-from livechat.config import LiveChatConfig
+from livechat.config import ConfigError, LiveChatConfig
 from livechat.login_throttle import user_key
 from livechat.security import generate_password, hash_password
 from livechat.storage import agents as store
 from livechat.storage import login_attempts
-from livechat.storage.db import open_engine
+from livechat.storage.db import DatabaseMissing, open_engine
 
+PROG = "livechat.agents"  # how the tool names itself in its messages
 DEMO_USERNAME = "demo"
 DEMO_NAME = "Demo Medewerker"
 DEMO_FILE = "demo-agent.txt"
@@ -73,7 +76,7 @@ def _teams(raw: list[str], config: LiveChatConfig) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m livechat.agents", description="Manage live-chat agents.")
+    parser = argparse.ArgumentParser(prog=f"python -m {PROG}", description="Manage live-chat agents.")
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create an agent and print a generated password")
     create.add_argument("username")
@@ -86,8 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("list", help="list the agents")
     args = parser.parse_args(argv)
 
-    config = LiveChatConfig.from_environment()
-    engine = open_engine(config.database_url)
+    try:
+        config = LiveChatConfig.from_environment()
+    except ConfigError as error:
+        print(f"{PROG}: configuration error: {error}", file=sys.stderr)
+        return 2
+    try:
+        engine = open_engine(config.database_url)
+    except DatabaseMissing as error:
+        print(f"{PROG}: refusing to run: {error}", file=sys.stderr)
+        return 2
     try:
         if args.command == "create":
             password = create_agent(engine, args.username, args.name, _teams(args.teams, config))

@@ -110,7 +110,8 @@ def public_origin(name: str, raw: str) -> str:
     return match.group("origin")
 
 
-def _teams(raw: str | None) -> tuple[str, ...]:
+def parse_teams(raw: str | None) -> tuple[str, ...]:
+    """LIVECHAT_TEAMS as the service reads it: comma-separated, lower case, the first is the default."""
     teams = tuple(t.strip().lower() for t in (raw or "klantenservice").split(",") if t.strip())
     if not teams:
         raise ConfigError("LIVECHAT_TEAMS must name at least one team")
@@ -157,7 +158,7 @@ class LiveChatConfig:
             max_queue=_int("LIVECHAT_MAX_QUEUE", 10, minimum=1),
             max_body_bytes=_int("LIVECHAT_MAX_BODY_BYTES", 1_000_000, minimum=1024),
             accept_timeout_seconds=_int("LIVECHAT_ACCEPT_TIMEOUT_SECONDS", 180, minimum=1),
-            teams=_teams(env("LIVECHAT_TEAMS")),
+            teams=parse_teams(env("LIVECHAT_TEAMS")),
             agent_online_seconds=_int("LIVECHAT_AGENT_ONLINE_SECONDS", 60, minimum=1),
             average_handling_minutes=_float("LIVECHAT_AVERAGE_HANDLING_MINUTES", 6.0),
             session_hours=_int("LIVECHAT_SESSION_HOURS", 12, minimum=1),

@@ -16,6 +16,11 @@ Every message is stored `pending` before it is sent (`livechat.handover_flow`). 
   `delivery_failed` and the message is never sent later (a late answer out of context would
   confuse the customer more than a missing one). A message that arrives after waiting gives the
   desk `message_delivered`.
+- **Closing.** The resume (the bot takes over again) is the last item of a closed hand-over: it
+  goes after the agent's waiting messages, in the same lock, and is retried by the background
+  task like them (`handovers.resume_delivered` false) until Rasa takes it. Once it arrived, a
+  message still waiting (one stored while the hand-over was being closed) is `failed` with the
+  desk told, and never sent: the customer talks to the bot again.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from livechat.customer_channel import DeliveryError
+from livechat.customer_channel import RESOLVED_TEXT, RESUME_TEXT, DeliveryError
 from livechat.services import Services
 from livechat.storage import handovers as store
 from livechat.storage.handovers import DELIVERED, FAILED, Handover, Message
@@ -37,6 +42,7 @@ GIVE_UP_AFTER = timedelta(minutes=10)
 RETRY_FIRST_SECONDS = 1.0
 RETRY_MAX_SECONDS = 30.0
 NOT_IN_TIME = "not delivered within 10 minutes"
+RESUMED_FIRST = "not delivered: the conversation went back to the digital assistant first"
 
 _locks: dict[tuple[int, int], tuple[asyncio.Lock, list[int]]] = {}  # (app, hand-over) -> (lock, users)
 
@@ -61,25 +67,52 @@ def delivery_key(message: Message) -> str:
     return f"{message.id}-{message.created_at.timestamp():.6f}"
 
 
-async def deliver_waiting(services: Services, handover_id: int, fresh_id: int | None = None) -> bool:
-    """Sends the hand-over's waiting messages in order; stops at the first that cannot go now.
-    `fresh_id`: a message this request just stored, never sent before (no need to ask Rasa).
-    Returns whether nothing waits any more."""
+async def deliver_waiting(services: Services, handover_id: int, fresh_id: int | None = None) -> str | None:
+    """Sends the hand-over's waiting messages in order, then, for a closed hand-over, the resume;
+    stops at the first that cannot go now. `fresh_id`: a message this request just stored, never
+    sent before (no need to ask Rasa). Returns None when nothing waits any more, else why."""
     async with _one_at_a_time(services, handover_id):
         handover = await services.db.run(store.get_handover, handover_id)
         if handover is None:
-            return True
+            return None
         waiting = await services.db.run(store.undelivered_messages, handover_id)
+        if handover.status == "closed" and handover.resume_delivered:
+            for message in waiting:  # the bot has the conversation: too late for these
+                await _give_up(services, handover, message, RESUMED_FIRST)
+            return None
         for number, message in enumerate(waiting):
             if services.clock() - message.created_at > GIVE_UP_AFTER:
-                await _give_up(services, handover, message)
+                reason = f"{NOT_IN_TIME}: {message.delivery_error}" if message.delivery_error else NOT_IN_TIME
+                await _give_up(services, handover, message, reason)
                 continue
             error = await _deliver(services, handover, message, fresh=message.id == fresh_id)
             if error is not None:
                 for later in waiting[number:]:  # they wait for this one; the agent sees why
                     await services.db.run(store.note_delivery_error, later.id, error)
-                return False
-        return True
+                return error
+        if handover.status == "closed" and handover.resume_delivered is False:
+            return await _resume(services, handover)
+        return None
+
+
+def resume_text(handover: Handover) -> str:
+    return RESUME_TEXT if handover.outcome == "back_to_bot" else RESOLVED_TEXT
+
+
+async def _resume(services: Services, handover: Handover) -> str | None:
+    """Gives the closed conversation back to the bot (after its last messages went out); any
+    message that got stored meanwhile is given up. The reason when Rasa did not take it now."""
+    try:
+        await services.channel.resume_bot(handover.conversation_id, resume_text(handover))
+    except DeliveryError as error:
+        return str(error)
+    except Exception:  # noqa: BLE001 - a broken channel must not fail the agent's request
+        logger.exception("customer channel failed unexpectedly")
+        return "delivery failed"
+    await services.db.run(store.set_resume_delivered, handover.id, True)
+    for message in await services.db.run(store.undelivered_messages, handover.id):
+        await _give_up(services, handover, message, RESUMED_FIRST)
+    return None
 
 
 async def _deliver(services: Services, handover: Handover, message: Message, fresh: bool) -> str | None:
@@ -103,8 +136,8 @@ async def _deliver(services: Services, handover: Handover, message: Message, fre
     return None
 
 
-async def _give_up(services: Services, handover: Handover, message: Message) -> None:
-    error = f"{NOT_IN_TIME}: {message.delivery_error}" if message.delivery_error else NOT_IN_TIME
+async def _give_up(services: Services, handover: Handover, message: Message, error: str) -> None:
+    """pending -> failed for good (never sent later); the desk is told."""
     failed = await services.db.run(store.finish_delivery, message.id, FAILED, error)
     if failed is not None:
         logger.warning("message %s of hand-over %s given up: %r", message.id, handover.id, error)
@@ -114,10 +147,13 @@ async def _give_up(services: Services, handover: Handover, message: Message) -> 
 
 
 async def retry_once(services: Services) -> bool:
-    """One round over every hand-over with waiting messages; returns whether nothing waits now."""
+    """One round over every hand-over with waiting messages or a resume that did not arrive yet;
+    returns whether nothing waits now."""
+    waiting = await services.db.run(store.handovers_with_undelivered_messages)
+    resumes = await services.db.run(store.handovers_awaiting_resume)
     all_sent = True
-    for handover_id in await services.db.run(store.handovers_with_undelivered_messages):
-        all_sent = await deliver_waiting(services, handover_id) and all_sent
+    for handover_id in dict.fromkeys([*waiting, *resumes]):
+        all_sent = await deliver_waiting(services, handover_id) is None and all_sent
     return all_sent
 
 

@@ -7,7 +7,6 @@ message stays ``pending`` and is retried in order (`livechat.delivery`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,7 +17,6 @@ from livechat.availability import (
     check_availability,
     estimated_wait_minutes,
 )
-from livechat.customer_channel import RESOLVED_TEXT, RESUME_TEXT, DeliveryError
 from livechat.delivery import deliver_waiting
 from livechat.errors import ApiError
 from livechat.services import Services
@@ -38,17 +36,6 @@ class Delivery:
 
     def to_json(self) -> dict[str, Any]:
         return {"delivered": self.delivered, "error": self.error}
-
-
-async def _deliver(services: Services, send: Callable[[], Awaitable[None]]) -> Delivery:
-    try:
-        await send()
-    except DeliveryError as error:
-        return Delivery(False, str(error))
-    except Exception:  # noqa: BLE001 - a broken channel must not fail the agent's request
-        logger.exception("customer channel failed unexpectedly")
-        return Delivery(False, "delivery failed")
-    return Delivery(True)
 
 
 async def handover_status(services: Services, handover: Handover) -> dict[str, Any]:
@@ -173,8 +160,9 @@ async def accept(services: Services, handover_id: int, agent: Agent) -> Handover
 
 
 async def close(services: Services, handover_id: int, agent: Agent, outcome: str) -> tuple[Handover, Delivery]:
-    """Closes the agent's hand-over and gives the conversation back to the bot. Calling it again
-    on a closed hand-over whose resume failed retries the resume."""
+    """Closes the agent's hand-over and gives the conversation back to the bot, after the agent's
+    waiting messages (`livechat.delivery`). A resume that cannot go now is retried in the
+    background; calling close again on such a hand-over tries it at once."""
     closed = await services.db.run(store.close_handover, handover_id, agent.id, outcome, services.clock())
     handover = await services.db.run(store.get_handover, handover_id)
     if handover is None:
@@ -182,11 +170,9 @@ async def close(services: Services, handover_id: int, agent: Agent, outcome: str
     retry = handover.status == "closed" and handover.assigned_agent_id == agent.id and not handover.resume_delivered
     if not closed and not retry:
         raise ApiError(409, "conflict", f"hand-over is {handover.status} and not yours to close", handover_status=handover.status)
-    text = RESUME_TEXT if handover.outcome == "back_to_bot" else RESOLVED_TEXT
-    conversation_id = handover.conversation_id
-    await deliver_waiting(services, handover.id)  # the agent's last words before the bot's
-    delivery = await _deliver(services, lambda: services.channel.resume_bot(conversation_id, text))
-    await services.db.run(store.set_resume_delivered, handover.id, delivery.delivered)
+    # The agent's waiting messages first, then the resume; whatever cannot go now is retried.
+    error = await deliver_waiting(services, handover.id)
+    delivery = Delivery(error is None, error)
     if closed:
         await services.hub.publish("handover_closed", handover.team, handover_id=handover.id, outcome=handover.outcome)
     if not delivery.delivered:

@@ -7,9 +7,14 @@ Rasa 3.6.21's validator (a) exits 0 even with `--fail-on-warnings` when response
 - "The utterance 'utter_x' is not used in any story or rule" for responses that forms use to ask
   (`utter_ask_<slot>`) or that custom actions send (`response="utter_x"` in actions/).
 Any other warning, and any response that really is unused, fails this check.
+
+It also checks that every team `config/escalation.yml` routes to is one of the live chat's
+LIVECHAT_TEAMS (the environment's, which the Makefile takes from .env or .env.example; run
+directly, .env.example's): see `livechat/escalation_teams.py`.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -18,6 +23,13 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages
+
+from livechat.config import parse_teams  # noqa: E402
+from livechat.escalation_teams import unknown_teams  # noqa: E402
+from naadloos.escalation_config import EscalationConfigError, load_escalation_config  # noqa: E402
+from naadloos.settings import Settings  # noqa: E402
+
 # A warning runs from "UserWarning: " to the colour reset, the next log line or the next warning.
 WARNING_RE = re.compile(r"UserWarning: (.*?)(?=\x1b\[0m|\n\d{4}-\d\d-\d\d |\n\S*UserWarning: |\Z)", re.DOTALL)
 UNUSED_RE = re.compile(r"The utterance '([^']+)' is not used in any story or rule\.")
@@ -67,6 +79,26 @@ def unexpected_warnings(output: str, explained_responses: set[str], retrieval: s
     return problems
 
 
+def env_example_value(name: str, env_example: Path = ROOT / ".env.example") -> str | None:
+    """The value of `name=` in .env.example (its default), None when it is not there."""
+    for line in env_example.read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"{name}="):
+            return line.split("=", 1)[1].strip()
+    return None
+
+
+def escalation_team_problems(livechat_teams: str | None, escalation_file: Path) -> list[str]:
+    """Teams of the escalation file that the live chat does not have, one message each.
+    `livechat_teams`: LIVECHAT_TEAMS as set (None: .env.example's default)."""
+    teams = parse_teams(livechat_teams or env_example_value("LIVECHAT_TEAMS"))
+    try:
+        escalation = load_escalation_config(escalation_file)
+    except EscalationConfigError as error:
+        return [str(error)]
+    shown = escalation_file.relative_to(ROOT) if escalation_file.is_relative_to(ROOT) else escalation_file
+    return unknown_teams(escalation, teams, str(shown))
+
+
 def main() -> int:
     rasa = Path(sys.executable).parent / "rasa"
     result = subprocess.run([str(rasa), "data", "validate"], cwd=ROOT, capture_output=True, text=True)
@@ -74,6 +106,7 @@ def main() -> int:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     explained = responses_used_by_forms(domain) | responses_used_by_actions(ROOT / "actions")
     problems = unexpected_warnings(output, explained, retrieval_intents(ROOT / "data"))
+    problems += escalation_team_problems(os.environ.get("LIVECHAT_TEAMS"), Settings.from_environment().escalation_file)
     if result.returncode != 0 or problems:
         print(output[-5000:] if result.returncode != 0 else "")
         for problem in problems:

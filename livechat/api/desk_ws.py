@@ -2,8 +2,10 @@
 
 The handshake needs the session cookie and the desk's own origin (401/403 JSON otherwise). The
 desk sends ``{"type": "ping"}`` every 20 s; that keeps the agent online and is answered with
-``{"type": "pong"}``. When the session ends (logout, expiry, password reset, disabled agent) the
-socket is closed with code 4401, reason "session ended" (`livechat.hub.SESSION_ENDED_CODE`).
+``{"type": "pong"}``. A message that is not strict JSON (`livechat.api.errors.parse_json`: no
+NaN/Infinity, at most 64 levels) or not a ping gets an error frame ``{"type": "error", "error":
+"bad_request", "message": ...}``; the socket stays open. When the session ends (logout, expiry,
+password reset, disabled agent) the socket is closed with code 4401, reason "session ended" (`livechat.hub.SESSION_ENDED_CODE`).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from livechat.api.auth import check_same_origin, current_agent, session_token_hash
-from livechat.api.errors import error_body
+from livechat.api.errors import error_body, parse_json
 from livechat.errors import ApiError
 from livechat.hub import POLL_SECONDS, DeskConnection
 from livechat.services import services_of
@@ -62,6 +64,12 @@ async def authenticate(request: Request) -> HTTPResponse | None:
     return None
 
 
+def _check_ping(message: Any) -> None:
+    """The desk sends only ``{"type": "ping"}``; anything else is a 400-style error frame."""
+    if not isinstance(message, dict) or message.get("type") != "ping":
+        raise ApiError(400, "bad_request", 'expected {"type": "ping"}')
+
+
 @bp.websocket("/desk/ws")
 async def desk_socket(request: Request, ws: Any) -> None:
     services = services_of(request)
@@ -80,15 +88,16 @@ async def desk_socket(request: Request, ws: Any) -> None:
             if raw is None or connection.ended:
                 continue
             try:
-                message = json.loads(raw)
-            except ValueError:
+                _check_ping(parse_json(raw, "desk socket message"))
+            except ApiError as error:
+                _status, body = error_body(error)
+                await ws.send(json.dumps({"type": "error", **body}))
                 continue
-            if isinstance(message, dict) and message.get("type") == "ping":
-                agent = await services.db.run(agent_store.session_agent, token_hash, services.clock())
-                if agent is None:
-                    connection.end_session()
-                    continue
-                await ws.send(json.dumps({"type": "pong"}))
+            agent = await services.db.run(agent_store.session_agent, token_hash, services.clock())
+            if agent is None:
+                connection.end_session()
+                continue
+            await ws.send(json.dumps({"type": "pong"}))
     finally:
         services.hub.remove(connection)
     await ws.close(connection.close_code, connection.close_reason)

@@ -84,19 +84,20 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_json(raw: bytes | str) -> Any:
-    """Strict JSON: no NaN or Infinity and at most MAX_JSON_DEPTH levels; ApiError 400 otherwise."""
+def parse_json(raw: bytes | str, what: str = "request body") -> Any:
+    """Strict JSON: no NaN or Infinity and at most MAX_JSON_DEPTH levels; ApiError 400 otherwise.
+    `what` names the input in the error message (a request body, a desk socket message)."""
     try:
         data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError as error:
-        raise ApiError(400, "bad_request", f"request body is nested deeper than {MAX_JSON_DEPTH} levels") from error
+        raise ApiError(400, "bad_request", f"{what} is nested deeper than {MAX_JSON_DEPTH} levels") from error
     except _NotANumber as error:
-        message = "request body contains NaN, Infinity or a number too large: JSON has no such numbers"
+        message = f"{what} contains NaN, Infinity or a number too large: JSON has no such numbers"
         raise ApiError(400, "bad_request", message) from error
     except (ValueError, UnicodeDecodeError) as error:
-        raise ApiError(400, "bad_request", "request body is not valid JSON") from error
+        raise ApiError(400, "bad_request", f"{what} is not valid JSON") from error
     if _deeper_than(data, MAX_JSON_DEPTH):
-        raise ApiError(400, "bad_request", f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
+        raise ApiError(400, "bad_request", f"{what} is nested deeper than {MAX_JSON_DEPTH} levels")
     return data
 
 

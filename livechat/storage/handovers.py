@@ -313,6 +313,18 @@ def set_resume_delivered(engine: Engine, handover_id: int, delivered: bool) -> N
         )
 
 
+def handovers_awaiting_resume(engine: Engine) -> list[int]:
+    """Ids of closed hand-overs whose resume did not reach the bot yet, oldest first (rows closed
+    before the column existed are NULL and not retried)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(handovers.c.id)
+            .where(handovers.c.status == "closed", handovers.c.resume_delivered.is_(False))
+            .order_by(handovers.c.id)
+        )
+        return [row.id for row in rows]
+
+
 def waiting_too_long(engine: Engine, created_before: datetime) -> list[Handover]:
     """Queued hand-overs older than `created_before` that were not yet offered the alternatives."""
     with engine.connect() as connection:
@@ -354,27 +366,44 @@ def add_message(
     external_id: str | None = None,
     delivery_status: str | None = None,
 ) -> tuple[Message, bool]:
-    """(message, created); a customer message with a known `external_id` is returned, not stored twice."""
-    with engine.begin() as connection:
-        if external_id is not None:
-            row = connection.execute(
-                sa.select(messages).where(messages.c.handover_id == handover_id, messages.c.external_id == external_id)
-            ).first()
-            if row:
-                return Message.from_row(row), False
-        result = connection.execute(
-            messages.insert().values(
-                handover_id=handover_id,
-                sender=sender,
-                text=text,
-                created_at=to_db(now),
-                agent_id=agent_id,
-                external_id=external_id,
-                delivery_status=delivery_status,
+    """(message, created); a customer message with a known `external_id` is returned, not stored twice.
+
+    Two concurrent posts of one `external_id` both find nothing and both insert; the unique
+    constraint stops the second, which then returns the first one's row."""
+    try:
+        with engine.begin() as connection:
+            if external_id is not None:
+                existing = _message_with_external_id(connection, handover_id, external_id)
+                if existing:
+                    return existing, False
+            result = connection.execute(
+                messages.insert().values(
+                    handover_id=handover_id,
+                    sender=sender,
+                    text=text,
+                    created_at=to_db(now),
+                    agent_id=agent_id,
+                    external_id=external_id,
+                    delivery_status=delivery_status,
+                )
             )
-        )
-        row = connection.execute(sa.select(messages).where(messages.c.id == result.inserted_primary_key[0])).one()
+            row = connection.execute(sa.select(messages).where(messages.c.id == result.inserted_primary_key[0])).one()
+    except sa.exc.IntegrityError:
+        if external_id is None:
+            raise
+        with engine.connect() as connection:  # a new transaction: it sees the winner's row
+            existing = _message_with_external_id(connection, handover_id, external_id)
+        if existing is None:
+            raise
+        return existing, False
     return Message.from_row(row), True
+
+
+def _message_with_external_id(connection: Connection, handover_id: int, external_id: str) -> Message | None:
+    row = connection.execute(
+        sa.select(messages).where(messages.c.handover_id == handover_id, messages.c.external_id == external_id)
+    ).first()
+    return Message.from_row(row) if row else None
 
 
 def undelivered_messages(engine: Engine, handover_id: int) -> list[Message]:

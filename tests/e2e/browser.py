@@ -8,7 +8,6 @@ import base64
 import itertools
 import json
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -19,6 +18,8 @@ from urllib.parse import quote
 
 import requests
 import websockets
+
+from tests.processes import free_port
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 START_TIMEOUT_SECONDS = 20.0
@@ -34,12 +35,6 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Tab:
@@ -122,7 +117,7 @@ class Browser:
         executable = find_chromium()
         if executable is None:
             raise BrowserError("Chromium is not installed: run `make browser` (scripts/install_browser.sh).")
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -5,57 +5,29 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import requests
-import yaml
 
 from tests.e2e.live_clients import Agent, WebCustomer
 from tests.livechat.helpers import PROJECT_TEAMS
+from tests.processes import (
+    LIVECHAT_COMMAND,
+    always_open_organisation,
+    free_port,
+    livechat_env,
+    start_process,
+    stop_process,
+    wait_until_up,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "naadloos.tar.gz"
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT_SECONDS = 180
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited during start-up; log:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"{url} did not come up within {STARTUP_TIMEOUT_SECONDS}s; log:\n{log.read_text()[-3000:]}")
-
-
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 @pytest.fixture(scope="session")
@@ -91,22 +63,22 @@ def assistant_url(
         "LIVECHAT_SHARED_SECRET": ABSENT_LIVECHAT_SECRET,
         "NAADLOOS_OUTBOX_DB": str(backoffice_db.parent / "outbox.sqlite3"),
     }
-    actions = start(
+    actions = start_process(
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], env, logs / "actions.log"
     )
-    rasa = start(
+    rasa = start_process(
         [str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--model", str(MODEL),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
         env,
         logs / "rasa.log",
     )
     try:
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, logs / "actions.log")
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, logs / "rasa.log")
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, logs / "actions.log", STARTUP_TIMEOUT_SECONDS)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, logs / "rasa.log", STARTUP_TIMEOUT_SECONDS)
         yield f"http://127.0.0.1:{rasa_port}"
     finally:
-        stop(rasa)
-        stop(actions)
+        stop_process(rasa)
+        stop_process(actions)
 
 
 TOKEN = "e2e-rasa-token-" + uuid.uuid4().hex
@@ -119,35 +91,26 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
     work = tmp_path_factory.mktemp("live")
-    organisation = yaml.safe_load((ROOT / "config" / "organisation.yml").read_text())
-    organisation["opening_hours"] = {day: ["00:00", "24:00"] for day in ("ma", "di", "wo", "do", "vr", "za", "zo")}
-    organisation["closed_on_public_holidays"] = False
-    (work / "organisation.yml").write_text(yaml.safe_dump(organisation, allow_unicode=True))
     rasa_port, actions_port, livechat_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "NAADLOOS_ORGANISATION_FILE": str(work / "organisation.yml"),
-        "NAADLOOS_BACKOFFICE_DB": str(work / "backoffice.sqlite3"),
-        "NAADLOOS_OUTBOX_DB": str(work / "outbox.sqlite3"),
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
-        "LIVECHAT_URL": f"http://127.0.0.1:{livechat_port}",
-        "LIVECHAT_HOST": "127.0.0.1",
-        "LIVECHAT_PORT": str(livechat_port),
-        "LIVECHAT_DATABASE_URL": f"sqlite:///{work / 'livechat.sqlite3'}",
-        "LIVECHAT_SHARED_SECRET": SECRET,
-        "LIVECHAT_TEAMS": ",".join(PROJECT_TEAMS),
-        "LIVECHAT_VAR_DIR": str(work / "var"),
-        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
-        "RASA_TOKEN": TOKEN,
-    }
+    env = livechat_env(
+        work, livechat_port, SECRET,
+        RASA_TELEMETRY_ENABLED="false",
+        NAADLOOS_ORGANISATION_FILE=str(always_open_organisation(work)),
+        NAADLOOS_BACKOFFICE_DB=str(work / "backoffice.sqlite3"),
+        NAADLOOS_OUTBOX_DB=str(work / "outbox.sqlite3"),
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        LIVECHAT_URL=f"http://127.0.0.1:{livechat_port}",
+        LIVECHAT_TEAMS=",".join(PROJECT_TEAMS),
+        RASA_URL=f"http://127.0.0.1:{rasa_port}",
+        RASA_PUBLIC_URL=f"http://127.0.0.1:{rasa_port}",
+        RASA_TOKEN=TOKEN,
+    )
     processes = {
-        "livechat": start([str(BIN / "python"), "-m", "livechat"], env, work / "livechat.log"),
-        "actions": start(
+        "livechat": start_process(LIVECHAT_COMMAND, env, work / "livechat.log"),
+        "actions": start_process(
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], env, work / "actions.log"
         ),
-        "rasa": start(
+        "rasa": start_process(
             # RASA_TOKEN (in env) reaches Rasa through naadloos.rasa_server, not the command line.
             [str(BIN / "python"), "-m", "naadloos.rasa_server", "--enable-api", "--port", str(rasa_port),
              "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
@@ -157,9 +120,12 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         ),
     }
     try:
-        wait_until_up(f"http://127.0.0.1:{livechat_port}/health", processes["livechat"], work / "livechat.log")
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes["actions"], work / "actions.log")
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}", processes["rasa"], work / "rasa.log")
+        for name, url in (
+            ("livechat", f"http://127.0.0.1:{livechat_port}/health"),
+            ("actions", f"http://127.0.0.1:{actions_port}/health"),
+            ("rasa", f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}"),
+        ):
+            wait_until_up(url, processes[name], work / f"{name}.log", STARTUP_TIMEOUT_SECONDS)
         password = re.search(r"password: (\S+)", (work / "var" / "demo-agent.txt").read_text()).group(1)
         yield {
             "rasa": f"http://127.0.0.1:{rasa_port}",
@@ -170,7 +136,7 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         }
     finally:
         for process in processes.values():
-            stop(process)
+            stop_process(process)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """End to end: a customer chats with the running assistant (trained model + action server)."""
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import uuid
@@ -13,7 +12,8 @@ import pytest
 import requests
 
 from naadloos.parsing import format_date_nl
-from tests.e2e.conftest import ABSENT_LIVECHAT_SECRET, BIN, start, stop, wait_until_up
+from tests.e2e.conftest import ABSENT_LIVECHAT_SECRET
+from tests.processes import livechat_env, start_livechat, stop_process
 
 
 class Customer:
@@ -144,17 +144,9 @@ def test_outbox_is_delivered_once_the_live_chat_service_is_back(
     with sqlite3.connect(outbox) as db:
         assert db.execute("SELECT COUNT(*) FROM pending WHERE payload LIKE ?", (f"%{customer.sender}%",)).fetchone()[0] == 1
 
-    env = {
-        **os.environ,
-        "LIVECHAT_HOST": "127.0.0.1",
-        "LIVECHAT_PORT": str(absent_livechat_port),
-        "LIVECHAT_SHARED_SECRET": ABSENT_LIVECHAT_SECRET,
-        "LIVECHAT_DATABASE_URL": f"sqlite:///{tmp_path / 'livechat.sqlite3'}",
-        "LIVECHAT_VAR_DIR": str(tmp_path / "var"),
-    }
-    livechat = start([str(BIN / "python"), "-m", "livechat"], env, tmp_path / "livechat.log")
+    env = livechat_env(tmp_path, absent_livechat_port, ABSENT_LIVECHAT_SECRET)
+    livechat = start_livechat(env, tmp_path / "livechat.log")
     try:
-        wait_until_up(f"http://127.0.0.1:{absent_livechat_port}/health", livechat, tmp_path / "livechat.log")
         customer.says("ik wil toch echt een medewerker spreken")  # reaches the service: the outbox goes first
 
         with sqlite3.connect(outbox) as db:
@@ -167,4 +159,4 @@ def test_outbox_is_delivered_once_the_live_chat_service_is_back(
         tickets = agent.get(f"{base}/tickets", timeout=10).json()["tickets"]
         assert any(ticket["conversation_id"] == customer.sender for ticket in tickets)
     finally:
-        stop(livechat)
+        stop_process(livechat)

@@ -12,7 +12,8 @@ import pytest
 import redis
 import requests
 
-from tests.e2e.conftest import BIN, MODEL, free_port, start, stop, wait_until_up
+from tests.e2e.conftest import BIN, MODEL, STARTUP_TIMEOUT_SECONDS
+from tests.processes import free_port, start_process, stop_process, wait_until_up
 
 PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 
@@ -39,13 +40,13 @@ def redis_set_calls() -> int:
 
 
 def start_rasa(env: dict[str, str], port: int, log: Path):
-    process = start(
+    process = start_process(
         [str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "--model", str(MODEL),
          "--endpoints", "config/endpoints.production.yml", "--credentials", "credentials.yml"],
         env,
         log,
     )
-    wait_until_up(f"http://127.0.0.1:{port}/status", process, log)
+    wait_until_up(f"http://127.0.0.1:{port}/status", process, log, STARTUP_TIMEOUT_SECONDS)
     return process
 
 
@@ -62,23 +63,23 @@ def test_conversations_survive_a_restart_and_locks_use_redis(database: str, tmp_
         "RASA_DB_USER": "postgres", "RASA_DB_PASSWORD": "",
         "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "1",
     }
-    actions = start([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port)], env, tmp_path / "actions.log")
+    actions = start_process([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port)], env, tmp_path / "actions.log")
     lock_writes_before = redis_set_calls()
     sender = f"prod-{uuid.uuid4().hex[:8]}"
     try:
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, tmp_path / "actions.log")
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, tmp_path / "actions.log", STARTUP_TIMEOUT_SECONDS)
         rasa = start_rasa(env, rasa_port, tmp_path / "rasa-1.log")
         reply = requests.post(
             f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", json={"sender": sender, "message": "hallo"}, timeout=60
         ).json()
         assert "Polderstroom" in reply[0]["text"]
-        stop(rasa)
+        stop_process(rasa)
 
         rasa = start_rasa(env, rasa_port, tmp_path / "rasa-2.log")
         tracker = requests.get(f"http://127.0.0.1:{rasa_port}/conversations/{sender}/tracker", timeout=30).json()
-        stop(rasa)
+        stop_process(rasa)
     finally:
-        stop(actions)
+        stop_process(actions)
 
     assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["hallo"]
     assert redis_set_calls() > lock_writes_before  # Rasa's lock store writes its locks with SET

@@ -132,6 +132,7 @@ async def fake_rasa() -> AsyncIterator[FakeRasa]:
     rasa = FakeRasa()
     app = web.Application()
     app.router.add_post("/{path:.*}", rasa.handle)
+    app.router.add_get("/{path:.*}", rasa.handle)  # a tracker read: {"events": []}, nothing delivered yet
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     port = free_port()

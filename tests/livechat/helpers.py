@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +25,7 @@ from livechat.config import LiveChatConfig
 from livechat.customer_channel import CustomerChannel
 from livechat.storage.db import open_engine
 from naadloos.handover_contract.signing import signature_headers
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,12 +59,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.moment = self.moment + timedelta(seconds=seconds)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -15,12 +15,8 @@ two cores.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +26,6 @@ from urllib.parse import urlencode
 import pytest
 import requests
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import DataGenerationMethod
@@ -41,7 +36,8 @@ from livechat.api.auth import SESSION_COOKIE
 from livechat.api.openapi import openapi_description
 from livechat.clock import utc_now
 from livechat.storage.db import open_engine
-from tests.livechat.helpers import PROJECT_TEAMS, ROOT, SECRET, Bot, RunningService, free_port, handover_payload
+from tests.livechat.helpers import PROJECT_TEAMS, SECRET, Bot, RunningService, handover_payload
+from tests.processes import always_open_organisation, free_port, livechat_env, start_livechat, stop_process
 
 # Generated requests per operation: valid ones (plus the description's examples), then invalid ones.
 VALID_EXAMPLES = 30
@@ -94,30 +90,6 @@ class LiveService:
         return new.splitlines()
 
 
-def always_open_organisation(directory: Path) -> Path:
-    """The project's organisation file, open around the clock and on public holidays."""
-    organisation = yaml.safe_load((ROOT / "config" / "organisation.yml").read_text(encoding="utf-8"))
-    organisation["opening_hours"] = {day: ["00:00", "24:00"] for day in ("ma", "di", "wo", "do", "vr", "za", "zo")}
-    organisation["closed_on_public_holidays"] = False
-    path = directory / "organisation.yml"
-    path.write_text(yaml.safe_dump(organisation, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"python -m livechat exited during start-up:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(f"{url}/health", timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"python -m livechat did not come up within {STARTUP_SECONDS}s:\n{log.read_text()[-3000:]}")
-
-
 def signed_post(bot: Bot, path: str, payload: Any) -> requests.Response:
     body = json.dumps(payload).encode("utf-8")
     url, headers = bot.signed("POST", path, body)
@@ -140,37 +112,25 @@ def seed(service: LiveService, cookie: dict[str, str]) -> None:
 @pytest.fixture(scope="module")
 def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
     work = tmp_path_factory.mktemp("fuzz")
-    database_url = f"sqlite:///{work / 'livechat.sqlite3'}"
-    engine = open_engine(database_url)
+    port = free_port()
+    env = livechat_env(
+        work, port, SECRET,
+        LIVECHAT_TEAMS=",".join(PROJECT_TEAMS),
+        LIVECHAT_MAX_QUEUE="100000",
+        LIVECHAT_AGENT_ONLINE_SECONDS="3600",
+        NAADLOOS_ORGANISATION_FILE=str(always_open_organisation(work)),
+        RASA_URL=f"http://127.0.0.1:{free_port()}",  # nothing listens: deliveries fail fast
+        LIVECHAT_RASA_TIMEOUT_SECONDS="1",
+    )
+    engine = open_engine(env["LIVECHAT_DATABASE_URL"])
     try:
         password = create_agent(engine, "fuzzer", "Fuzz Tester", list(PROJECT_TEAMS))
     finally:
         engine.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "LIVECHAT_HOST": "127.0.0.1",
-        "LIVECHAT_PORT": str(port),
-        "LIVECHAT_DATABASE_URL": database_url,
-        "LIVECHAT_VAR_DIR": str(work / "var"),
-        "LIVECHAT_SHARED_SECRET": SECRET,
-        "LIVECHAT_TEAMS": ",".join(PROJECT_TEAMS),
-        "LIVECHAT_MAX_QUEUE": "100000",
-        "LIVECHAT_AGENT_ONLINE_SECONDS": "3600",
-        "NAADLOOS_ORGANISATION_FILE": str(always_open_organisation(work)),
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: deliveries fail fast
-        "LIVECHAT_RASA_TIMEOUT_SECONDS": "1",
-    }
     log = work / "livechat.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "livechat"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+    process = start_livechat(env, log, timeout=STARTUP_SECONDS)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url, process, log)
         login = requests.post(
             f"{url}/api/agents/login", json={"username": "fuzzer", "password": password}, timeout=REQUEST_TIMEOUT_SECONDS
         )
@@ -183,12 +143,7 @@ def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServi
         service.new_log_lines()
         yield service
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, signal.SIGINT)
 
 
 # --- one request -----------------------------------------------------------------------------------

@@ -5,10 +5,7 @@ import os
 import re
 import signal
 import stat
-import subprocess
-import sys
-import time
-import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +15,8 @@ from livechat.security import verify_password
 from livechat.storage import agents as agent_store
 from livechat.storage.db import open_engine
 from naadloos.settings import PROJECT_ROOT
-from tests.livechat.helpers import ROOT, SECRET, free_port
+from tests.livechat.helpers import PROJECT_TEAMS, SECRET
+from tests.processes import free_port, livechat_env, log_tail, start_livechat, stop_process
 
 
 @pytest.fixture
@@ -109,6 +107,27 @@ def test_agents_command_creates_an_agent_with_a_generated_password(cli_env, caps
     assert main(["reset-password", "nobody"]) == 1
 
 
+def test_agents_command_refuses_a_missing_database_clearly(cli_env, capsys):
+    """The database existed (its marker is there) and is gone: a clear message and exit code 2,
+    as `python -m livechat` itself, not a traceback."""
+    assert main(["list"]) == 0
+    database = Path(cli_env.database_url.removeprefix("sqlite:///"))
+    database.unlink()
+    capsys.readouterr()
+    assert main(["list"]) == 2
+    error = capsys.readouterr().err
+    assert "livechat.agents: refusing to run:" in error
+    assert f"the live-chat database {database} is missing" in error
+    assert "Traceback" not in error
+    assert not database.exists(), "not recreated empty"
+
+
+def test_agents_command_reports_a_configuration_error_clearly(cli_env, monkeypatch, capsys):
+    monkeypatch.setenv("LIVECHAT_MAX_QUEUE", "many")
+    assert main(["list"]) == 2
+    assert "livechat.agents: configuration error: LIVECHAT_MAX_QUEUE must be a whole number" in capsys.readouterr().err
+
+
 def test_demo_agent_is_created_once_with_a_random_password(cli_env):
     engine = open_engine(cli_env.database_url)
     try:
@@ -124,33 +143,10 @@ def test_demo_agent_is_created_once_with_a_random_password(cli_env):
 
 
 def test_python_m_livechat_starts_serves_and_stops(tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "LIVECHAT_PORT": str(port),
-        "LIVECHAT_DATABASE_URL": f"sqlite:///{tmp_path / 'main.sqlite3'}",
-        "LIVECHAT_VAR_DIR": str(tmp_path / "var"),
-        "LIVECHAT_SHARED_SECRET": SECRET,
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "livechat"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as reply:
-                    assert reply.status == 200
-                    break
-            except OSError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "service did not start"
-                time.sleep(0.2)
-    finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=20)
-    assert process.returncode == 0, output
+    port, log = free_port(), tmp_path / "livechat.log"
+    process = start_livechat(livechat_env(tmp_path, port, SECRET, LIVECHAT_TEAMS=",".join(PROJECT_TEAMS)), log)
+    assert stop_process(process, signal.SIGINT) == 0, log_tail(log)
+    output = log.read_text()
     demo = tmp_path / "var" / "demo-agent.txt"
     password = re.fullmatch(r"username: demo\npassword: (\S+)\n", demo.read_text()).group(1)
     assert stat.S_IMODE(demo.stat().st_mode) == 0o600
@@ -159,3 +155,17 @@ def test_python_m_livechat_starts_serves_and_stops(tmp_path):
     assert f"password is in {demo}" in output
     assert f"http://127.0.0.1:{port}/desk" in output
     assert "Traceback" not in output
+    assert "not a live-chat team" not in output, "the committed teams agree (config/escalation.yml, .env.example)"
+
+
+def test_python_m_livechat_warns_about_escalation_teams_it_does_not_have(tmp_path):
+    """config/escalation.yml routes fraud to team 'fraude': a live chat without it would refuse
+    those hand-overs (422), so its start-up says what to add where."""
+    port, log = free_port(), tmp_path / "livechat.log"
+    process = start_livechat(livechat_env(tmp_path, port, SECRET, LIVECHAT_TEAMS="klantenservice,klachten"), log)
+    stop_process(process, signal.SIGINT)
+    output = log.read_text()
+    assert "WARNING" in output
+    assert "triggers.fraud.team is 'fraude', which is not a live-chat team" in output
+    assert "Add 'fraude' to LIVECHAT_TEAMS" in output
+    assert "'klachten'" not in output

@@ -121,12 +121,14 @@ async def test_agent_keeps_the_message_and_is_told_when_delivery_fails(
             agent_messages = [m for m in detail["messages"] if m["sender"] == "agent"]
             assert [(m["text"], m["delivery_status"]) for m in agent_messages] == [("Ben je er nog?", "pending")]
 
-            # Rasa is back: closing again retries the resume, once.
+            # Rasa is back: closing again sends the waiting message, then the resume, once (the
+            # background task would too: test_delivery_under_faults.py).
             fake_rasa.mode = "ok"
             channel.rasa_url = fake_rasa.url
             status, retried = await agent.post(f"/handovers/{handover_id}/close", {"outcome": "back_to_bot"})
             assert status == 200
             assert retried["resume"] == {"delivered": True, "error": None}
+            assert fake_rasa.requests[-2]["json"]["text"] == "Ben je er nog?"
             assert fake_rasa.requests[-1]["json"] == RESUMED
             assert (await agent.post(f"/handovers/{handover_id}/close", {"outcome": "back_to_bot"}))[0] == 409
         finally:

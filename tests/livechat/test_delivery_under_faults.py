@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -23,24 +21,16 @@ from typing import Any
 
 import aiohttp
 import pytest
-import requests
 from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
-from livechat.customer_channel import RasaCustomerChannel
+from livechat.customer_channel import RESUME_TEXT, RasaCustomerChannel
 from livechat.storage import handovers as store
 from livechat.storage.db import open_engine
 from livechat.storage.handovers import NewHandover
 from naadloos.livechat_broker import LiveChatEventBroker
-from tests.livechat.helpers import (
-    ROOT,
-    SECRET,
-    Bot,
-    create_agent_client,
-    free_port,
-    handover_payload,
-    running_service,
-)
+from tests.livechat.helpers import SECRET, Bot, create_agent_client, handover_payload, running_service
+from tests.processes import free_port, livechat_env, start_livechat, stop_process
 
 CONVERSATION = "klant-storing"
 
@@ -51,17 +41,9 @@ class LiveChatProcess:
 
     def __init__(self, work: Path) -> None:
         self.port = free_port()
-        self.database_url = f"sqlite:///{work / 'livechat.sqlite3'}"
         self.log = work / "livechat.log"
-        self.env = {
-            **os.environ,
-            "LIVECHAT_HOST": "127.0.0.1",
-            "LIVECHAT_PORT": str(self.port),
-            "LIVECHAT_SHARED_SECRET": SECRET,
-            "LIVECHAT_DATABASE_URL": self.database_url,
-            "LIVECHAT_VAR_DIR": str(work / "var"),
-            "RASA_URL": f"http://127.0.0.1:{free_port()}",
-        }
+        self.env = livechat_env(work, self.port, SECRET, RASA_URL=f"http://127.0.0.1:{free_port()}")
+        self.database_url = self.env["LIVECHAT_DATABASE_URL"]
         self.process: subprocess.Popen | None = None
 
     @property
@@ -69,25 +51,11 @@ class LiveChatProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "livechat"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-3000:]
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"live chat did not start:\n{self.log.read_text()[-3000:]}")
+        self.process = start_livechat(self.env, self.log)
 
     def stop(self) -> None:
         assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        stop_process(self.process)
 
     def open_handover(self, conversation_id: str) -> int:
         """A queued hand-over, stored as the service stores it (no opening hours in the way)."""
@@ -117,7 +85,7 @@ def livechat(tmp_path: Path) -> Iterator[LiveChatProcess]:
     process = LiveChatProcess(tmp_path)
     process.start()
     yield process
-    if process.process is not None and process.process.poll() is None:
+    if process.process is not None:
         process.stop()
 
 
@@ -209,6 +177,7 @@ class RasaStandIn:
         self.trackers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.posts = 0
         self.mode = "ok"
+        self.refused_texts: set[str] = set()  # posts with a bot event of one of these texts get HTTP 500
         self._runner: web.AppRunner | None = None
 
     @property
@@ -229,10 +198,11 @@ class RasaStandIn:
 
     async def _append(self, request: web.Request) -> web.Response:
         self.posts += 1
-        if self.mode == "error":
-            return web.json_response({"status": "failure"}, status=500)
         body = await request.json()
-        self.trackers[request.match_info["conversation"]].extend(body if isinstance(body, list) else [body])
+        events = body if isinstance(body, list) else [body]
+        if self.mode == "error" or any(event.get("text") in self.refused_texts for event in events):
+            return web.json_response({"status": "failure"}, status=500)
+        self.trackers[request.match_info["conversation"]].extend(events)
         if self.mode == "late":
             await asyncio.sleep(1.0)
         return web.json_response({"events": self.trackers[request.match_info["conversation"]]})
@@ -337,6 +307,60 @@ async def test_the_agent_sees_that_a_message_finally_was_not_delivered(
         await rasa.start()
         await asyncio.sleep(1.5)
         assert "Ben je er nog?" not in rasa.said(CONVERSATION), "a message given up on never turns up late"
+
+
+# --- closing: the agent's last words, then the bot takes over; never a message after that -------
+async def wait_for_event(ws: aiohttp.ClientWebSocketResponse, wanted: str) -> dict[str, Any]:
+    event: dict[str, Any] = {}
+    while event.get("type") != wanted:
+        event = await asyncio.wait_for(ws.receive_json(), timeout=15)
+    return event
+
+
+async def test_the_resume_waits_for_the_agents_last_message_and_is_retried_without_the_agent(
+    database_url, config_for, clock, rasa: RasaStandIn
+) -> None:
+    """Rasa cannot take the agent's goodbye but would take the resume: the resume waits behind it
+    (it would otherwise arrive first and the goodbye after the bot took over), and once Rasa takes
+    messages again the background task delivers both, in order, without the agent closing again."""
+    async with desk_with_handover(database_url, config_for, clock, rasa) as (service, agent, handover_id):
+        rasa.refused_texts = {"Fijne dag verder!"}
+        status, body = await agent.post(f"/handovers/{handover_id}/messages", {"text": "Fijne dag verder!"})
+        assert status == 201 and body["message"]["delivery_status"] == "pending"
+        status, closed = await agent.post(f"/handovers/{handover_id}/close", {"outcome": "back_to_bot"})
+        assert status == 200 and closed["handover"]["status"] == "closed"
+        assert closed["resume"]["delivered"] is False, "not resumed while the goodbye still waits"
+        assert RESUME_TEXT not in rasa.said(CONVERSATION)
+
+        rasa.refused_texts = set()
+        assert await eventually(lambda: RESUME_TEXT in rasa.said(CONVERSATION)), rasa.said(CONVERSATION)
+        assert rasa.said(CONVERSATION)[-2:] == ["Fijne dag verder!", RESUME_TEXT]
+        _, detail = await agent.get(f"/handovers/{handover_id}")
+        assert [m["delivery_status"] for m in detail["messages"] if m["sender"] == "agent"] == ["delivered"]
+        assert (await agent.post(f"/handovers/{handover_id}/close", {"outcome": "back_to_bot"}))[0] == 409
+
+
+async def test_a_message_still_waiting_after_the_resume_is_failed_and_never_sent(
+    database_url, config_for, clock, rasa: RasaStandIn
+) -> None:
+    """A message stored while the hand-over was being closed (a request that raced the close) is
+    still pending after the resume arrived: it is marked failed, the desk is told, and it is never
+    sent, because the customer talks to the bot again."""
+    async with desk_with_handover(database_url, config_for, clock, rasa) as (service, agent, handover_id):
+        status, closed = await agent.post(f"/handovers/{handover_id}/close", {"outcome": "back_to_bot"})
+        assert closed["resume"]["delivered"] is True
+        async with agent.session.ws_connect(service.ws_url()) as ws:
+            engine = open_engine(service.config.database_url)
+            try:
+                late, _ = store.add_message(engine, handover_id, "agent", "Nog één ding!", clock(), delivery_status="pending")
+            finally:
+                engine.dispose()
+            event = await wait_for_event(ws, "delivery_failed")
+        assert event["message"]["id"] == late.id and event["message"]["delivery_status"] == "failed"
+        assert "digital assistant" in event["error"]
+        await asyncio.sleep(1.5)
+        assert "Nog één ding!" not in rasa.said(CONVERSATION)
+        assert rasa.said(CONVERSATION)[-1] == RESUME_TEXT
 
 
 # --- item 13: one warning per Rasa outage, and backoff ---------------------------------------------

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 PYENV_PYTHON_310 = Path("/root/.pyenv/versions/3.10.13/bin/python")
@@ -143,6 +144,26 @@ def test_responses_used_by_actions_and_retrieval_intents(validate_data, tmp_path
     (tmp_path / "data" / "rules.yml").write_text("rules: []\n")
     assert validate_data.responses_used_by_actions(tmp_path / "actions") == {"utter_a", "utter_faq/b"}
     assert validate_data.retrieval_intents(tmp_path / "data") == {"faq"}
+
+
+def test_the_committed_escalation_teams_are_live_chat_teams(validate_data):
+    """config/escalation.yml against LIVECHAT_TEAMS of .env.example (what `make validate` checks)."""
+    assert validate_data.escalation_team_problems(None, validate_data.ROOT / "config" / "escalation.yml") == []
+
+
+def test_an_escalation_team_the_live_chat_lacks_fails_validate_with_what_to_add_where(validate_data, tmp_path):
+    escalation = yaml.safe_load((validate_data.ROOT / "config" / "escalation.yml").read_text(encoding="utf-8"))
+    escalation["triggers"]["fraud"]["team"] = "fraudebestrijding"
+    path = tmp_path / "escalation.yml"
+    path.write_text(yaml.safe_dump(escalation, allow_unicode=True), encoding="utf-8")
+    problems = validate_data.escalation_team_problems(None, path)
+    assert len(problems) == 1, problems
+    assert "triggers.fraud.team is 'fraudebestrijding', which is not a live-chat team" in problems[0]
+    assert "Add 'fraudebestrijding' to LIVECHAT_TEAMS in .env.example" in problems[0]
+    # The environment's LIVECHAT_TEAMS (a deployment's .env, exported by make) counts instead.
+    assert validate_data.escalation_team_problems("klantenservice,fraudebestrijding", path) != []
+    teams = validate_data.env_example_value("LIVECHAT_TEAMS") + ",fraudebestrijding"
+    assert validate_data.escalation_team_problems(teams, path) == []
 
 
 # --- nlu_report.py ----------------------------------------------------------------------------
