@@ -19,6 +19,7 @@ NEW_HOUSE_NUMBER = "new_house_number"
 MOVING_DATE = "moving_date"
 FEEDBACK_HELPED = "feedback_helped"
 FEEDBACK_SUBJECT = "feedback_subject"
+ORG_OPENING_HOURS = "org_opening_hours"  # set at session start and before every FAQ answer
 
 # forms
 METERSTAND_FORM = "meterstand_form"

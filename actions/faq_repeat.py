@@ -2,6 +2,11 @@
 
 That means the answer did not help: it counts as a failure towards `repeated_failure`. Below
 the limit the assistant says so and answers once more; at the limit a colleague takes over.
+
+It runs before every FAQ answer (data/faq/rules.yml), so for the opening-hours topic it also
+refreshes `org_opening_hours`:
+"tot hoe laat kunnen jullie vandaag?" gets today's hours at this moment, not those of the
+session's start.
 """
 from __future__ import annotations
 
@@ -11,11 +16,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.constants import ESCALATION_DUE, INTENT_FAQ, REASON_REPEATED_FAILURE
+from actions.clock import Clocked
+from actions.constants import ESCALATION_DUE, INTENT_FAQ, ORG_OPENING_HOURS, REASON_REPEATED_FAILURE
 from actions.escalation import failure_slots
-from naadloos.settings import current_escalation_config
+from naadloos.settings import current_escalation_config, current_organisation
 
 FAQ_RESPONSE_PREFIX = f"utter_{INTENT_FAQ}/"
+OPENING_HOURS_TOPIC = f"{INTENT_FAQ}/opening_hours"  # its answer says {org_opening_hours}
 # What happens in and right after an FAQ answer; any other action means the customer moved on.
 FAQ_TURN_ACTIONS = {
     "action_listen",
@@ -51,7 +58,7 @@ def asked_topic(latest_message: dict[str, Any]) -> str | None:
     return selected.get("intent_response_key")
 
 
-class ActionFaqCheckRepeat(Action):
+class ActionFaqCheckRepeat(Clocked, Action):
     def name(self) -> str:
         return "action_faq_check_repeat"
 
@@ -60,8 +67,15 @@ class ActionFaqCheckRepeat(Action):
     ) -> list[EventType]:
         topic = asked_topic(tracker.latest_message)
         if topic is None or topic != last_answered_topic(tracker.events):
-            return [SlotSet(ESCALATION_DUE, False)]
+            return [SlotSet(ESCALATION_DUE, False), *self._opening_hours_now(topic)]
         slots, hand_over = failure_slots(tracker, current_escalation_config(), REASON_REPEATED_FAILURE)
-        if not hand_over:
-            dispatcher.utter_message(response="utter_faq_repeated")
-        return [SlotSet(name, value) for name, value in slots.items()]
+        if hand_over:
+            return [SlotSet(name, value) for name, value in slots.items()]
+        dispatcher.utter_message(response="utter_faq_repeated")
+        return [*(SlotSet(name, value) for name, value in slots.items()), *self._opening_hours_now(topic)]
+
+    def _opening_hours_now(self, topic: str | None) -> list[EventType]:
+        """Today's hours at this moment, for the opening-hours answer that follows."""
+        if topic != OPENING_HOURS_TOPIC:
+            return []
+        return [SlotSet(ORG_OPENING_HOURS, current_organisation().schedule.today_text(self.now()))]

@@ -2,6 +2,10 @@
 
 `feedback_helped` (true/false) and `feedback_subject` (what the answer was about, such as
 `utter_faq/opening_hours` or `action_meterstand_submit`) end up in the tracker store.
+
+The same rules take the answer to "Hoe tevreden ben je over de hulp?", which the live-chat service
+asks as this question after a colleague solved it (`naadloos.handover_contract.satisfaction`):
+then the subject is `livechat:<score>` (1 to 5) and 4 or 5 counts as helped.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.constants import FEEDBACK_HELPED, FEEDBACK_SUBJECT, INTENT_AFFIRM, INTENT_DENY, INTENT_THANK
+from naadloos.handover_contract import satisfaction
 
 FEEDBACK_QUESTION = "utter_feedback_ask"
 _NOT_A_SUBJECT = {FEEDBACK_QUESTION, "action_listen"}
@@ -46,6 +51,14 @@ def answered_subject(events: list[dict[str, Any]]) -> str | None:
     return action_name
 
 
+def asked_satisfaction(events: list[dict[str, Any]]) -> bool:
+    """Whether the bot's last message was the live-chat satisfaction question."""
+    for event in reversed(events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("livechat") == satisfaction.METADATA["livechat"]
+    return False
+
+
 class ActionFeedbackRecord(Action):
     def name(self) -> str:
         return "action_feedback_record"
@@ -56,6 +69,12 @@ class ActionFeedbackRecord(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent not in (INTENT_AFFIRM, INTENT_THANK, INTENT_DENY):
             return []
+        score = satisfaction.score_in(tracker.latest_message.get("text"))
+        if score is not None and asked_satisfaction(tracker.events):
+            return [
+                SlotSet(FEEDBACK_HELPED, score >= satisfaction.SATISFIED_FROM),
+                SlotSet(FEEDBACK_SUBJECT, f"{satisfaction.SUBJECT_PREFIX}{score}"),
+            ]
         return [
             SlotSet(FEEDBACK_HELPED, intent != INTENT_DENY),  # "ja, dank je" is a yes
             SlotSet(FEEDBACK_SUBJECT, answered_subject(tracker.events)),

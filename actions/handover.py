@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clock import Clocked
 from actions.constants import (
     ESCALATION_DUE,
     ESCALATION_PRIORITY,
@@ -33,7 +35,9 @@ from actions.constants import (
 from actions.escalation import escalation_reason
 from actions.transcript import customer_details, handover_summary, transcript_from_events
 from naadloos.escalation_config import Trigger, fill_lines
-from naadloos.livechat_client import Availability, HandoverRefused, LiveChatClient, LiveChatUnavailable
+from naadloos.handover_contract.secret import load_shared_secret
+from naadloos.handover_contract.wait_token import wait_token
+from naadloos.livechat_client import Availability, Handover, HandoverRefused, LiveChatClient, LiveChatUnavailable
 from naadloos.organisation import Organisation
 from naadloos.outbox import Outbox, send_or_keep
 from naadloos.settings import current_escalation_config, current_organisation
@@ -70,6 +74,21 @@ def wait_text(minutes: int) -> str:
     return f"De verwachte wachttijd is ongeveer {minutes} minuten."
 
 
+def waiting_payload(handover: Handover) -> dict[str, Any]:
+    """Custom data with the hand-over message, for the web chat page: that it waits, where and how
+    long, and the token to ask the live-chat service for updates (`GET /api/waiting/<token>`)."""
+    return {
+        "naadloos": {
+            "handover": {
+                "status": handover.status,
+                "queue_position": handover.queue_position,
+                "estimated_wait_minutes": handover.estimated_wait_minutes,
+                "wait_token": wait_token(load_shared_secret(), handover.id),
+            }
+        }
+    }
+
+
 async def first_available(client: LiveChatClient, teams: list[str]) -> Availability:
     """Availability of the trigger's team, or of the next team when that one is busy or unknown."""
     for position, team in enumerate(teams):
@@ -86,7 +105,7 @@ async def first_available(client: LiveChatClient, teams: list[str]) -> Availabil
     raise LiveChatUnavailable("no team to ask")
 
 
-class ActionHandover(Action):
+class ActionHandover(Clocked, Action):
     def name(self) -> str:
         return "action_handover"
 
@@ -96,7 +115,8 @@ class ActionHandover(Action):
         config = current_escalation_config()
         trigger = config.trigger(escalation_reason(tracker, config))
         organisation = current_organisation()
-        facts = organisation.escalation_facts()
+        now = self.now()
+        facts = organisation.escalation_facts(now)
         intro = fill_lines(trigger.first_response, facts)
         if intro:
             dispatcher.utter_message(text=intro)
@@ -140,8 +160,9 @@ class ActionHandover(Action):
                     text=(
                         f"Ik geef je door aan een collega van {organisation.name}. "
                         f"{wait_text(handover.estimated_wait_minutes)} Je hoeft niets te herhalen: "
-                        "je collega leest ons hele gesprek. Blijf in dit venster, hier krijg je antwoord."
-                    )
+                        "onze collega leest ons hele gesprek. Blijf in dit venster, hier krijg je antwoord."
+                    ),
+                    json_message=waiting_payload(handover),
                 )
                 return [
                     *settled,
@@ -167,7 +188,7 @@ class ActionHandover(Action):
                 "team": trigger.team,
             },
         )
-        dispatcher.utter_message(text=self._no_agent_text(trigger, unavailable_because, organisation, facts))
+        dispatcher.utter_message(text=self._no_agent_text(trigger, unavailable_because, organisation, facts, now))
         return [
             *settled,
             SlotSet(ESCALATION_TEAM, trigger.team),
@@ -175,11 +196,13 @@ class ActionHandover(Action):
         ]
 
     @staticmethod
-    def _no_agent_text(trigger: Trigger, reason: str, organisation: Organisation, facts: dict[str, str]) -> str:
+    def _no_agent_text(
+        trigger: Trigger, reason: str, organisation: Organisation, facts: dict[str, str], now: datetime
+    ) -> str:
         """The trigger's own alternatives, or why nobody can chat now and every other channel."""
         if trigger.no_agent:
             return fill_lines(trigger.no_agent, facts)
-        channels = "\n".join(f"- {line}" for line in organisation.contact_lines())
+        channels = "\n".join(f"- {line}" for line in organisation.contact_lines(now))
         return (
             f"{NO_AGENT_MESSAGES.get(reason, NO_AGENT_MESSAGES[UNREACHABLE])} "
             "Ik heb ons gesprek bewaard, zodat een collega het kan teruglezen. "

@@ -2,7 +2,8 @@
 (default 127.0.0.1:5056). On first run it creates the demo agent and says where its password is
 (var/demo-agent.txt, mode 0600); the password itself is never printed. A team that
 config/escalation.yml routes to but LIVECHAT_TEAMS lacks is logged as a warning
-(`livechat.escalation_teams`)."""
+(`livechat.escalation_teams`). A mistake in the canned replies file (or the organisation file)
+stops it with exit code 2 and a message that names the place (`livechat.canned_replies`)."""
 from __future__ import annotations
 
 import logging
@@ -10,9 +11,11 @@ import sys
 
 from livechat.agents import demo_file, ensure_demo_agent
 from livechat.app import create_app
+from livechat.canned_replies import CannedRepliesError, load_canned_replies
 from livechat.config import ConfigError, LiveChatConfig
 from livechat.escalation_teams import warn_about_unknown_teams
 from livechat.storage.db import DatabaseMissing, open_engine
+from naadloos.organisation import OrganisationConfigError, load_organisation
 from naadloos.settings import Settings
 
 
@@ -21,6 +24,12 @@ def main() -> int:
     try:
         config = LiveChatConfig.from_environment()
     except ConfigError as error:
+        print(f"livechat: configuration error: {error}", file=sys.stderr)
+        return 2
+    try:  # before anything is created: a designer's mistake must not leave a new database behind
+        organisation = load_organisation(config.organisation_file)
+        load_canned_replies(config.canned_replies_file, organisation.escalation_facts())
+    except (OrganisationConfigError, CannedRepliesError) as error:
         print(f"livechat: configuration error: {error}", file=sys.stderr)
         return 2
     warn_about_unknown_teams(Settings.from_environment().escalation_file, config.teams)

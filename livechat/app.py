@@ -1,8 +1,9 @@
 """The app factory: `create_app(config) -> Sanic`.
 
 Nothing happens at import or in `create_app` itself: the database is opened, the schema
-created and the organisation file read when the server starts (`before_server_start`). A SQLite
-database that existed before and is missing now stops the start (`livechat.storage.db`).
+created and the organisation and canned replies files read when the server starts
+(`before_server_start`); a mistake in the canned replies stops the start. A SQLite database
+that existed before and is missing now stops the start (`livechat.storage.db`).
 
 `GET /health` reads and writes the database: 200 `{"status": "ok", "database": "ok"}`, or 503
 `{"status": "error", "reason": "database_missing" | "database_unreadable" | "database_read_only"}`.
@@ -22,6 +23,7 @@ from sanic.response import json as json_response
 from livechat import delivery, waiting
 from livechat.api import api_group
 from livechat.api.errors import JsonErrorHandler
+from livechat.canned_replies import load_canned_replies
 from livechat.chat_page import register_chat_page
 from livechat.clock import Clock, utc_now
 from livechat.config import LiveChatConfig
@@ -77,6 +79,9 @@ def create_app(
         services: Services = app.ctx.services
         await services.db.start()
         services.organisation_loaded = load_organisation(config.organisation_file)
+        services.canned_replies = load_canned_replies(
+            config.canned_replies_file, services.organisation_loaded.escalation_facts()
+        )
 
     @app.after_server_start
     async def start_background(app: Sanic, _loop: Any) -> None:

@@ -25,7 +25,6 @@ from livechat.storage import agents as agent_store
 from livechat.storage import handovers as handover_store
 from livechat.storage.db import Database
 from livechat.storage.schema import iso
-from naadloos.holidays import holiday_name
 from naadloos.organisation import Organisation
 
 OPEN = "open"
@@ -84,9 +83,7 @@ def decide(holiday: str | None, open_now: bool, agents_online: int, queue_length
 
 def opening_state(organisation: Organisation, moment: datetime) -> tuple[bool, str | None]:
     """(open now, holiday name or None) at `moment` in the organisation's timezone."""
-    local_day = moment.astimezone(organisation.timezone).date()
-    holiday = holiday_name(local_day) if organisation.closed_on_public_holidays else None
-    return organisation.is_open(moment) and holiday is None, holiday
+    return organisation.is_open(moment), organisation.holiday(moment)
 
 
 async def agents_online_count(db: Database, config: LiveChatConfig, team: str, now: datetime) -> int:

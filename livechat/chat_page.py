@@ -1,6 +1,9 @@
 """The customer's web chat page (`GET /chat`), its static files (`/chat/static/`, the vendored
 socket.io client under `/vendor/`) and `GET /chat/config`, which tells the page where Rasa's
-socket.io channel is (`RASA_PUBLIC_URL`).
+socket.io channel is (`RASA_PUBLIC_URL`), the welcome message and suggested subjects
+(`config/web_chat.yml`, read at start) and the longest message the customer may send: the
+live-chat service's limit for a customer message (`livechat.validation.MAX_TEXT`), because during a
+hand-over every message goes on to the colleague through that API.
 
 The page talks to Rasa directly; this service only serves it. Its Content-Security-Policy is the
 desk's, plus connections to Rasa's origin (http(s) for polling, ws(s) for the websocket); both from
@@ -15,6 +18,8 @@ from sanic.response import json as json_response
 
 from livechat.pages import STATIC_DIR, content_security_policy, serve_directory, socket_origins
 from livechat.services import services_of
+from livechat.validation import MAX_TEXT
+from livechat.web_chat_settings import WebChatSettings, load_web_chat_settings
 
 CHAT_DIR = STATIC_DIR / "chat"
 VENDOR_DIR = STATIC_DIR / "vendor"
@@ -36,11 +41,14 @@ async def chat(request: Request) -> HTTPResponse:
 @bp.get("/chat/config")
 async def chat_config(request: Request) -> HTTPResponse:
     services = services_of(request)
+    settings: WebChatSettings = request.app.ctx.web_chat_settings
     return json_response(
         {
             "socket_url": services.config.rasa_public_url,
             "socket_path": SOCKET_PATH,
             "organisation": services.organisation.name,
+            "max_message_length": MAX_TEXT,
+            **settings.to_json(services.organisation.name),
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -48,5 +56,10 @@ async def chat_config(request: Request) -> HTTPResponse:
 
 def register_chat_page(app: Sanic) -> None:
     app.blueprint(bp)
+
+    @app.before_server_start
+    async def load_settings(app: Sanic, _loop: object) -> None:
+        app.ctx.web_chat_settings = load_web_chat_settings()
+
     serve_directory(app, "/chat/static", CHAT_DIR, "chat_static")
     serve_directory(app, "/vendor", VENDOR_DIR, "vendor_static")

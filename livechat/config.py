@@ -15,6 +15,8 @@ Every variable has a default that works on a laptop:
 - ``LIVECHAT_MAX_BODY_BYTES`` (1000000): larger request bodies get 413.
 - ``LIVECHAT_ACCEPT_TIMEOUT_SECONDS`` (180): after this wait in the queue the customer is offered
   the alternatives (their place is kept).
+- ``LIVECHAT_UNCLAIMED_ALERT_MINUTES`` (30): a ticket or callback nobody has claimed for this long
+  is flagged in the desk's inbox (nothing the bot promised may stay without an owner).
 - ``LIVECHAT_TEAMS`` (``klantenservice``): comma-separated teams; the first one is the default.
 - ``LIVECHAT_AGENT_ONLINE_SECONDS`` (60): an agent counts as online when seen this recently.
 - ``LIVECHAT_AVERAGE_HANDLING_MINUTES`` (6): used for the estimated wait.
@@ -29,6 +31,8 @@ Every variable has a default that works on a laptop:
   service (the desk); only scheme, host and port. The pages' CSP allows websocket connections to
   this origin, never to whatever a request's Host header says.
 - ``NAADLOOS_ORGANISATION_FILE``: organisation facts, via `naadloos.settings`.
+- ``LIVECHAT_CANNED_REPLIES_FILE`` (``config/canned_replies.yml``): the desk's canned replies,
+  checked at start-up (`livechat.canned_replies`).
 """
 from __future__ import annotations
 
@@ -127,6 +131,7 @@ class LiveChatConfig:
     max_queue: int = 10
     max_body_bytes: int = 1_000_000
     accept_timeout_seconds: int = 180
+    unclaimed_alert_minutes: int = 30
     teams: tuple[str, ...] = ("klantenservice",)
     agent_online_seconds: int = 60
     average_handling_minutes: float = 6.0
@@ -140,6 +145,7 @@ class LiveChatConfig:
     rasa_public_url: str = "http://localhost:5005"
     public_url: str = "http://127.0.0.1:5056"
     var_dir: Path = PROJECT_ROOT / "var"
+    canned_replies_file: Path = PROJECT_ROOT / "config" / "canned_replies.yml"
 
     @property
     def default_team(self) -> str:
@@ -154,10 +160,12 @@ class LiveChatConfig:
             database_url=resolve_database_url(env("LIVECHAT_DATABASE_URL") or DEFAULT_DATABASE_URL),
             shared_secret=_shared_secret(),
             organisation_file=Settings.from_environment().organisation_file,
+            canned_replies_file=_project_path(env("LIVECHAT_CANNED_REPLIES_FILE") or "config/canned_replies.yml"),
             signature_window_seconds=_int("LIVECHAT_SIGNATURE_WINDOW_SECONDS", 300, minimum=1),
             max_queue=_int("LIVECHAT_MAX_QUEUE", 10, minimum=1),
             max_body_bytes=_int("LIVECHAT_MAX_BODY_BYTES", 1_000_000, minimum=1024),
             accept_timeout_seconds=_int("LIVECHAT_ACCEPT_TIMEOUT_SECONDS", 180, minimum=1),
+            unclaimed_alert_minutes=_int("LIVECHAT_UNCLAIMED_ALERT_MINUTES", 30, minimum=1),
             teams=parse_teams(env("LIVECHAT_TEAMS")),
             agent_online_seconds=_int("LIVECHAT_AGENT_ONLINE_SECONDS", 60, minimum=1),
             average_handling_minutes=_float("LIVECHAT_AVERAGE_HANDLING_MINUTES", 6.0),

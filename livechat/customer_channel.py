@@ -6,7 +6,9 @@ holds the whole conversation) and sends it over the channel the customer last us
 for the web page; the same works for any channel with an output channel). Resuming appends a
 ``resume`` event followed by a short Dutch bot message and ``action_listen``: while paused, Rasa
 logged no ``action_listen`` after the hand-over action, so without it the next customer message
-would be read as coming right after the hand-over (and the bot would stay silent).
+would be read as coming right after the hand-over (and the bot would stay silent). After a
+conversation closed as solved the resume also asks how satisfied the customer is, as the bot's own
+feedback question (`naadloos.handover_contract.satisfaction`): the bot's rules take the answer.
 
 Every failure (refused, timeout, non-2xx) raises `DeliveryError` with a short reason; callers store
 the message first, so nothing is lost, and retry it (`livechat.delivery`). A stored message is sent
@@ -25,6 +27,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from naadloos.handover_contract import satisfaction
+
 logger = logging.getLogger(__name__)
 
 DELIVERY_KEY = "livechat_delivery"  # metadata field of a bot event with the stored message's key
@@ -33,6 +37,8 @@ RESUME_TEXT = "Je praat nu weer met de digitale assistent. Waarmee kan ik je nog
 
 
 RESOLVED_TEXT = "Onze collega heeft het gesprek afgesloten. Heb je later nog een vraag? Dan help ik je graag."
+
+SATISFACTION_QUESTION = "Hoe tevreden ben je over de hulp? Kies een cijfer van 1 (niet tevreden) tot 5 (heel tevreden)."
 
 
 class DeliveryError(Exception):
@@ -49,8 +55,9 @@ class CustomerChannel(abc.ABC):
         """Shows `text` from `agent_name` in the customer's chat window; raises DeliveryError."""
 
     @abc.abstractmethod
-    async def resume_bot(self, conversation_id: str, text: str = RESUME_TEXT) -> None:
-        """Hands the conversation back to the bot and tells the customer so; raises DeliveryError."""
+    async def resume_bot(self, conversation_id: str, text: str = RESUME_TEXT, ask_satisfaction: bool = False) -> None:
+        """Hands the conversation back to the bot and tells the customer so, then asks how
+        satisfied they are when `ask_satisfaction`; raises DeliveryError."""
 
     async def send_system_message(self, conversation_id: str, text: str, delivery_key: str | None = None) -> None:
         """A service message (queue status, alternatives) in the customer's chat window."""
@@ -137,8 +144,8 @@ class RasaCustomerChannel(CustomerChannel):
             for event in events
         )
 
-    async def resume_bot(self, conversation_id: str, text: str = RESUME_TEXT) -> None:
-        await self._post_events(conversation_id, resume_events(text))
+    async def resume_bot(self, conversation_id: str, text: str = RESUME_TEXT, ask_satisfaction: bool = False) -> None:
+        await self._post_events(conversation_id, resume_events(text, ask_satisfaction))
 
     async def close(self) -> None:
         if self._session is not None:
@@ -152,6 +159,22 @@ def _bot_event(text: str, metadata: dict[str, str], delivery_key: str | None) ->
     return {"event": "bot", "text": text, "metadata": metadata}
 
 
-def resume_events(text: str) -> list[dict[str, str]]:
-    """Rasa events that give the conversation back to the bot with a short message."""
-    return [{"event": "resume"}, {"event": "bot", "text": text}, {"event": "action", "name": "action_listen"}]
+def resume_events(text: str, ask_satisfaction: bool = False) -> list[dict[str, Any]]:
+    """Rasa events that give the conversation back to the bot with a short message, and then,
+    when asked, the satisfaction question with a button per score."""
+    question = satisfaction_events() if ask_satisfaction else []
+    return [{"event": "resume"}, {"event": "bot", "text": text}, *question, {"event": "action", "name": "action_listen"}]
+
+
+def satisfaction_events() -> list[dict[str, Any]]:
+    """The question as the bot's feedback question: the action, then its message with buttons."""
+    buttons = [{"title": str(score), "payload": satisfaction.payload(score)} for score in satisfaction.SCORES]
+    return [
+        {"event": "action", "name": satisfaction.QUESTION_ACTION},
+        {
+            "event": "bot",
+            "text": SATISFACTION_QUESTION,
+            "data": {"buttons": buttons},
+            "metadata": dict(satisfaction.METADATA),
+        },
+    ]

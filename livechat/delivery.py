@@ -35,6 +35,7 @@ from livechat.services import Services
 from livechat.storage import handovers as store
 from livechat.storage.handovers import DELIVERED, FAILED, Handover, Message
 from naadloos.backoff import Backoff, repeat
+from naadloos.handover_contract.satisfaction import asks_satisfaction
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ async def _resume(services: Services, handover: Handover) -> str | None:
     """Gives the closed conversation back to the bot (after its last messages went out); any
     message that got stored meanwhile is given up. The reason when Rasa did not take it now."""
     try:
-        await services.channel.resume_bot(handover.conversation_id, resume_text(handover))
+        ask = asks_satisfaction(handover.outcome, handover.reason)
+        await services.channel.resume_bot(handover.conversation_id, resume_text(handover), ask_satisfaction=ask)
     except DeliveryError as error:
         return str(error)
     except Exception:  # noqa: BLE001 - a broken channel must not fail the agent's request

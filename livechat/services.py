@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from livechat.canned_replies import CannedReply
 from livechat.clock import Clock
 from livechat.config import LiveChatConfig
 from livechat.customer_channel import CustomerChannel
@@ -21,6 +22,7 @@ class Services:
     hub: DeskHub
     organisation_loaded: Organisation | None = None  # read at server start, not at import
     waiting_task: Any | None = None
+    canned_replies: tuple[CannedReply, ...] = ()  # read and checked at server start
 
     @property
     def organisation(self) -> Organisation:

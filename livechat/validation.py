@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from livechat.storage.handovers import NewHandover
-from livechat.storage.schema import OUTCOMES, PRIORITIES
+from livechat.storage.schema import INBOX_OUTCOMES, OUTCOMES, PRIORITIES
 from naadloos.parsing import parse_phone_number
 
 MAX_ID = 128
@@ -174,6 +174,12 @@ def agent_message(data: Any) -> str:
 
 def close(data: Any) -> str:
     return text(require_object(data), "outcome", 16, allowed=OUTCOMES)
+
+
+def inbox_outcome(data: Any) -> tuple[str, str]:
+    """(outcome, note) of a ticket or callback, recorded by its owner in the desk's inbox."""
+    body = require_object(data)
+    return text(body, "outcome", 16, allowed=INBOX_OUTCOMES), text(body, "note", MAX_SUMMARY, required=False)
 
 
 def login(data: Any) -> dict[str, str]:

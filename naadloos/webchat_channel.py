@@ -7,6 +7,7 @@ and all of Rasa's settings (`user_message_evt`, `bot_message_evt`, `session_pers
 1. Messages that the live-chat service appends through the HTTP API (`output_channel=latest`)
    keep the metadata the page needs: `{"agent": "<name>"}` for an agent's words and
    `{"livechat": "system"}` for service notices. Rasa's socket.io output drops all metadata.
+   Custom data goes to the page as `{"custom": ...}` (Rasa's own would fail, see below).
 2. `session_request` awaits `sio.enter_room()` when it is a coroutine. Rasa 3.6 does not
    (RasaHQ/rasa#13027): from python-socketio 5.10 on, the browser would never join its session
    and no answer would arrive. requirements.in pins python-socketio 5.9 for the same reason;
@@ -56,6 +57,12 @@ class WebChatOutput(SocketIOOutput):
             return
         for part in text.strip().split("\n\n"):
             await self._send_message(recipient_id, {"text": part, "metadata": metadata})
+
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """`{"custom": ...}` for the page (e.g. the hand-over's wait status). Rasa's own passes the
+        dict as keyword arguments to `emit()`, which fails for any key that is not emit's."""
+        await self._send_message(recipient_id, {"custom": json_message})
 
 
 class WebChatInput(SocketIOInput):

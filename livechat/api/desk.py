@@ -1,5 +1,13 @@
-"""Agent side: the queue, one conversation, accept, write, close. Session cookie required."""
+"""Agent side: the queue, one conversation, accept, write, notes, close, canned replies. Session
+cookie required.
+
+The desk's hand-over JSON adds `labels` (reason, priority, channel in Dutch: `livechat.desk_labels`)
+and, for one conversation, `customer_panel` (what the customer gave, `livechat.customer_panel`).
+Notes are messages with sender 'note': stored and shown to the team, never delivered to the customer
+(only pending agent/system messages are sent, `livechat.delivery`)."""
 from __future__ import annotations
+
+from typing import Any
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -8,6 +16,8 @@ from sanic.response import HTTPResponse
 from livechat import handover_flow, validation
 from livechat.api.auth import agent_required
 from livechat.api.errors import ok, read_json
+from livechat.customer_panel import customer_panel
+from livechat.desk_labels import handover_labels, reason_labels
 from livechat.errors import ApiError
 from livechat.services import Services, services_of
 from livechat.storage import handovers as store
@@ -16,6 +26,15 @@ from livechat.storage.db import MAX_ROW_ID
 from livechat.storage.handovers import Handover
 
 bp = Blueprint("desk")
+NOTE = "note"  # the sender of an internal note
+
+
+def _for_desk(handover: Handover, reasons: dict[str, str], full: bool = False) -> dict[str, Any]:
+    data = handover.to_json(full=full)
+    data["labels"] = handover_labels(handover.reason, handover.priority, handover.channel, reasons)
+    if full:
+        data["customer_panel"] = customer_panel(handover.slots, handover.customer, handover.transcript)
+    return data
 
 
 async def _visible_handover(services: Services, handover_id: int, agent: Agent) -> Handover:
@@ -35,23 +54,25 @@ async def queue(request: Request) -> HTTPResponse:
     first) and the conversations agents are handling now."""
     services = services_of(request)
     teams = list(request.ctx.agent.teams)
+    reasons = reason_labels()
     queued = await services.db.run(store.list_handovers, "queued", teams)
     assigned = await services.db.run(store.list_handovers, "assigned", teams)
     return ok({
         "teams": teams,
-        "queued": [{**h.to_json(), "queue_position": i + 1} for i, h in enumerate(queued)],
-        "assigned": [h.to_json() for h in assigned],
+        "queued": [{**_for_desk(h, reasons), "queue_position": i + 1} for i, h in enumerate(queued)],
+        "assigned": [_for_desk(h, reasons) for h in assigned],
     })
 
 
 @bp.get("/handovers/<handover_id:int>")
 @agent_required
 async def handover_detail(request: Request, handover_id: int) -> HTTPResponse:
-    """Everything the agent needs: summary, customer, slots, full bot transcript, raw events, messages."""
+    """Everything the agent needs: summary, labels, customer panel, slots, full bot transcript, raw
+    events, messages and notes."""
     services = services_of(request)
     handover = await _visible_handover(services, handover_id, request.ctx.agent)
     messages = await services.db.run(store.list_messages, handover.id)
-    return ok({"handover": handover.to_json(full=True), "messages": [m.to_json() for m in messages]})
+    return ok({"handover": _for_desk(handover, reason_labels(), full=True), "messages": [m.to_json() for m in messages]})
 
 
 @bp.post("/handovers/<handover_id:int>/accept")
@@ -75,6 +96,28 @@ async def agent_message(request: Request, handover_id: int) -> HTTPResponse:
     message = await handover_flow.agent_message(services, handover, request.ctx.agent, text)
     delivery = {"delivered": message.delivery_status == handover_flow.DELIVERED, "error": message.delivery_error}
     return ok({"message": message.to_json(), "delivery": delivery}, status=201)
+
+
+@bp.post("/handovers/<handover_id:int>/notes")
+@agent_required
+async def note(request: Request, handover_id: int) -> HTTPResponse:
+    """Body {text}: an internal note for the team, in any state of the hand-over; never sent to the
+    customer. The team's desks get a `note_added` event."""
+    services = services_of(request)
+    text = validation.agent_message(read_json(request))
+    handover = await _visible_handover(services, handover_id, request.ctx.agent)
+    message, _ = await services.db.run(
+        store.add_message, handover.id, NOTE, text, services.clock(), agent_id=request.ctx.agent.id
+    )
+    await services.hub.publish("note_added", handover.team, handover_id=handover.id, message=message.to_json())
+    return ok({"message": message.to_json()}, status=201)
+
+
+@bp.get("/canned-replies")
+@agent_required
+async def canned_replies(request: Request) -> HTTPResponse:
+    """The designers' canned replies (config/canned_replies.yml), organisation facts filled in."""
+    return ok({"replies": [reply.to_json() for reply in services_of(request).canned_replies]})
 
 
 @bp.post("/handovers/<handover_id:int>/close")

@@ -8,7 +8,7 @@
 "use strict";
 
 (function () {
-  const PRIORITY_LABELS = { urgent: "spoed", high: "hoog", normal: "normaal" };
+  // Reason, priority and channel come in Dutch from the server (`labels`, livechat/desk_labels.py).
   const STATUS_LABELS = { queued: "wacht", assigned: "in gesprek", closed: "afgesloten" };
   // Why the assistant did not understand a message (the out-of-scope detector's verdict).
   const SCOPE_LABELS = {
@@ -16,7 +16,12 @@
     out_of_scope: "buiten wat de assistent beantwoordt",
     no_words: "geen woorden, alleen tekens",
   };
-  const SENDER_LABELS = { user: "Klant", customer: "Klant", bot: "Assistent", agent: "Medewerker", system: "Systeem" };
+  const SENDER_LABELS = {
+    user: "Klant", customer: "Klant", bot: "Assistent", agent: "Medewerker", system: "Systeem",
+    note: "Interne notitie (de klant ziet dit niet)",
+  };
+  const BASE_TITLE = document.title;
+  const TICK_MS = 30000; // how often "laatst actief" and the wait time are brought up to date
   const PING_MS = 20000;
   const RETRY_MS = 3000;
   const SESSION_ENDED = "Je sessie is beëindigd. Log opnieuw in.";
@@ -25,17 +30,15 @@
   // Template -> the slot it is copied into while an agent is logged in.
   const DESK_PARTS = { "whoami-template": "whoami-slot", "desk-template": "desk-slot" };
 
-  const emptyState = () => ({ agent: null, selectedId: null, detail: null, socket: null, pingTimer: null, retryTimer: null });
+  const emptyState = () => ({
+    agent: null, selectedId: null, detail: null, socket: null, pingTimer: null, retryTimer: null,
+    tickTimer: null, canned: [], audio: null, mine: false,
+  });
   const state = emptyState();
   let generation = 0; // counts logins and session ends; an answer from an older one is dropped
-  const $ = (id) => document.getElementById(id);
+  const { $ } = window.deskDom;
 
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  const { element } = window.deskDom;
 
   // {ok, status, data}; status 0 when the server could not be reached. null when the session ended
   // while the request was under way, or when this answer ended it (401): then do nothing more.
@@ -63,17 +66,28 @@
     return Number.isNaN(moment.getTime()) ? "" : moment.toLocaleTimeString("nl-NL", { hour: "2-digit", minute: "2-digit" });
   }
 
-  function waited(iso) {
-    const minutes = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 60000));
-    return minutes < 1 ? "net binnen" : minutes + " min wachtend";
+  function minutesSince(when) {
+    const moment = typeof when === "number" ? when * 1000 : new Date(when).getTime();
+    return Number.isNaN(moment) ? null : Math.max(0, Math.round((Date.now() - moment) / 60000));
   }
+
+  function waited(iso) {
+    const minutes = minutesSince(iso);
+    return minutes === null || minutes < 1 ? "net binnen" : minutes + " min wachtend";
+  }
+
+  const labelOf = (handover, key) => (handover.labels && handover.labels[key]) || handover[key];
 
   // --- session -------------------------------------------------------------------------------
   // Removes the desk from the page and forgets everything of it; shows the login form with `notice`.
   function endSession(notice) {
     generation += 1;
+    if (window.deskInbox) window.deskInbox.stop(); // the inbox tab (desk_inbox.js)
     closeSocket();
+    clearInterval(state.tickTimer);
+    if (state.audio) state.audio.close();
     Object.assign(state, emptyState());
+    document.title = BASE_TITLE;
     Object.values(DESK_PARTS).forEach((slot) => $(slot).replaceChildren());
     $("login-form").reset();
     $("login-error").textContent = "";
@@ -94,8 +108,14 @@
     $("close-resolved").addEventListener("click", () => close("resolved"));
     $("close-bot").addEventListener("click", () => close("back_to_bot"));
     $("reply-form").addEventListener("submit", sendReply);
+    $("reply").addEventListener("keydown", replyKey);
+    $("canned").addEventListener("change", useCanned);
+    $("as-note").addEventListener("change", renderReplyMode);
+    state.tickTimer = setInterval(renderMeta, TICK_MS);
     openSocket();
     refreshQueue();
+    loadCanned();
+    if (window.deskInbox) window.deskInbox.start(api, agent);
   }
 
   function loginError(reply) {
@@ -106,6 +126,7 @@
 
   async function login(event) {
     event.preventDefault();
+    prepareAlerts(); // a click: the one moment a browser lets a page ask for notifications and sound
     $("login-error").textContent = "";
     $("login-notice").textContent = "";
     const reply = await api("POST", "/agents/login", { username: $("username").value, password: $("password").value });
@@ -137,9 +158,9 @@
     item.tabIndex = 0;
     if (handover.id === state.selectedId) item.classList.add("selected");
     const line = element("div", "line");
-    line.append(element("strong", null, "#" + handover.id + " · " + handover.channel));
-    line.append(element("span", "priority " + handover.priority, PRIORITY_LABELS[handover.priority] || handover.priority));
-    item.append(line, element("div", "summary-line", handover.summary), element("div", "muted", extra));
+    line.append(element("strong", null, "#" + handover.id + " · " + labelOf(handover, "channel")));
+    line.append(element("span", "priority " + handover.priority, labelOf(handover, "priority")));
+    item.append(line, element("div", "summary-line", labelOf(handover, "reason")), element("div", "muted", extra));
     const open = () => selectHandover(handover.id);
     item.addEventListener("click", open);
     item.addEventListener("keydown", (event) => { if (event.key === "Enter") open(); });
@@ -155,6 +176,7 @@
     $("assigned").replaceChildren(...assigned.map((h) => handoverItem(h, h.assigned_agent ? h.assigned_agent.name : "")));
     $("queue-count").textContent = String(queued.length);
     $("queue-empty").hidden = queued.length > 0;
+    document.title = queued.length ? "(" + queued.length + ") " + BASE_TITLE : BASE_TITLE;
   }
 
   // --- one conversation ----------------------------------------------------------------------
@@ -167,6 +189,56 @@
     });
     if (rows.length === 0) rows.push(element("dd", "muted", "—"));
     list.replaceChildren(...rows);
+  }
+
+  function fillPanel(list, rows) {
+    const items = [];
+    (rows || []).forEach((row) => items.push(element("dt", null, row.label), element("dd", null, row.value)));
+    if (items.length === 0) items.push(element("dd", "muted", "Nog niets gegeven"));
+    list.replaceChildren(...items);
+  }
+
+  // Intent, confidence, what the safety net caught and why the assistant did not understand: for "Details".
+  function turnDetails(turn) {
+    const parts = [];
+    if (turn.intent && turn.intent.name) parts.push(turn.intent.name + " (" + Math.round((turn.intent.confidence || 0) * 100) + "%)");
+    if (turn.safety_net && turn.safety_net.keyword) parts.push("vangnet: \u201c" + turn.safety_net.keyword + "\u201d");
+    if (turn.scope && SCOPE_LABELS[turn.scope.verdict]) parts.push(SCOPE_LABELS[turn.scope.verdict]);
+    (turn.entities || []).forEach((e) => { if (e && e.entity) parts.push(e.entity + " = " + e.value); });
+    return element("li", null, "\u201c" + (turn.text || "").slice(0, 80) + "\u201d \u2192 " + (parts.join(" · ") || "—"));
+  }
+
+  // The moment the customer last wrote: there is no "left the chat" signal (the customer's socket
+  // ends at Rasa, which does not tell this service), so the desk shows how long ago that was.
+  function lastCustomerActivity(detail) {
+    let last = null;
+    (detail.handover.transcript || []).forEach((turn) => {
+      if (turn.role === "user" && typeof turn.timestamp === "number") last = turn.timestamp;
+    });
+    (detail.messages || []).forEach((message) => {
+      if (message.sender === "customer") last = new Date(message.created_at).getTime() / 1000;
+    });
+    return last;
+  }
+
+  function ago(minutes) {
+    if (minutes < 1) return "zojuist";
+    if (minutes < 60) return minutes + " min geleden";
+    return minutes < 24 * 60 ? Math.floor(minutes / 60) + " uur geleden" : "meer dan een dag geleden";
+  }
+
+  function renderMeta() {
+    const detail = state.detail;
+    if (!detail || !$("conv-meta")) return;
+    const h = detail.handover;
+    const waiting = h.status === "queued" ? waited(h.created_at) : "";
+    const last = lastCustomerActivity(detail);
+    const minutes = last === null ? null : minutesSince(last);
+    const active = minutes === null ? "" : "klant laatst actief " + ago(minutes);
+    $("conv-meta").textContent = [
+      "prioriteit " + labelOf(h, "priority"), labelOf(h, "channel"), waiting, active,
+      "team " + h.team, h.assigned_agent ? "bij " + h.assigned_agent.name : "",
+    ].filter(Boolean).join(" · ");
   }
 
   function transcriptItem(sender, text, when, extra, failed) {
@@ -192,19 +264,13 @@
     $("conversation-body").hidden = false;
     $("conv-title").textContent = "Gesprek #" + h.id;
     $("conv-status").textContent = STATUS_LABELS[h.status] || h.status;
-    $("conv-meta").textContent = [
-      "kanaal " + h.channel, "reden " + h.reason, "prioriteit " + (PRIORITY_LABELS[h.priority] || h.priority),
-      "team " + h.team, h.assigned_agent ? "bij " + h.assigned_agent.name : "",
-    ].filter(Boolean).join(" · ");
+    $("conv-reason").textContent = labelOf(h, "reason");
+    renderMeta();
     $("conv-summary").textContent = h.summary;
-    fillFacts($("conv-customer"), h.customer);
+    fillPanel($("conv-customer"), h.customer_panel);
     fillFacts($("conv-slots"), h.slots);
-    const items = (h.transcript || []).map((turn) => {
-      const intent = turn.intent && turn.intent.name ? turn.intent.name + " (" + Math.round((turn.intent.confidence || 0) * 100) + "%)" : "";
-      const net = turn.safety_net && turn.safety_net.keyword ? " · vangnet: \u201c" + turn.safety_net.keyword + "\u201d" : "";
-      const scope = turn.scope && SCOPE_LABELS[turn.scope.verdict] ? " · " + SCOPE_LABELS[turn.scope.verdict] : "";
-      return transcriptItem(turn.role, turn.text, turn.timestamp, intent + net + scope, false);
-    });
+    $("conv-turns").replaceChildren(...(h.transcript || []).filter((turn) => turn.role === "user").map(turnDetails));
+    const items = (h.transcript || []).map((turn) => transcriptItem(turn.role, turn.text, turn.timestamp, "", false));
     items.push(element("li", "system", "— overgedragen aan de klantenservice —"));
     (detail.messages || []).forEach((message) => items.push(messageItem(message)));
     $("transcript").replaceChildren(...items);
@@ -213,8 +279,49 @@
     $("accept").disabled = h.status !== "queued";
     $("close-resolved").disabled = !mine;
     $("close-bot").disabled = !mine;
-    $("reply").disabled = !mine;
-    $("reply-form").querySelector("button").disabled = !mine;
+    state.mine = mine;
+    renderReplyMode();
+  }
+
+  // Writing to the customer needs the conversation to be yours; a note can be written any time.
+  function renderReplyMode() {
+    const note = $("as-note").checked;
+    const open = note || state.mine;
+    $("reply-form").classList.toggle("as-note", note);
+    $("reply").disabled = !open;
+    $("send").disabled = !open;
+    $("canned").disabled = !state.mine || note;
+    $("send").textContent = note ? "Notitie opslaan" : "Versturen";
+    $("reply").placeholder = note ? "Notitie voor collega's (de klant ziet dit niet)…" : "Typ je bericht aan de klant…";
+  }
+
+  // Enter sends, Shift+Enter is a new line (not while an input method is composing a character).
+  function replyKey(event) {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    $("reply-form").requestSubmit();
+  }
+
+  async function loadCanned() {
+    const reply = await api("GET", "/canned-replies");
+    if (!reply || !reply.ok) return;
+    state.canned = reply.data.replies || [];
+    $("canned").replaceChildren(element("option", null, "Kies…"), ...state.canned.map((canned, index) => {
+      const option = element("option", null, canned.title);
+      option.value = String(index);
+      return option;
+    }));
+    $("canned").firstChild.value = "";
+  }
+
+  // Puts the chosen text in the reply box (where the cursor is), to read or change before sending.
+  function useCanned() {
+    const chosen = state.canned[Number($("canned").value)];
+    $("canned").value = "";
+    if (!chosen) return;
+    const box = $("reply");
+    box.setRangeText(chosen.text, box.selectionStart, box.selectionEnd, "end");
+    box.focus();
   }
 
   async function selectHandover(id) {
@@ -258,12 +365,53 @@
     event.preventDefault();
     const text = $("reply").value.trim();
     if (!text) return;
+    if ($("as-note").checked) { await saveNote(text); return; }
     const reply = await api("POST", "/handovers/" + state.selectedId + "/messages", { text });
     if (!reply) return;
     if (!reply.ok) { $("action-error").textContent = "Versturen is niet gelukt."; return; }
     $("reply").value = "";
     $("action-error").textContent = reply.data.delivery.delivered ? "" : "Bericht bewaard, nog niet afgeleverd: het wordt opnieuw verstuurd zodra dat weer kan.";
     appendMessage(reply.data.message);
+  }
+
+  async function saveNote(text) {
+    const reply = await api("POST", "/handovers/" + state.selectedId + "/notes", { text });
+    if (!reply) return;
+    if (!reply.ok) { $("action-error").textContent = "De notitie is niet opgeslagen."; return; }
+    $("reply").value = "";
+    $("as-note").checked = false;
+    $("action-error").textContent = "";
+    renderReplyMode();
+    appendMessage(reply.data.message);
+  }
+
+  // --- a new chat: sound, browser notification (the tab title counts the queue) ----------------
+  function prepareAlerts() {
+    if ("Notification" in window && Notification.permission === "default") Notification.requestPermission().catch(() => {});
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (Context && !state.audio) state.audio = new Context();
+  }
+
+  function chime() {
+    const audio = state.audio;
+    if (!audio) return;
+    if (audio.state === "suspended") audio.resume().catch(() => {});
+    const tone = audio.createOscillator();
+    const volume = audio.createGain();
+    tone.frequency.value = 880;
+    volume.gain.setValueAtTime(0.15, audio.currentTime);
+    volume.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+    tone.connect(volume).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.4);
+  }
+
+  // No customer words in the notification: it stays on screen after logout.
+  function announceNewChat() {
+    chime();
+    if (!("Notification" in window) || Notification.permission !== "granted" || !document.hidden) return;
+    const notice = new Notification("Nieuwe chat in de wachtrij", { body: "Een klant wacht op een collega.", tag: "naadloos-queue" });
+    notice.onclick = () => { window.focus(); notice.close(); };
   }
 
   // --- live events -----------------------------------------------------------------------------
@@ -320,9 +468,10 @@
 
   function handleEvent(event) {
     if (["handover_created", "handover_accepted", "handover_closed", "alternatives_offered"].includes(event.type)) {
+      if (event.type === "handover_created") announceNewChat();
       refreshQueue();
       if (event.handover_id === state.selectedId) selectHandover(state.selectedId);
-    } else if (["customer_message", "agent_message", "message_delivered"].includes(event.type)) {
+    } else if (["customer_message", "agent_message", "message_delivered", "note_added"].includes(event.type)) {
       appendMessage(event.message);
     } else if (event.type === "delivery_failed") {
       if (event.message) appendMessage(event.message);

@@ -12,7 +12,27 @@ metadata = sa.MetaData()
 
 PRIORITIES = ("urgent", "high", "normal")  # queue order
 OUTCOMES = ("resolved", "back_to_bot")
+# The desk's inbox of tickets and callbacks (`livechat.storage.inbox`): open -> claimed -> done.
+INBOX_STATES = ("open", "claimed", "done")
+# What an agent did with a ticket or callback; `no_answer` leaves it with its owner for another try.
+INBOX_OUTCOMES = ("called_back", "mailed", "no_answer", "resolved")
 
+
+
+def _inbox_columns(prefix: str) -> list[sa.Column]:
+    """The inbox's work on a ticket or callback (added after the first release: `open_engine`
+    adds them to an existing table; older rows are open and unclaimed)."""
+    return [
+        sa.Column("status", sa.String(16), nullable=False, server_default="open", index=True),
+        sa.Column("claimed_by", sa.Integer, sa.ForeignKey("agents.id"), nullable=True),
+        sa.Column("claimed_at", sa.DateTime, nullable=True),
+        sa.Column("outcome", sa.String(16), nullable=True),
+        sa.Column("outcome_note", sa.Text, nullable=True),
+        sa.Column("outcome_at", sa.DateTime, nullable=True),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("done_at", sa.DateTime, nullable=True),
+        sa.CheckConstraint(f"status IN {INBOX_STATES}", name=f"{prefix}_inbox_status"),
+    ]
 
 
 def _request_columns(*extra: str) -> list[sa.Column]:
@@ -120,6 +140,7 @@ tickets = sa.Table(
     sa.Column("priority", sa.String(16), nullable=False, server_default="normal"),
     sa.Column("team", sa.String(64), nullable=True),
     sa.CheckConstraint(f"priority IN {PRIORITIES}", name="ticket_priority"),
+    *_inbox_columns("ticket"),
 )
 
 callback_requests = sa.Table(
@@ -133,6 +154,7 @@ callback_requests = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     # Added later (`open_engine` adds it); NULL in older rows, which belong to the default team.
     sa.Column("team", sa.String(64), nullable=True),
+    *_inbox_columns("callback"),
 )
 
 

@@ -20,7 +20,8 @@ from livechat.storage.schema import PRIORITIES, callback_requests, from_db, iso,
 HIDDEN = ("idempotency_key", "request_hash")
 
 
-def _as_json(row: Any) -> dict[str, Any]:
+def row_json(row: Any) -> dict[str, Any]:
+    """A row as JSON: times as ISO UTC strings, without the idempotency columns."""
     data = dict(row._mapping)
     for key, value in data.items():
         if isinstance(value, datetime):
@@ -43,10 +44,10 @@ def _insert_once(
                 row = connection.execute(sa.select(table).where(table.c.idempotency_key == key)).first()
                 if row:
                     ensure_same_request(row, values["conversation_id"], fingerprint)
-                    return _as_json(row), False
+                    return row_json(row), False
                 result = connection.execute(table.insert().values(**stored_values))
                 row = connection.execute(sa.select(table).where(table.c.id == result.inserted_primary_key[0])).one()
-                return _as_json(row), True
+                return row_json(row), True
         except sa.exc.IntegrityError:
             continue  # a concurrent call with the same key won: the next attempt reads (and checks) theirs
     raise RuntimeError(f"{table.name}: row could neither be stored nor found")
@@ -79,7 +80,7 @@ def list_tickets(engine: Engine, teams: Sequence[str], default_team: str, limit:
             sa.select(tickets).where(_of_teams(tickets, teams, default_team))
             .order_by(urgency, tickets.c.id.desc()).limit(limit)
         )
-        return [_as_json(r) for r in rows]
+        return [row_json(r) for r in rows]
 
 
 def list_callbacks(engine: Engine, teams: Sequence[str], default_team: str, limit: int = 100) -> list[dict[str, Any]]:
@@ -89,4 +90,4 @@ def list_callbacks(engine: Engine, teams: Sequence[str], default_team: str, limi
             sa.select(callback_requests).where(_of_teams(callback_requests, teams, default_team))
             .order_by(callback_requests.c.id.desc()).limit(limit)
         )
-        return [_as_json(r) for r in rows]
+        return [row_json(r) for r in rows]

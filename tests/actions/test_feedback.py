@@ -5,6 +5,7 @@ import pytest
 from rasa_sdk.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 
 from actions.feedback import ActionFeedbackRecord, answered_subject
+from naadloos.handover_contract import satisfaction
 
 
 def question_after(*answer):
@@ -62,3 +63,46 @@ async def test_answer_is_recorded_with_its_subject(make_tracker, run_action, dis
 async def test_other_intent_records_nothing(make_tracker, run_action):
     tracker = make_tracker("hoe laat zijn jullie open?", intent="faq", history=question_after(*FAQ_ANSWER))
     assert await run_action(ActionFeedbackRecord(), tracker) == []
+
+
+def satisfaction_asked():
+    """The end of a hand-over closed as solved, as the live-chat service appends it to the tracker."""
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered("top, dank je", {"intent": {"name": "thank"}}),
+        BotUttered("Graag gedaan!", metadata={"agent": "Els"}),
+        BotUttered("Onze collega heeft het gesprek afgesloten."),
+        ActionExecuted(satisfaction.QUESTION_ACTION),
+        BotUttered("Hoe tevreden ben je over de hulp?", metadata=dict(satisfaction.METADATA)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "score, intent, helped", [(5, "affirm", True), (4, "affirm", True), (3, "deny", False), (1, "deny", False)]
+)
+async def test_the_satisfaction_score_after_a_colleague_is_recorded(make_tracker, run_action, score, intent, helped):
+    answer = satisfaction.payload(score)
+    assert answer.startswith(f"/{intent}")
+    tracker = make_tracker(answer, intent=intent, history=satisfaction_asked())
+    events = await run_action(ActionFeedbackRecord(), tracker)
+    assert events == [SlotSet("feedback_helped", helped), SlotSet("feedback_subject", f"livechat:{score}")]
+
+
+async def test_a_score_payload_without_the_satisfaction_question_is_an_ordinary_answer(make_tracker, run_action):
+    tracker = make_tracker(satisfaction.payload(5), intent="affirm", history=question_after(*FAQ_ANSWER))
+    events = await run_action(ActionFeedbackRecord(), tracker)
+    assert events == [SlotSet("feedback_helped", True), SlotSet("feedback_subject", "utter_faq/opening_hours")]
+
+
+@pytest.mark.parametrize(
+    "outcome, reason, asked",
+    [("resolved", "customer_request", True), ("resolved", "complaint", True), ("resolved", "bereavement", False),
+     ("resolved", "crisis", False), ("back_to_bot", "customer_request", False)],
+)
+def test_asked_only_after_a_solved_conversation_never_after_a_death_or_crisis(outcome, reason, asked):
+    assert satisfaction.asks_satisfaction(outcome, reason) is asked
+
+
+@pytest.mark.parametrize("text", ["5", "/affirm", '/affirm{"satisfaction": 7}', '/affirm{"satisfaction": 0}', None])
+def test_only_a_satisfaction_payload_has_a_score(text):
+    assert satisfaction.score_in(text) is None

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -13,14 +15,17 @@ from naadloos.settings import current_organisation
 
 
 async def test_session_start_sets_every_org_slot(make_tracker, run_action, org_slots, organisation):
-    events = await run_action(ActionSessionStart(), make_tracker())
+    action = ActionSessionStart()
+    moment = datetime(2026, 11, 18, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    action.now = lambda: moment
+    events = await run_action(action, make_tracker())
 
     assert events[0] == SessionStarted()
     assert events[-1] == ActionExecuted("action_listen")
     slots = {event["name"]: event["value"] for event in events[1:-1] if event["event"] == "slot"}
     assert len(slots) == len(events) - 2
     assert sorted(slots) == sorted(org_slots)
-    assert slots == organisation.response_slots()
+    assert slots == organisation.response_slots(moment)
     assert slots["org_name"] == "Polderstroom"
 
 

@@ -43,7 +43,7 @@ async def test_customer_and_agent_talk_in_the_same_window_and_back_to_the_bot(
     await agent.call("POST", f"/handovers/{waiting[0]['id']}/close", {"outcome": "back_to_bot"})
     await customer.reads_until("digitale assistent")
     await customer.says("wanneer zijn jullie bereikbaar?")
-    await customer.reads_until("maandag tot en met zondag van 0.00 tot 24.00 uur")
+    await customer.reads_until("Vandaag kun je ons bereiken tot 24.00 uur")
 
     tracker = await tracker_of(live_system, customer)
     kinds = [event["event"] for event in tracker["events"]]

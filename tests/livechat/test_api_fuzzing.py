@@ -36,7 +36,15 @@ from livechat.api.auth import SESSION_COOKIE
 from livechat.api.openapi import openapi_description
 from livechat.clock import utc_now
 from livechat.storage.db import open_engine
-from tests.livechat.helpers import PROJECT_TEAMS, SECRET, Bot, RunningService, handover_payload
+from tests.livechat.helpers import (
+    PROJECT_TEAMS,
+    SECRET,
+    Bot,
+    RunningService,
+    callback_payload,
+    handover_payload,
+    ticket_payload,
+)
 from tests.processes import always_open_organisation, free_port, livechat_env, start_livechat, stop_process
 
 # Generated requests per operation: valid ones (plus the description's examples), then invalid ones.
@@ -97,7 +105,8 @@ def signed_post(bot: Bot, path: str, payload: Any) -> requests.Response:
 
 
 def seed(service: LiveService, cookie: dict[str, str]) -> None:
-    """Hand-overs to work on: ids 1-3 exist, the first is accepted by the fuzzing agent."""
+    """Hand-overs to work on: ids 1-3 exist, the first is accepted by the fuzzing agent; a ticket
+    and a callback (id 1 each) for the inbox."""
     for number in (1, 2, 3):
         reply = signed_post(service.bot, "/handovers", handover_payload(f"fuzz-seed-{number}"))
         assert reply.status_code == 201, reply.text
@@ -107,6 +116,8 @@ def seed(service: LiveService, cookie: dict[str, str]) -> None:
         timeout=REQUEST_TIMEOUT_SECONDS,
     )
     assert reply.status_code == 200, reply.text
+    for path, payload in (("/tickets", ticket_payload("fuzz-seed-t")), ("/callbacks", callback_payload("fuzz-seed-c"))):
+        assert signed_post(service.bot, path, payload).status_code == 201
 
 
 @pytest.fixture(scope="module")

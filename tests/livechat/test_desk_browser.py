@@ -17,7 +17,7 @@ import pytest
 from livechat.agents import main as agents_cli
 from livechat.api.auth import SESSION_COOKIE as COOKIE
 from tests.e2e.browser import Browser, Tab, running_browser
-from tests.livechat.helpers import SECRET, handover_payload
+from tests.livechat.helpers import SECRET, handover_payload, ticket_payload
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -106,11 +106,25 @@ async def test_logout_clears_every_customer_detail(service, bot, make_agent, bro
     status, _ = await bot.post("/handovers", payload())
     assert status == 201
     await open_first_queue_item(desk)
+    await open_the_inbox_ticket(desk, bot)
 
     await desk.evaluate("document.getElementById('logout').click()")
     await desk.wait_for(LOGIN_SHOWN, what="the login form after logging out")
     await assert_nothing_of_the_conversation_left(desk)
     assert SESSION_ENDED not in await desk.evaluate(BODY_TEXT)  # the agent chose this: no alarm
+
+
+async def open_the_inbox_ticket(desk: Tab, bot) -> None:
+    """A ticket with the same customer's words, opened in the inbox tab (desk_inbox.js)."""
+    ticket = ticket_payload("conv-ticket", summary=SUMMARY, customer={"name": CUSTOMER_NAME},
+                            transcript=[{"role": "user", "text": LATER_WORDS, "timestamp": 1772442000.0}])
+    status, _ = await bot.post("/tickets", ticket)
+    assert status == 201
+    await desk.evaluate("document.getElementById('inbox-tab').click()")
+    await desk.wait_for("document.querySelector('#inbox-list li') !== null", what="the inbox item")
+    await desk.evaluate("document.querySelector('#inbox-list li').click()")
+    await desk.wait_for(f"document.getElementById('inbox-detail').innerText.includes({json.dumps(LATER_WORDS)})",
+                        what="the ticket's transcript")
 
 
 async def log_out_elsewhere(service, desk: Tab, http: aiohttp.ClientSession, monkeypatch) -> None:

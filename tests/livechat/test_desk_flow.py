@@ -140,6 +140,7 @@ async def test_other_teams_cannot_see_a_handover(service, bot, make_agent, confi
 
 @pytest.mark.parametrize("outcome, text", [("back_to_bot", RESUME_TEXT), ("resolved", RESOLVED_TEXT)])
 async def test_close_resumes_the_bot(service, bot, make_agent, fake_rasa, outcome, text):
+    # "resolved" also asks how satisfied the customer is: test_resume_satisfaction_and_wording.py
     agent = await make_agent("sanne")
     handover_id = await _create(bot, "conv-1")
     await agent.post(f"/handovers/{handover_id}/accept")
@@ -149,9 +150,9 @@ async def test_close_resumes_the_bot(service, bot, make_agent, fake_rasa, outcom
     assert body["handover"]["status"] == "closed"
     assert body["handover"]["outcome"] == outcome
     assert body["resume"] == {"delivered": True, "error": None}
-    assert fake_rasa.requests[0]["json"] == [
-        {"event": "resume"}, {"event": "bot", "text": text}, {"event": "action", "name": "action_listen"}
-    ]
+    resumed = fake_rasa.requests[0]["json"]
+    assert resumed[:2] == [{"event": "resume"}, {"event": "bot", "text": text}]
+    assert resumed[-1] == {"event": "action", "name": "action_listen"}
     assert (await agent.post(f"/handovers/{handover_id}/close", {"outcome": outcome}))[0] == 409
     _, queue = await agent.get("/queue")
     assert queue["queued"] == [] and queue["assigned"] == []

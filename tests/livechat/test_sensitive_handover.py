@@ -118,8 +118,8 @@ async def test_bereavement_when_closed_gives_the_bereavement_line_and_form(
     ]
     first, no_agent = said(dispatcher)
     assert first.startswith("Gecondoleerd")
-    help_facts = organisation_data["help"]
-    assert help_facts["bereavement_phone"] in no_agent and help_facts["bereavement_form"] in no_agent
+    line = organisation_data["team_lines"]["bereavement_phone"]["address"]
+    assert line in no_agent and organisation_data["help"]["bereavement_form"] in no_agent
     channels = [channel["address"] for channel in organisation_data["channels"].values()]
     assert not any(address in no_agent for address in channels)
     assert "andere manier bereiken" not in no_agent

@@ -9,6 +9,8 @@ import pytest
 
 from livechat.chat_page import CHAT_DIR, VENDOR_DIR, socket_origins
 from livechat.config import ConfigError, LiveChatConfig, public_origin
+from livechat.validation import MAX_TEXT
+from livechat.web_chat_settings import load_web_chat_settings
 from tests.livechat.helpers import fetch_page
 from tests.webchat.conftest import RASA_PUBLIC_URL
 
@@ -52,7 +54,7 @@ async def test_chat_page_has_a_strict_csp_that_allows_only_the_rasa_socket(servi
 async def test_page_references_only_local_scripts_and_styles_that_are_served(service, http):
     page = References()
     page.feed((await fetch_page(http, f"{service.url}/chat"))[0])
-    assert page.scripts == ["/vendor/socket.io.min.js", "/chat/static/chat.js"]
+    assert page.scripts == ["/vendor/socket.io.min.js", "/chat/static/links.js", "/chat/static/chat.js"]
     assert page.styles == ["/chat/static/chat.css"]
     assert page.inline_handlers == []
     for url, kind in [(src, "javascript") for src in page.scripts] + [(href, "css") for href in page.styles]:
@@ -69,7 +71,12 @@ async def test_config_tells_the_page_where_rasa_is(service, http):
         assert reply.status == 200
         assert reply.headers["Cache-Control"] == "no-store"
         config = await reply.json()
-    assert config == {"socket_url": RASA_PUBLIC_URL, "socket_path": "/socket.io", "organisation": "Polderstroom"}
+    settings = load_web_chat_settings()
+    assert config == {
+        "socket_url": RASA_PUBLIC_URL, "socket_path": "/socket.io", "organisation": "Polderstroom",
+        "max_message_length": MAX_TEXT, **settings.to_json("Polderstroom"),
+    }
+    assert "{organisation}" not in config["welcome"] and 3 <= len(config["subjects"]) <= 5
 
 
 def test_vendored_socket_io_client_is_version_4_with_its_licence():
@@ -80,15 +87,15 @@ def test_vendored_socket_io_client_is_version_4_with_its_licence():
 
 
 def test_script_puts_text_on_the_page_as_text_only_and_speaks_rasa_socketio():
-    lines = (CHAT_DIR / "chat.js").read_text(encoding="utf-8").splitlines()
+    lines = [line for name in ("chat.js", "links.js") for line in (CHAT_DIR / name).read_text(encoding="utf-8").splitlines()]
     script = "\n".join(line for line in lines if not line.strip().startswith("//"))
     for dangerous in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert dangerous not in script, dangerous
     assert "textContent" in script
     for protocol in ('"session_request"', '"session_confirm"', '"user_uttered"', '"bot_uttered"', "localStorage"):
         assert protocol in script, protocol
-    # Links from the bot only when they are http(s), never javascript: URLs.
-    assert "/^https?:\\/\\//i.test(src)" in script
+    # Links from the bot only when they are https, never javascript: URLs.
+    assert "/^https:\\/\\//i.test(src)" in script and 'url.protocol === "https:"' in script
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,25 @@
 // Naadloos web chat for customers. Talks to Rasa's socket.io channel (session_request /
-// session_confirm, user_uttered / bot_uttered). Everything the bot or an agent says is untrusted:
-// it is only ever put on the page with textContent (never innerHTML); the CSP forbids inline code.
+// session_confirm, user_uttered / bot_uttered) and, while the customer waits for a colleague, to
+// the live-chat service (GET /api/waiting/<token>, the token came with the hand-over message).
+// Everything the bot or an agent says is untrusted: it only ever reaches the page as text nodes or
+// as links built by links.js (never innerHTML); the CSP forbids inline code.
 "use strict";
 
 (function () {
   const SESSION_KEY = "naadloos.chat.session";
   const HISTORY_KEY = "naadloos.chat.history";
+  const WAITING_KEY = "naadloos.chat.waiting";
   const MAX_HISTORY = 200;
-  const TYPING_TIMEOUT_MS = 15000; // stop showing "typing" when no answer comes (e.g. bot paused)
+  const TYPING_TIMEOUT_MS = 6000; // the assistant answers within seconds, or not at all (paused)
+  const WAITING_POLL_MS = 5000;
   const BOT_NAME = "de digitale assistent";
+  const TIME_FORMAT = new Intl.DateTimeFormat("nl-NL", { hour: "2-digit", minute: "2-digit" });
+  const NUMBER_FORMAT = new Intl.NumberFormat("nl-NL");
 
-  const state = { socket: null, sessionId: null, confirmed: false, human: false, typingTimer: null, history: [] };
+  const state = {
+    socket: null, sessionId: null, confirmed: false, human: false, agentName: null, typingTimer: null,
+    history: [], config: null, maxLength: null, waiting: null, waitingTimer: null,
+  };
   const $ = (id) => document.getElementById(id);
 
   // --- storage (localStorage may be unavailable: then the chat still works for this page) --------
@@ -20,13 +29,18 @@
     remove(key) { try { window.localStorage.removeItem(key); } catch (ignored) { /* private mode */ } },
   };
 
-  function loadHistory() {
+  function loadJson(key, fallback) {
     try {
-      const entries = JSON.parse(store.get(HISTORY_KEY) || "[]");
-      return Array.isArray(entries) ? entries.filter((e) => e && typeof e.text === "string") : [];
+      const value = JSON.parse(store.get(key) || "null");
+      return value === null ? fallback : value;
     } catch (ignored) {
-      return [];
+      return fallback;
     }
+  }
+
+  function loadHistory() {
+    const entries = loadJson(HISTORY_KEY, []);
+    return Array.isArray(entries) ? entries.filter((e) => e && typeof e.text === "string") : [];
   }
 
   function saveHistory() {
@@ -56,19 +70,34 @@
       node.addEventListener("click", () => {
         if (!state.confirmed) return;
         entry.chosen = index;
+        saveHistory();
         group.querySelectorAll("button").forEach((b) => { b.disabled = true; });
         node.classList.add("chosen");
-        send(button.payload, button.title);
+        send(button.payload, button.shown || button.title);
       });
       group.appendChild(node);
     });
     item.appendChild(group);
   }
 
+  function timeOf(entry) {
+    if (typeof entry.at !== "number") return null;
+    const moment = new Date(entry.at);
+    const node = element("time", "", TIME_FORMAT.format(moment));
+    node.dateTime = moment.toISOString();
+    return node;
+  }
+
   function render(entry, active) {
     const item = element("li", "message " + entry.kind);
-    if (entry.kind === "agent" && entry.name) item.appendChild(element("span", "sender", entry.name));
-    item.appendChild(element("p", "text", entry.text));
+    const meta = element("div", "meta");
+    if (entry.kind === "agent" && entry.name) meta.appendChild(element("span", "sender", entry.name));
+    const time = timeOf(entry);
+    if (time) meta.appendChild(time);
+    if (meta.childNodes.length) item.appendChild(meta);
+    const text = element("p", "text");
+    text.appendChild(window.NaadloosLinks.render(entry.text));
+    item.appendChild(text);
     if (entry.link) {
       const link = element("a", "attachment", "Bijlage openen");
       link.href = entry.link;
@@ -84,24 +113,121 @@
   function add(entry) {
     // Only the newest message keeps clickable buttons.
     document.querySelectorAll("#messages .replies button").forEach((b) => { b.disabled = true; });
+    entry.at = Date.now();
     state.history.push(entry);
     saveHistory();
     render(entry, true);
   }
 
-  function showWho(text) {
+  function welcome() {
+    const config = state.config;
+    if (!config || !config.welcome || state.history.length) return;
+    const subjects = Array.isArray(config.subjects) ? config.subjects : [];
+    add({
+      kind: "bot",
+      text: config.welcome,
+      buttons: subjects
+        .filter((s) => s && typeof s.title === "string" && typeof s.message === "string")
+        .map((s) => ({ title: s.title, payload: s.message, shown: s.message })),
+    });
+  }
+
+  // --- who the customer is talking to -----------------------------------------------------------
+  function showWho() {
+    let text = "Je chat met " + BOT_NAME + ".";
+    if (state.waiting && state.waiting.status === "queued") text = "Je wacht op een collega. Blijf in dit venster.";
+    else if (state.human) text = "Je chat met " + (state.agentName || "een collega") + ".";
     $("who").textContent = text;
   }
 
   function setHuman(human, name) {
     state.human = human;
-    if (name) showWho("Je chat met " + name + ".");
-    else if (!human) showWho("Je chat met " + BOT_NAME + ".");
+    if (name) state.agentName = name;
+    if (!human) {
+      state.agentName = null;
+      stopWaiting();
+    }
+    showWho();
   }
 
-  // --- typing indicator ------------------------------------------------------------------------
+  // --- waiting for a colleague -------------------------------------------------------------------
+  function minutesText(minutes) {
+    if (typeof minutes !== "number") return "";
+    if (minutes <= 1) return "Verwachte wachttijd: minder dan 2 minuten.";
+    return "Verwachte wachttijd: ongeveer " + NUMBER_FORMAT.format(minutes) + " minuten.";
+  }
+
+  function showWaiting() {
+    const waiting = state.waiting;
+    const queued = !!waiting && waiting.status === "queued";
+    $("waiting").hidden = !queued;
+    if (queued) {
+      const place = waiting.queue_position;
+      $("waiting-place").textContent = place === 1 ? "Je bent de volgende in de wachtrij."
+        : typeof place === "number" ? "Je bent nummer " + place + " in de wachtrij." : "Je staat in de wachtrij.";
+      $("waiting-time").textContent = minutesText(waiting.estimated_wait_minutes);
+    }
+    showWho();
+  }
+
+  function updateWaiting(update) {
+    if (!state.waiting) return;
+    state.waiting = Object.assign({}, state.waiting, {
+      status: update.status,
+      queue_position: update.queue_position,
+      estimated_wait_minutes: update.estimated_wait_minutes,
+    });
+    if (update.status === "assigned") state.human = true;
+    if (update.status !== "queued") {
+      const assigned = update.status === "assigned";
+      stopWaiting();
+      if (!assigned) state.human = false;
+    } else {
+      store.set(WAITING_KEY, JSON.stringify(state.waiting));
+    }
+    showWaiting();
+  }
+
+  async function pollWaiting() {
+    const waiting = state.waiting;
+    if (!waiting) return;
+    try {
+      const reply = await fetch("/api/waiting/" + encodeURIComponent(waiting.wait_token), { credentials: "omit" });
+      if (!state.waiting || state.waiting.wait_token !== waiting.wait_token) return; // ended meanwhile
+      if (reply.status === 404) { stopWaiting(); showWaiting(); return; }
+      if (reply.ok) updateWaiting(await reply.json());
+    } catch (ignored) {
+      /* the service is briefly unreachable: the next poll tries again */
+    }
+  }
+
+  function startWaiting(handover) {
+    if (!handover || typeof handover.wait_token !== "string") return;
+    hideTyping();
+    state.waiting = {
+      wait_token: handover.wait_token,
+      status: typeof handover.status === "string" ? handover.status : "queued",
+      queue_position: typeof handover.queue_position === "number" ? handover.queue_position : null,
+      estimated_wait_minutes: typeof handover.estimated_wait_minutes === "number" ? handover.estimated_wait_minutes : null,
+    };
+    store.set(WAITING_KEY, JSON.stringify(state.waiting));
+    state.human = true; // from now on a person answers: no "typing" from the assistant
+    showWaiting();
+    clearInterval(state.waitingTimer);
+    state.waitingTimer = setInterval(pollWaiting, WAITING_POLL_MS);
+  }
+
+  function stopWaiting() {
+    clearInterval(state.waitingTimer);
+    state.waitingTimer = null;
+    state.waiting = null;
+    store.remove(WAITING_KEY);
+    $("waiting").hidden = true;
+  }
+
+  // --- typing indicator: only while the assistant's answer is really on its way ------------------
   function showTyping() {
-    if (state.human) return; // a colleague answers when they can; no fake "typing"
+    if (state.human || state.waiting) return; // a colleague answers when they can; no fake "typing"
     $("typing").hidden = false;
     clearTimeout(state.typingTimer);
     state.typingTimer = setTimeout(hideTyping, TYPING_TIMEOUT_MS);
@@ -124,12 +250,20 @@
 
   function linkOf(message) {
     const src = message.attachment && message.attachment.payload && message.attachment.payload.src;
-    return typeof src === "string" && /^https?:\/\//i.test(src) ? src : null;
+    return typeof src === "string" && /^https:\/\//i.test(src) ? src : null;
+  }
+
+  function handoverOf(message) {
+    const custom = message.custom && typeof message.custom === "object" ? message.custom : null;
+    const naadloos = custom && custom.naadloos && typeof custom.naadloos === "object" ? custom.naadloos : null;
+    return naadloos && naadloos.handover && typeof naadloos.handover === "object" ? naadloos.handover : null;
   }
 
   function received(message) {
     if (!message || typeof message !== "object") return;
     hideTyping();
+    const handover = handoverOf(message);
+    if (handover) { startWaiting(handover); return; }
     const metadata = message.metadata && typeof message.metadata === "object" ? message.metadata : {};
     const text = typeof message.text === "string" ? message.text : "";
     const link = linkOf(message);
@@ -138,6 +272,7 @@
       setHuman(true);
       add({ kind: "notice", text });
     } else if (typeof metadata.agent === "string" && metadata.agent) {
+      if (state.waiting) stopWaiting();
       setHuman(true, metadata.agent);
       add({ kind: "agent", name: metadata.agent, text });
     } else {
@@ -154,12 +289,25 @@
     showTyping();
   }
 
+  function updateCounter() {
+    const length = $("message").value.length;
+    const over = state.maxLength !== null && length > state.maxLength;
+    const counter = $("counter");
+    counter.textContent = state.maxLength === null ? "" : over
+      ? "Je bericht is te lang: " + NUMBER_FORMAT.format(length) + " van de " + NUMBER_FORMAT.format(state.maxLength)
+        + " tekens. Maak het korter."
+      : NUMBER_FORMAT.format(length) + " van de " + NUMBER_FORMAT.format(state.maxLength) + " tekens";
+    counter.classList.toggle("over", over);
+    $("message").setAttribute("aria-invalid", over ? "true" : "false");
+    $("send").disabled = !state.confirmed || over;
+  }
+
   function setReady(ready, label) {
     state.confirmed = ready;
     $("message").disabled = !ready;
-    $("send").disabled = !ready;
     $("connection").textContent = label;
     $("connection").classList.toggle("online", ready);
+    updateCounter();
   }
 
   // --- connection ------------------------------------------------------------------------------
@@ -174,6 +322,7 @@
     state.sessionId = sessionId;
     store.set(SESSION_KEY, sessionId);
     setReady(true, "Verbonden");
+    welcome();
   }
 
   function connect(config) {
@@ -210,12 +359,21 @@
     }
   }
 
+  function askRestart() {
+    const dialog = $("confirm-restart");
+    $("confirm-waiting").hidden = !state.waiting;
+    if (typeof dialog.showModal === "function") dialog.showModal();
+    else if (window.confirm($("confirm-title").textContent)) restart();
+  }
+
   function restore() {
     state.history = loadHistory();
     state.history.forEach((entry, index) => render(entry, index === state.history.length - 1));
     const last = state.history.filter((e) => e.kind !== "user").pop();
     if (last && last.kind === "agent") setHuman(true, last.name);
     else if (last && last.kind === "notice") setHuman(true);
+    const waiting = loadJson(WAITING_KEY, null);
+    if (waiting && typeof waiting === "object") startWaiting(waiting);
   }
 
   function unavailable() {
@@ -223,26 +381,40 @@
     add({ kind: "notice", text: "De chat werkt op dit moment niet. Probeer het later nog eens." });
   }
 
-  async function start() {
+  function wireUp() {
     $("composer").addEventListener("submit", (event) => {
       event.preventDefault();
       const text = $("message").value.trim();
-      if (!text) return;
+      if (!text || (state.maxLength !== null && text.length > state.maxLength)) return;
       $("message").value = "";
+      updateCounter();
       send(text);
     });
+    $("message").addEventListener("input", updateCounter);
     $("message").addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
         $("composer").requestSubmit();
       }
     });
-    $("restart").addEventListener("click", restart);
+    $("restart").addEventListener("click", askRestart);
+    $("confirm-no").addEventListener("click", () => $("confirm-restart").close());
+    $("confirm-yes").addEventListener("click", () => { $("confirm-restart").close(); restart(); });
+  }
+
+  async function start() {
+    wireUp();
+    updateCounter();
     restore();
     try {
       const reply = await fetch("/chat/config", { credentials: "same-origin" });
       const config = await reply.json();
       if (!reply.ok || typeof window.io !== "function" || !config.socket_url) throw new Error("no config");
+      state.config = config;
+      if (Number.isInteger(config.max_message_length) && config.max_message_length > 0) {
+        state.maxLength = config.max_message_length;
+        updateCounter();
+      }
       if (config.organisation) {
         $("title").textContent = "Chat met " + config.organisation;
         document.title = "Chat met " + config.organisation;
