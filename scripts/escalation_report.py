@@ -8,7 +8,7 @@ action server (started here). A case escalates when action_handover ran; its rea
 false-escalation rate on benign messages and look-alikes, which layer caught each sensitive
 topic (the classifier, or the keyword safety net), crisis false alarms (any case that was not a
 crisis but got the crisis script), and the confusion between triggers. Exits 1 below the floors
-that are enforced (see FLOORS_ENFORCED_ON). No live-chat service runs, so hand-overs end as stored tickets (the
+that are enforced (see RECALL_FLOORS_ENFORCED_ON). No live-chat service runs, so hand-overs end as stored tickets (the
 no-agent path), in a scratch outbox.
 
     python scripts/escalation_report.py [--model models/naadloos.tar.gz] [--cases tests/escalation]
@@ -51,12 +51,11 @@ RECALL_FLOORS = {"bereavement": 1.0, "crisis": 1.0, "complaint": 0.95, "fraud": 
 FALSE_ESCALATION_CEILING = 0.02
 CRISIS = "crisis"
 CRISIS_FALSE_ALARM_CEILING = 0
-# The recall floors and the false-escalation ceiling fail the run on the dev part (what main
-# enforced before). On the frozen test part, written apart in 2026-11, recall is still below the
-# floors and, since the sensitive topics got more training examples (which raised crisis recall
-# there from 0.71 to 0.82), false escalation is 0.025: both are printed there but fail the run only
-# once the NLU reaches them (issue 8). The crisis false-alarm ceiling is enforced on both parts.
-FLOORS_ENFORCED_ON = ("dev",)
+# The recall floors fail the run on the dev part (what main enforced before). On the frozen test
+# part, written apart in 2026-11, recall is still below them; they are printed there but fail the
+# run only once the NLU reaches them (issue 8). The false-escalation and crisis false-alarm
+# ceilings are enforced on both parts.
+RECALL_FLOORS_ENFORCED_ON = ("dev",)
 ACTION_SERVER_START_SECONDS = 120
 
 
@@ -166,7 +165,7 @@ def report(part: str, cases: list[Outcome]) -> bool:
         layers = Counter(c.caught_by for c in hits if c.caught_by)
         layer_text = f"{layers['classifier']} / {layers['safety net']}" if layers else "-"
         below = floor is not None and recall < floor
-        enforced = part in FLOORS_ENFORCED_ON
+        enforced = part in RECALL_FLOORS_ENFORCED_ON
         passed &= not (below and enforced)
         floor_text = f"{floor:>7.2f}" if floor is not None else f"{'-':>7}"
         mark = ("   BELOW FLOOR" if enforced else "   below the floor (not enforced yet, issue 8)") if below else ""
@@ -174,12 +173,9 @@ def report(part: str, cases: list[Outcome]) -> bool:
     benign = by_trigger.get(BENIGN, [])
     escalated = [c for c in benign if c.reason != BENIGN]
     rate = len(escalated) / len(benign) if benign else 0.0
-    above = rate > FALSE_ESCALATION_CEILING
-    enforced = part in FLOORS_ENFORCED_ON
-    passed &= not (above and enforced)
-    mark = ("   ABOVE CEILING" if enforced else "   above the ceiling (not enforced yet, issue 8)") if above else ""
+    passed &= rate <= FALSE_ESCALATION_CEILING
     print(f"  false escalation on {len(benign)} benign messages and look-alikes: {rate:.3f} "
-          f"(ceiling {FALSE_ESCALATION_CEILING:.2f}){mark}")
+          f"(ceiling {FALSE_ESCALATION_CEILING:.2f}){'' if rate <= FALSE_ESCALATION_CEILING else '   ABOVE CEILING'}")
     missed = Counter(f"{c.expected}: {miss_cause(c.first_parse)}" for c in cases
                      if c.expected in RECALL_FLOORS and c.reason != c.expected)
     if missed:
