@@ -89,6 +89,13 @@ def waiting_payload(handover: Handover) -> dict[str, Any]:
     }
 
 
+def web_chat_custom(payload: dict[str, Any]) -> dict[str, Any]:
+    """`payload` as Rasa's socket.io output sends custom data: it passes the dict as keyword
+    arguments to `emit()`, so the page's event data goes under `data` (the page reads `custom`
+    from it). `naadloos.webchat_channel.WebChatOutput` accepts the same shape."""
+    return {"data": {"custom": payload}}
+
+
 async def first_available(client: LiveChatClient, teams: list[str]) -> Availability:
     """Availability of the trigger's team, or of the next team when that one is busy or unknown."""
     for position, team in enumerate(teams):
@@ -162,7 +169,7 @@ class ActionHandover(Clocked, Action):
                         f"{wait_text(handover.estimated_wait_minutes)} Je hoeft niets te herhalen: "
                         "onze collega leest ons hele gesprek. Blijf in dit venster, hier krijg je antwoord."
                     ),
-                    json_message=waiting_payload(handover),
+                    json_message=web_chat_custom(waiting_payload(handover)),
                 )
                 return [
                     *settled,

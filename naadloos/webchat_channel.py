@@ -60,9 +60,12 @@ class WebChatOutput(SocketIOOutput):
 
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        """`{"custom": ...}` for the page (e.g. the hand-over's wait status). Rasa's own passes the
-        dict as keyword arguments to `emit()`, which fails for any key that is not emit's."""
-        await self._send_message(recipient_id, {"custom": json_message})
+        """Custom data for the page (e.g. the hand-over's wait status). In Rasa's convention, which
+        its own socket.io output (used for the replies to a customer's message) requires, the
+        event's data is under `data`: `{"data": {"custom": ...}}`. Any other dict is sent as
+        `{"custom": ...}`, where Rasa's own output would fail on a key `emit()` does not know."""
+        data = json_message.get("data")
+        await self._send_message(recipient_id, data if isinstance(data, dict) else {"custom": json_message})
 
 
 class WebChatInput(SocketIOInput):

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 def waiting_payload(dispatcher) -> dict:
     """The `naadloos.handover` custom payload of the hand-over message."""
-    found = [m["custom"]["naadloos"]["handover"] for m in dispatcher.messages if (m.get("custom") or {}).get("naadloos")]
+    customs = [((m.get("custom") or {}).get("data") or {}).get("custom") or {} for m in dispatcher.messages]
+    found = [custom["naadloos"]["handover"] for custom in customs if custom.get("naadloos")]
     assert len(found) == 1, dispatcher.messages
     return found[0]
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from rasa.core.channels.socketio import SocketIOOutput
+
+from actions.handover import web_chat_custom
 from naadloos.webchat_channel import WebChatOutput
 
 
@@ -29,3 +33,17 @@ async def test_a_custom_payload_reaches_the_page_under_custom() -> None:
         ("bot_uttered", {"text": "Ik geef je door."}, "session-1"),
         ("bot_uttered", {"custom": custom}, "session-1"),
     ]
+
+
+@pytest.mark.parametrize("output_class", [WebChatOutput, SocketIOOutput])
+async def test_the_hand_over_payload_reaches_the_page_through_both_socketio_outputs(output_class: type) -> None:
+    """Rasa's own socket.io output answers the customer's messages (it passes custom data as
+    keyword arguments to `emit()`); ours sends the service's messages. The action's payload
+    (`web_chat_custom`) arrives as `{"custom": ...}` through both."""
+    server = RecordingServer()
+    output = output_class(server, "bot_uttered")
+    custom = {"naadloos": {"handover": {"status": "queued", "queue_position": 1, "wait_token": "7.abc"}}}
+
+    await output.send_response("session-1", {"text": "Ik geef je door.", "custom": web_chat_custom(custom)})
+
+    assert server.emitted[-1] == ("bot_uttered", {"custom": custom}, "session-1")
