@@ -30,6 +30,7 @@ from sanic.response import json as json_response
 
 from livechat.storage import login_attempts as store
 from livechat.storage.db import Database
+from naadloos.backoff import doubled
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def lock_after(failures: int, max_failures: int) -> timedelta | None:
     and at most 15 minutes."""
     if failures < max_failures:
         return None
-    return min(FIRST_LOCK * 2 ** min(failures - max_failures, 16), MAX_LOCK)
+    return timedelta(seconds=doubled(FIRST_LOCK.total_seconds(), failures - max_failures, MAX_LOCK.total_seconds()))
 
 
 def user_key(username: str) -> str:

@@ -12,6 +12,13 @@ from collections.abc import Awaitable, Callable
 
 logger = logging.getLogger(__name__)
 
+MAX_DOUBLINGS = 32  # beyond this every ceiling we use is reached; keeps 2**n small
+
+
+def doubled(first: float, steps: int, ceiling: float) -> float:
+    """`first`, doubled `steps` times, at most `ceiling`: the rhythm of every retry and lock."""
+    return min(first * 2 ** min(max(steps, 0), MAX_DOUBLINGS), ceiling)
+
 
 class Backoff:
     def __init__(self, first_seconds: float, maximum_seconds: float) -> None:
@@ -30,7 +37,7 @@ class Backoff:
 
     def delay(self) -> float:
         """The wait now: `first` while all is well, doubled per failure up to `maximum`."""
-        return min(self.first * 2 ** max(self.failures - 1, 0), self.maximum)
+        return doubled(self.first, self.failures - 1, self.maximum)
 
     def succeeded(self) -> bool:
         """Resets the rhythm; returns whether this ended a run of failures."""
