@@ -195,11 +195,12 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             vector = sentence_vector(message, self._config["featurizer"])
             if vector is None or self._index is None:
                 continue
-            scope = self._index.scope(vector, text, self._weights, classifier_choice(message)[INTENT_NAME_KEY])
-            self._judge(message, scope)
+            choice = classifier_choice(message)
+            scope = self._index.scope(vector, text, self._weights, choice[INTENT_NAME_KEY])
+            self._judge(message, scope, choice)
         return messages
 
-    def _judge(self, message: Message, scope: Scope) -> None:
+    def _judge(self, message: Message, scope: Scope, choice: dict[str, Any]) -> None:
         verdict = scope.verdict(float(self._config["threshold"]))
         classified = classified_intent(message)
         if verdict != VERDICT_KNOWN and _is_value(message, self._config["value_intents"]):
@@ -209,7 +210,6 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         if verdict != VERDICT_KNOWN and classified in sensitive and scope.clearly_near(classified, min_similarity):
             verdict = VERDICT_KNOWN  # missing a crisis or a death costs more than a question back
         near_sensitive = next((name for name in sensitive if scope.clearly_near(name, min_similarity)), None)
-        choice = classifier_choice(message)
         message.set(
             SCOPE_KEY,
             {
