@@ -8,53 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
+from naadloos.handover_contract.schema import (  # re-exported: their home is the contract's schema
+    Availability,
+    Handover,
+    HandoverRefused,
+    LiveChatRejected,
+    LiveChatUnavailable,
+)
 from naadloos.handover_contract.secret import load_shared_secret
 from naadloos.handover_contract.signing import signature_headers
 from naadloos.settings import Settings
 
 TIMEOUT_SECONDS = 3.0
-
-
-class LiveChatUnavailable(Exception):
-    """The live-chat service could not be reached or did not answer properly."""
-
-
-class LiveChatRejected(LiveChatUnavailable):
-    """The service answered 4xx: retrying the same request will not help."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class HandoverRefused(Exception):
-    """The live-chat service refused the hand-over: no human can take over now."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Availability:
-    can_take_over: bool
-    reason: str  # open | closed | holiday | no_agents | queue_full
-    estimated_wait_minutes: int
-    team: str  # the team this answer is about
-
-
-@dataclass(frozen=True)
-class Handover:
-    id: int
-    status: str
-    queue_position: int | None
-    estimated_wait_minutes: int
 
 
 class LiveChatClient:

@@ -30,6 +30,8 @@ class Settings:
     backoffice_db: Path
     livechat_url: str  # the live-chat service, as the bot side reaches it
     outbox_db: Path  # hand-over records kept while the live-chat service is unreachable
+    handover_backend: str = "builtin"  # who takes over: builtin | chatwoot (naadloos.handover_contract.backend)
+    chatwoot_db: Path = PROJECT_ROOT / "var/chatwoot.sqlite3"  # Chatwoot back end: which conversation is whose
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -39,6 +41,8 @@ class Settings:
             backoffice_db=_path("NAADLOOS_BACKOFFICE_DB", "var/backoffice.sqlite3"),
             livechat_url=(os.environ.get("LIVECHAT_URL") or "http://127.0.0.1:5056").rstrip("/"),
             outbox_db=_path("NAADLOOS_OUTBOX_DB", "var/outbox.sqlite3"),
+            handover_backend=(os.environ.get("NAADLOOS_HANDOVER_BACKEND") or "builtin").strip().lower(),
+            chatwoot_db=_path("NAADLOOS_CHATWOOT_DB", "var/chatwoot.sqlite3"),
         )
 
 

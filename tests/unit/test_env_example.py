@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from livechat.config import LiveChatConfig
+from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
 from naadloos.rasa_server import LauncherError, read_token
 from naadloos.settings import PROJECT_ROOT, Settings
 
@@ -46,6 +47,7 @@ def settings_read_by_the_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setattr(os, "environ", environ)
     LiveChatConfig.from_environment()
     Settings.from_environment()
+    ChatwootSettings.from_environment()
     with pytest.raises(LauncherError):
         read_token()
     return environ.asked

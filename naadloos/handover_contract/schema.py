@@ -1,0 +1,187 @@
+"""What the bot asks a live-chat back end and what it gets back: one home for these shapes, used by
+every back end (`naadloos.handover_contract.builtin`, `naadloos.handover_contract.chatwoot`).
+
+Failures are one family, so a caller has one path for "no person now":
+
+- `LiveChatUnavailable`: the back end could not be reached or did not answer properly (retry later);
+- `LiveChatRejected` (a `LiveChatUnavailable`): it answered that it will not take this request
+  (HTTP 4xx); sending the same again will not help. For a forwarded customer message, 404 means
+  the conversation has no open hand-over;
+- `HandoverRefused`: nobody can take over now, with the reason (`CLOSED`, `HOLIDAY`, `NO_AGENTS`,
+  `QUEUE_FULL`).
+
+The request shapes are plain JSON-able dataclasses, so a record that waits in the bot's outbox is
+stored as its kind (`TICKET`, `CALLBACK`, `CUSTOMER_MESSAGE`) and its JSON, never as a URL of one
+back end, and replayed through whichever back end is configured (`record_from_json`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+# Why a person can or cannot take over (`Availability.reason`, `HandoverRefused.reason`).
+OPEN = "open"
+CLOSED = "closed"
+HOLIDAY = "holiday"
+NO_AGENTS = "no_agents"
+QUEUE_FULL = "queue_full"
+REASONS = (OPEN, CLOSED, HOLIDAY, NO_AGENTS, QUEUE_FULL)
+TEAM_BUSY = (NO_AGENTS, QUEUE_FULL)  # then another team (the default team) may still help
+
+PRIORITIES = ("urgent", "high", "normal")
+
+# Kinds of the records that may wait in the outbox.
+TICKET = "ticket"
+CALLBACK = "callback"
+CUSTOMER_MESSAGE = "customer_message"
+
+
+class LiveChatUnavailable(Exception):
+    """The live-chat back end could not be reached or did not answer properly."""
+
+
+class LiveChatRejected(LiveChatUnavailable):
+    """The back end answered 4xx: retrying the same request will not help."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class HandoverRefused(Exception):
+    """The back end refused the hand-over: no human can take over now."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Availability:
+    can_take_over: bool
+    reason: str  # open | closed | holiday | no_agents | queue_full
+    estimated_wait_minutes: int
+    team: str  # the team this answer is about
+
+
+@dataclass(frozen=True)
+class Handover:
+    id: int
+    status: str
+    queue_position: int | None
+    estimated_wait_minutes: int
+
+
+@dataclass(frozen=True)
+class OpenedHandover:
+    """A hand-over that a back end accepted, and the team that took it (the trigger's own team,
+    or the fallback team when that one was busy)."""
+
+    handover: Handover
+    team: str
+
+
+@dataclass(frozen=True)
+class EscalationRecord:
+    """What every record of an escalated conversation names: whose it is, the key that makes a
+    repeated delivery harmless, why, how urgent, for which team, and a few Dutch lines (the first
+    the reason in words)."""
+
+    conversation_id: str
+    idempotency_key: str
+    channel: str
+    reason: str
+    priority: str
+    team: str
+    summary: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class HandoverRequest(EscalationRecord):
+    """Everything a colleague needs to take over without asking again. `transcript` holds the
+    turns (`role` user|bot, `text`, `timestamp`, for the customer `message_id`, `intent`,
+    `entities`); `events` the raw Rasa events."""
+
+    customer: dict[str, str] = field(default_factory=dict)
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def for_team(self, team: str) -> HandoverRequest:
+        """The same request for another team. Its idempotency key differs: a key stands for one
+        request, and a retry of the first team's request must not collide with this one."""
+        if team == self.team:
+            return self
+        return replace(self, team=team, idempotency_key=f"{self.idempotency_key}.{team}")
+
+
+@dataclass(frozen=True)
+class TicketRequest(EscalationRecord):
+    """The conversation stored for a person to follow up, when nobody could take over."""
+
+    contact_preference: str  # callback_offered | referred
+    customer: dict[str, str] = field(default_factory=dict)
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    """"Bel me terug": the number and the moment the customer gave. Without a team the back end
+    gives it to its default team."""
+
+    conversation_id: str
+    idempotency_key: str
+    phone: str
+    preferred_moment: str
+    team: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body = asdict(self)
+        if self.team is None:
+            del body["team"]
+        return body
+
+
+@dataclass(frozen=True)
+class CustomerMessage:
+    """What the customer typed during a hand-over; `message_id` makes a repeated delivery harmless."""
+
+    conversation_id: str
+    text: str
+    message_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Record = TicketRequest | CallbackRequest | CustomerMessage
+_RECORD_TYPES: dict[str, type[TicketRequest] | type[CallbackRequest] | type[CustomerMessage]] = {
+    TICKET: TicketRequest,
+    CALLBACK: CallbackRequest,
+    CUSTOMER_MESSAGE: CustomerMessage,
+}
+
+
+class RecordError(ValueError):
+    """A stored record of an unknown kind or with missing fields."""
+
+
+def record_kind(record: Record) -> str:
+    """The kind under which `record` is stored (`TICKET`, `CALLBACK`, `CUSTOMER_MESSAGE`)."""
+    return next(kind for kind, cls in _RECORD_TYPES.items() if isinstance(record, cls))
+
+
+def record_from_json(kind: str, payload: dict[str, Any]) -> Record:
+    """The record stored as `kind` and `payload` (`to_json()`); fields it does not know are ignored,
+    so an older record still reads after a field was added."""
+    cls = _RECORD_TYPES.get(kind)
+    if cls is None:
+        raise RecordError(f"unknown record kind {kind!r}")
+    known = {f.name for f in fields(cls)}
+    try:
+        return cls(**{key: value for key, value in payload.items() if key in known})
+    except TypeError as error:
+        raise RecordError(f"{kind} record without its required fields: {error}") from error
