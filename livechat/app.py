@@ -20,7 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
-from livechat import delivery, waiting
+from livechat import delivery, presence, waiting
 from livechat.api import api_group
 from livechat.api.errors import JsonErrorHandler
 from livechat.canned_replies import load_canned_replies
@@ -87,8 +87,10 @@ def create_app(
     async def start_background(app: Sanic, _loop: Any) -> None:
         services: Services = app.ctx.services
         if background_tasks:
-            # One handle for both loops: cancelling it at stop cancels each.
-            services.waiting_task = asyncio.gather(waiting.run_forever(services), delivery.retry_forever(services))
+            # One handle for the loops: cancelling it at stop cancels each.
+            services.waiting_task = asyncio.gather(
+                waiting.run_forever(services), delivery.retry_forever(services), presence.run_forever(services)
+            )
 
     @app.before_server_stop
     async def stop(app: Sanic, _loop: Any) -> None:

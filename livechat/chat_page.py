@@ -1,9 +1,11 @@
 """The customer's web chat page (`GET /chat`), its static files (`/chat/static/`, the vendored
 socket.io client under `/vendor/`) and `GET /chat/config`, which tells the page where Rasa's
 socket.io channel is (`RASA_PUBLIC_URL`), the welcome message and suggested subjects
-(`config/web_chat.yml`, read at start) and the longest message the customer may send: the
-live-chat service's limit for a customer message (`livechat.validation.MAX_TEXT`), because during a
-hand-over every message goes on to the colleague through that API.
+(`config/web_chat.yml`, read at start), the words of the callback offered while waiting (the
+bot's callback form in domain.yml, `livechat.callback_wording`, read at start) and the longest
+message the customer may send: the live-chat service's limit for a customer message
+(`livechat.validation.MAX_TEXT`), because during a hand-over every message goes on to the
+colleague through that API.
 
 The page talks to Rasa directly; this service only serves it. Its Content-Security-Policy is the
 desk's, plus connections to Rasa's origin (http(s) for polling, ws(s) for the websocket); both from
@@ -16,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, file
 from sanic.response import json as json_response
 
+from livechat.callback_wording import CallbackWording, load_callback_wording
 from livechat.pages import STATIC_DIR, content_security_policy, serve_directory, socket_origins
 from livechat.services import services_of
 from livechat.validation import MAX_TEXT
@@ -42,6 +45,7 @@ async def chat(request: Request) -> HTTPResponse:
 async def chat_config(request: Request) -> HTTPResponse:
     services = services_of(request)
     settings: WebChatSettings = request.app.ctx.web_chat_settings
+    callback: CallbackWording = request.app.ctx.callback_wording
     return json_response(
         {
             "socket_url": services.config.rasa_public_url,
@@ -49,6 +53,7 @@ async def chat_config(request: Request) -> HTTPResponse:
             "organisation": services.organisation.name,
             "max_message_length": MAX_TEXT,
             **settings.to_json(services.organisation.name),
+            "callback": callback.to_json(),
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -60,6 +65,7 @@ def register_chat_page(app: Sanic) -> None:
     @app.before_server_start
     async def load_settings(app: Sanic, _loop: object) -> None:
         app.ctx.web_chat_settings = load_web_chat_settings()
+        app.ctx.callback_wording = load_callback_wording()
 
     serve_directory(app, "/chat/static", CHAT_DIR, "chat_static")
     serve_directory(app, "/vendor", VENDOR_DIR, "vendor_static")

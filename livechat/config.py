@@ -15,6 +15,8 @@ Every variable has a default that works on a laptop:
 - ``LIVECHAT_MAX_BODY_BYTES`` (1000000): larger request bodies get 413.
 - ``LIVECHAT_ACCEPT_TIMEOUT_SECONDS`` (180): after this wait in the queue the customer is offered
   the alternatives (their place is kept).
+- ``LIVECHAT_CUSTOMER_LEFT_GRACE_SECONDS`` (60): how long a customer in a hand-over may be without
+  the chat page open (a reload, a short network loss) before the desk is told that they left.
 - ``LIVECHAT_UNCLAIMED_ALERT_MINUTES`` (30): a ticket or callback nobody has claimed for this long
   is flagged in the desk's inbox (nothing the bot promised may stay without an owner).
 - ``LIVECHAT_TEAMS`` (``klantenservice``): comma-separated teams; the first one is the default.
@@ -132,6 +134,7 @@ class LiveChatConfig:
     max_body_bytes: int = 1_000_000
     accept_timeout_seconds: int = 180
     unclaimed_alert_minutes: int = 30
+    customer_left_grace_seconds: int = 60
     teams: tuple[str, ...] = ("klantenservice",)
     agent_online_seconds: int = 60
     average_handling_minutes: float = 6.0
@@ -166,6 +169,7 @@ class LiveChatConfig:
             max_body_bytes=_int("LIVECHAT_MAX_BODY_BYTES", 1_000_000, minimum=1024),
             accept_timeout_seconds=_int("LIVECHAT_ACCEPT_TIMEOUT_SECONDS", 180, minimum=1),
             unclaimed_alert_minutes=_int("LIVECHAT_UNCLAIMED_ALERT_MINUTES", 30, minimum=1),
+            customer_left_grace_seconds=_int("LIVECHAT_CUSTOMER_LEFT_GRACE_SECONDS", 60, minimum=1),
             teams=parse_teams(env("LIVECHAT_TEAMS")),
             agent_online_seconds=_int("LIVECHAT_AGENT_ONLINE_SECONDS", 60, minimum=1),
             average_handling_minutes=_float("LIVECHAT_AVERAGE_HANDLING_MINUTES", 6.0),

@@ -1,8 +1,13 @@
 """Live desk events: every logged-in agent's websocket gets the events of their teams.
 
 Events are JSON objects with a ``type``: ``handover_created``, ``customer_message``,
-``agent_message``, ``handover_accepted``, ``handover_closed``, ``delivery_failed`` and
-``alternatives_offered``; each carries ``handover_id`` and ``team`` plus its own data.
+``agent_message``, ``handover_accepted``, ``handover_closed``, ``delivery_failed``,
+``alternatives_offered``, ``customer_typing``, ``customer_left``, ``customer_back`` and
+``callback_requested``; each carries ``handover_id`` and ``team`` plus its own data.
+
+The hub also holds the customers' chat sockets (`customers`, `livechat.customer_sockets`) and the
+typing throttle (`typing`): typing signals cross at most once per `TYPING_INTERVAL_SECONDS` per
+conversation and direction, however many arrive (`livechat.typing_signals`).
 
 A socket whose session has ended (logout, expiry, password reset, disabled agent) is closed with
 code `SESSION_ENDED_CODE` and reason `SESSION_ENDED_REASON`; the desk then shows the login form.
@@ -18,7 +23,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from livechat.customer_sockets import CustomerSockets
 from livechat.storage.agents import Agent
+from livechat.throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +57,7 @@ SESSION_CHECK_SECONDS = 2.0
 # The desk's contract (static/desk.js): this close code means "log in again".
 SESSION_ENDED_CODE = 4401
 SESSION_ENDED_REASON = "session ended"
+TYPING_INTERVAL_SECONDS = 1.0
 
 LiveSessions = Callable[[set[str]], Awaitable[set[str]]]
 
@@ -58,6 +66,8 @@ class DeskHub:
     def __init__(self) -> None:
         self._connections: set[DeskConnection] = set()
         self._next_session_check = 0.0
+        self.customers = CustomerSockets()
+        self.typing = Throttle(TYPING_INTERVAL_SECONDS)
 
     def add(self, connection: DeskConnection) -> None:
         self._connections.add(connection)
@@ -103,10 +113,16 @@ class DeskHub:
                 self._connections.discard(connection)
 
     async def close_all(self, timeout: float = 2.0) -> None:
-        """Ends every connection and waits (up to `timeout`) until their handlers have returned."""
+        """Ends every connection, the customers' too, and waits (up to `timeout`) until their
+        handlers have returned."""
         for connection in self._connections:
             connection.end()
+        self.customers.end_all()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self._connections and loop.time() < deadline:
+        while (self._connections or len(self.customers)) and loop.time() < deadline:
             await asyncio.sleep(0.05)
+        try:
+            await asyncio.wait_for(self.customers.settle(), max(deadline - loop.time(), 0.1))
+        except asyncio.TimeoutError:
+            logger.warning("closing chat sockets: their presence was not all stored before the stop")

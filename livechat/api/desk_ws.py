@@ -9,43 +9,22 @@ password reset, disabled agent) the socket is closed with code 4401, reason "ses
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sanic.response import json as json_response
 
 from livechat.api.auth import check_same_origin, current_agent, session_token_hash
-from livechat.api.errors import error_body, parse_json
+from livechat.api.errors import parse_json
+from livechat.api.websocket import check_handshake, refusal, send_error_frame
 from livechat.errors import ApiError
 from livechat.hub import POLL_SECONDS, DeskConnection
 from livechat.services import services_of
 from livechat.storage import agents as agent_store
 
 bp = Blueprint("desk_ws")
-
-
-def check_handshake(request: Request) -> None:
-    """400 unless the request is a websocket opening handshake (RFC 6455, 4.2.1): Sanic 21.12 would
-    answer anything else with a 500."""
-    def has_token(header: str, token: str) -> bool:
-        return token in (part.strip().lower() for part in request.headers.get(header, "").split(","))
-
-    try:
-        key_ok = len(base64.b64decode(request.headers.get("sec-websocket-key", ""), validate=True)) == 16
-    except (binascii.Error, ValueError):
-        key_ok = False
-    if not (
-        has_token("upgrade", "websocket")
-        and has_token("connection", "upgrade")
-        and key_ok
-        and request.headers.get("sec-websocket-version", "").strip() == "13"
-    ):
-        raise ApiError(400, "bad_request", "expected a websocket handshake (Upgrade: websocket)")
 
 
 @bp.middleware("request")
@@ -58,8 +37,7 @@ async def authenticate(request: Request) -> HTTPResponse | None:
             raise ApiError(401, "unauthorized", "log in first")
         check_handshake(request)
     except ApiError as error:
-        status, body = error_body(error)
-        return json_response(body, status=status)
+        return refusal(error)
     request.ctx.agent = agent
     return None
 
@@ -90,8 +68,7 @@ async def desk_socket(request: Request, ws: Any) -> None:
             try:
                 _check_ping(parse_json(raw, "desk socket message"))
             except ApiError as error:
-                _status, body = error_body(error)
-                await ws.send(json.dumps({"type": "error", **body}))
+                await send_error_frame(ws, error)
                 continue
             agent = await services.db.run(agent_store.session_agent, token_hash, services.clock())
             if agent is None:

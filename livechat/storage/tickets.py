@@ -66,6 +66,15 @@ def create_callback(engine: Engine, values: dict[str, Any], now: datetime) -> tu
     return _insert_once(engine, callback_requests, values, now, preferred_at=to_db(preferred_at) if preferred_at else None)
 
 
+def find_callback(engine: Engine, idempotency_key: str) -> dict[str, Any] | None:
+    """The callback request stored under `idempotency_key`, or None."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(callback_requests).where(callback_requests.c.idempotency_key == idempotency_key)
+        ).first()
+    return row_json(row) if row else None
+
+
 def _of_teams(table: sa.Table, teams: Sequence[str], default_team: str) -> Any:
     """Rows of `teams`; rows without a team count as the default team's."""
     condition = table.c.team.in_(list(teams))

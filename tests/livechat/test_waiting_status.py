@@ -46,6 +46,7 @@ async def test_the_handover_message_gives_the_page_its_wait_token_and_queue_plac
     status, body = await status_of(http, service, token)
     assert status == 200 and body == {
         "status": "queued", "queue_position": 2, "estimated_wait_minutes": payload["estimated_wait_minutes"],
+        "callback": None,
     }
 
     _, queue = await agent.get("/queue")
@@ -57,5 +58,5 @@ async def test_the_handover_message_gives_the_page_its_wait_token_and_queue_plac
     mine = handover_id_of(SECRET, token)
     assert (await agent.post(f"/handovers/{mine}/accept"))[0] == 200
     assert await status_of(http, service, token) == (
-        200, {"status": "assigned", "queue_position": None, "estimated_wait_minutes": None},
+        200, {"status": "assigned", "queue_position": None, "estimated_wait_minutes": None, "callback": None},
     )

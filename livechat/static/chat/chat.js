@@ -1,6 +1,9 @@
 // Naadloos web chat for customers. Talks to Rasa's socket.io channel (session_request /
 // session_confirm, user_uttered / bot_uttered) and, while the customer waits for a colleague, to
 // the live-chat service (GET /api/waiting/<token>, the token came with the hand-over message).
+// During the whole hand-over a socket to the live-chat service (handover_socket.js) tells the
+// colleague that the customer is here and carries typing both ways; after the wait timeout the
+// page offers a callback (callback_offer.js).
 // Everything the bot or an agent says is untrusted: it only ever reaches the page as text nodes or
 // as links built by links.js (never innerHTML); the CSP forbids inline code.
 "use strict";
@@ -9,8 +12,10 @@
   const SESSION_KEY = "naadloos.chat.session";
   const HISTORY_KEY = "naadloos.chat.history";
   const WAITING_KEY = "naadloos.chat.waiting";
+  const HANDOVER_KEY = "naadloos.chat.handover"; // the wait token, for the whole hand-over
   const MAX_HISTORY = 200;
   const TYPING_TIMEOUT_MS = 6000; // the assistant answers within seconds, or not at all (paused)
+  const AGENT_TYPING_MS = 5000; // the colleague's typing shows this long after their last keystroke
   const WAITING_POLL_MS = 5000;
   const BOT_NAME = "de digitale assistent";
   const TIME_FORMAT = new Intl.DateTimeFormat("nl-NL", { hour: "2-digit", minute: "2-digit" });
@@ -146,6 +151,7 @@
     if (!human) {
       state.agentName = null;
       stopWaiting();
+      endHandover();
     }
     showWho();
   }
@@ -167,6 +173,7 @@
         : typeof place === "number" ? "Je bent nummer " + place + " in de wachtrij." : "Je staat in de wachtrij.";
       $("waiting-time").textContent = minutesText(waiting.estimated_wait_minutes);
     }
+    offerCallback();
     showWho();
   }
 
@@ -176,12 +183,16 @@
       status: update.status,
       queue_position: update.queue_position,
       estimated_wait_minutes: update.estimated_wait_minutes,
+      callback: typeof update.callback === "string" ? update.callback : null,
     });
     if (update.status === "assigned") state.human = true;
     if (update.status !== "queued") {
       const assigned = update.status === "assigned";
       stopWaiting();
-      if (!assigned) state.human = false;
+      if (!assigned) {
+        state.human = false;
+        endHandover();
+      }
     } else {
       store.set(WAITING_KEY, JSON.stringify(state.waiting));
     }
@@ -194,7 +205,7 @@
     try {
       const reply = await fetch("/api/waiting/" + encodeURIComponent(waiting.wait_token), { credentials: "omit" });
       if (!state.waiting || state.waiting.wait_token !== waiting.wait_token) return; // ended meanwhile
-      if (reply.status === 404) { stopWaiting(); showWaiting(); return; }
+      if (reply.status === 404) { stopWaiting(); endHandover(); showWaiting(); return; }
       if (reply.ok) updateWaiting(await reply.json());
     } catch (ignored) {
       /* the service is briefly unreachable: the next poll tries again */
@@ -209,9 +220,12 @@
       status: typeof handover.status === "string" ? handover.status : "queued",
       queue_position: typeof handover.queue_position === "number" ? handover.queue_position : null,
       estimated_wait_minutes: typeof handover.estimated_wait_minutes === "number" ? handover.estimated_wait_minutes : null,
+      callback: typeof handover.callback === "string" ? handover.callback : null,
+      declined: handover.declined === true,
     };
     store.set(WAITING_KEY, JSON.stringify(state.waiting));
     state.human = true; // from now on a person answers: no "typing" from the assistant
+    startHandover(handover.wait_token);
     showWaiting();
     clearInterval(state.waitingTimer);
     state.waitingTimer = setInterval(pollWaiting, WAITING_POLL_MS);
@@ -223,15 +237,60 @@
     state.waiting = null;
     store.remove(WAITING_KEY);
     $("waiting").hidden = true;
+    window.NaadloosCallbackOffer.update(null, null, false);
   }
 
-  // --- typing indicator: only while the assistant's answer is really on its way ------------------
-  function showTyping() {
-    if (state.human || state.waiting) return; // a colleague answers when they can; no fake "typing"
+  // --- the callback offered after the wait timeout (callback_offer.js) -------------------------
+  function saveWaiting(changes) {
+    if (!state.waiting) return;
+    Object.assign(state.waiting, changes);
+    store.set(WAITING_KEY, JSON.stringify(state.waiting));
+  }
+
+  function offerCallback() {
+    const waiting = state.waiting;
+    if (!waiting) return;
+    window.NaadloosCallbackOffer.update(waiting.wait_token, waiting.callback, waiting.declined);
+  }
+
+  // --- the hand-over socket (handover_socket.js): "still here" and typing both ways -------------
+  function startHandover(token) {
+    store.set(HANDOVER_KEY, token);
+    window.NaadloosHandoverSocket.start(token, {
+      onTyping: showColleagueTyping,
+      onGone: () => { endHandover(); if (state.waiting) { stopWaiting(); showWaiting(); } },
+    });
+  }
+
+  function endHandover() {
+    window.NaadloosHandoverSocket.stop();
+    store.remove(HANDOVER_KEY);
+  }
+
+  // Only once a colleague has the conversation, and never any words: that someone types.
+  function customerTyping() {
+    if (state.human && !state.waiting) window.NaadloosHandoverSocket.typing();
+  }
+
+  // --- typing indicator: while the assistant's answer is really on its way, or the colleague types --
+  function showTypingAs(label, milliseconds) {
+    $("typing-label").textContent = label;
     $("typing").hidden = false;
     clearTimeout(state.typingTimer);
-    state.typingTimer = setTimeout(hideTyping, TYPING_TIMEOUT_MS);
+    state.typingTimer = setTimeout(hideTyping, milliseconds);
     scrollDown();
+  }
+
+  function showTyping() {
+    if (state.human || state.waiting) return; // a colleague answers when they can; no fake "typing"
+    showTypingAs("De assistent typt…", TYPING_TIMEOUT_MS);
+  }
+
+  // "<name> typt…" while the colleague who has the conversation types (the service sends it at
+  // most once a second); gone a few seconds after the last keystroke or when their message arrives.
+  function showColleagueTyping(name) {
+    if (!state.human || state.waiting) return;
+    showTypingAs((name || "Onze collega") + " typt…", AGENT_TYPING_MS);
   }
 
   function hideTyping() {
@@ -374,6 +433,7 @@
     else if (last && last.kind === "notice") setHuman(true);
     const waiting = loadJson(WAITING_KEY, null);
     if (waiting && typeof waiting === "object") startWaiting(waiting);
+    else if (store.get(HANDOVER_KEY)) startHandover(store.get(HANDOVER_KEY));
   }
 
   function unavailable() {
@@ -390,7 +450,7 @@
       updateCounter();
       send(text);
     });
-    $("message").addEventListener("input", updateCounter);
+    $("message").addEventListener("input", () => { updateCounter(); customerTyping(); });
     $("message").addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
@@ -411,6 +471,11 @@
       const config = await reply.json();
       if (!reply.ok || typeof window.io !== "function" || !config.socket_url) throw new Error("no config");
       state.config = config;
+      window.NaadloosCallbackOffer.setUp(config.callback, {
+        onDeclined: () => saveWaiting({ declined: true }),
+        onRequested: () => saveWaiting({ callback: "requested" }),
+      });
+      offerCallback();
       if (Number.isInteger(config.max_message_length) && config.max_message_length > 0) {
         state.maxLength = config.max_message_length;
         updateCounter();
