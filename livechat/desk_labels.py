@@ -1,6 +1,6 @@
-"""The desk's Dutch words for why a conversation came to a colleague (reason), its priority and
-its channel: one home, so the queue, the conversation view, the inbox and the notifications say
-the same.
+"""The desk's Dutch words for why a conversation came to a colleague (reason), its priority, its
+channel, its team and how it was closed (the wrap-up outcome): one home, so the queue, the
+conversation view, the inbox, the history and the notifications say the same.
 
 A reason's words are the `label` of the escalation reason in `config/escalation.yml`
 (conversation designers keep them there; this reads them, it copies nothing). The live chat may
@@ -31,6 +31,34 @@ CHANNEL_LABELS = {
 }
 
 
+# The teams of LIVECHAT_TEAMS as the desk and the customer read them ("een collega van het team
+# Klachten"); a team this list does not know is shown with a capital letter.
+TEAM_LABELS = {
+    "klantenservice": "Klantenservice",
+    "nabestaanden": "Nabestaanden",
+    "klachten": "Klachten",
+    "fraude": "Fraude",
+    "betalingen": "Betalingen",
+}
+# The wrap-up an agent chooses when closing, in the desk's order (the codes are
+# `livechat.storage.schema.OUTCOMES`; tests/livechat/test_desk_wrap_up.py checks they agree).
+OUTCOME_LABELS = {
+    "resolved": "Opgelost",
+    "backoffice": "Doorgezet naar backoffice",
+    "callback_needed": "Klant terugbellen nodig",
+    "not_resolved": "Niet opgelost",
+    "back_to_bot": "Terug naar de assistent",
+}
+
+
+def team_label(team: str) -> str:
+    return TEAM_LABELS.get(team) or team[:1].upper() + team[1:]
+
+
+def outcome_label(outcome: str | None) -> str | None:
+    return OUTCOME_LABELS.get(outcome, outcome) if outcome else None
+
+
 def reason_labels() -> dict[str, str]:
     """reason code -> Dutch label; empty when the escalation file is missing or cannot be read."""
     try:
@@ -46,11 +74,15 @@ def reason_label(reason: str | None, labels: Mapping[str, str]) -> str | None:
     return labels.get(reason, reason) if reason else None
 
 
-def handover_labels(reason: str, priority: str, channel: str, reasons: Mapping[str, str]) -> dict[str, str]:
-    """{reason, priority, channel} in Dutch; `reasons` is `reason_labels()`. A value without a
-    label is shown as it was sent."""
+def handover_labels(
+    reason: str, priority: str, channel: str, reasons: Mapping[str, str], team: str = "", outcome: str | None = None
+) -> dict[str, str | None]:
+    """{reason, priority, channel, team, outcome} in Dutch; `reasons` is `reason_labels()`. A value
+    without a label is shown as it was sent; `outcome` is None until the hand-over is closed."""
     return {
         "reason": reason_label(reason, reasons) or reason,
         "priority": PRIORITY_LABELS.get(priority, priority),
         "channel": CHANNEL_LABELS.get(channel, channel),
+        "team": team_label(team),
+        "outcome": outcome_label(outcome),
     }

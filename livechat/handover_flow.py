@@ -1,4 +1,5 @@
-"""What happens to a hand-over: created, customer writes, accepted, agent writes, closed.
+"""What happens to a hand-over: created, customer writes, accepted, agent writes, transferred,
+closed.
 
 Each step stores first, then tells the desk (websocket) and the customer (`CustomerChannel`).
 A delivery failure never loses the message and never fails the request: an agent or system
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from livechat.availability import (
@@ -18,11 +20,14 @@ from livechat.availability import (
     estimated_wait_minutes,
 )
 from livechat.delivery import deliver_waiting
+from livechat.desk_labels import outcome_label, reason_label, reason_labels, team_label
 from livechat.errors import ApiError
 from livechat.services import Services
+from livechat.storage import agents as agent_store
 from livechat.storage import handovers as store
+from livechat.storage import history
 from livechat.storage.agents import Agent
-from livechat.storage.handovers import Handover, Message, NewHandover
+from livechat.storage.handovers import Handover, Message, NewHandover, Transfer
 
 logger = logging.getLogger(__name__)
 
@@ -159,11 +164,15 @@ async def accept(services: Services, handover_id: int, agent: Agent) -> Handover
     return handover
 
 
-async def close(services: Services, handover_id: int, agent: Agent, outcome: str) -> tuple[Handover, Delivery]:
-    """Closes the agent's hand-over and gives the conversation back to the bot, after the agent's
-    waiting messages (`livechat.delivery`). A resume that cannot go now is retried in the
-    background; calling close again on such a hand-over tries it at once."""
-    closed = await services.db.run(store.close_handover, handover_id, agent.id, outcome, services.clock())
+async def close(
+    services: Services, handover_id: int, agent: Agent, outcome: str, note: str = ""
+) -> tuple[Handover, Delivery]:
+    """Closes the agent's hand-over with its wrap-up (`outcome`, `note`) and gives the conversation
+    back to the bot, after the agent's waiting messages (`livechat.delivery`); the customer is asked
+    how satisfied they are only after `resolved` (never after a death or a crisis). A resume that
+    cannot go now is retried in the background; calling close again on such a hand-over tries it
+    at once (the wrap-up stays as first given)."""
+    closed = await services.db.run(store.close_handover, handover_id, agent.id, outcome, services.clock(), note)
     handover = await services.db.run(store.get_handover, handover_id)
     if handover is None:
         raise ApiError(404, "not_found", "hand-over not found")
@@ -174,9 +183,98 @@ async def close(services: Services, handover_id: int, agent: Agent, outcome: str
     error = await deliver_waiting(services, handover.id)
     delivery = Delivery(error is None, error)
     if closed:
+        await index_for_history(services, handover.id, handover.reason, handover.team, handover.outcome)
         await services.hub.publish("handover_closed", handover.team, handover_id=handover.id, outcome=handover.outcome)
     if not delivery.delivered:
         await services.hub.publish("delivery_failed", handover.team, handover_id=handover.id, error=delivery.error)
     updated = await services.db.run(store.get_handover, handover_id)
     assert updated is not None
     return updated, delivery
+
+
+def transferred_text(team: str) -> str:
+    """The customer's one line when a colleague passes the conversation on (B1)."""
+    return f"Ik geef je door aan een collega van het team {team_label(team)}. Je hoeft niets te herhalen."
+
+
+def transfer_note(agent: Agent, handover: Handover, to_team: str, colleague: Agent | None, note: str) -> str:
+    """The internal note the receiving colleague reads: who passed it on, from where, and why."""
+    target = f"{colleague.display_name} (team {team_label(to_team)})" if colleague else f"team {team_label(to_team)}"
+    line = f"Doorgezet door {agent.display_name} (team {team_label(handover.team)}) naar {target}."
+    return f"{line}\n{note}" if note else line
+
+
+async def index_for_history(
+    services: Services, handover_id: int, reason: str, team: str, outcome: str | None
+) -> None:
+    """Makes a closed hand-over findable in the desk's history, also by its Dutch words."""
+    labels = [reason_label(reason, reason_labels()) or "", team_label(team), outcome_label(outcome) or ""]
+    await services.db.run(history.index_handover, handover_id, labels)
+
+
+async def index_missing_history(services: Services, at_most: int) -> int:
+    """Indexes up to `at_most` closed hand-overs the history cannot find yet (closed before it
+    existed, or when indexing failed), oldest first; returns how many."""
+    done = last = 0
+    while done < at_most and (batch := await services.db.run(history.unindexed, last, min(200, at_most - done))):
+        for handover_id, reason, team, outcome in batch:
+            await index_for_history(services, handover_id, reason, team, outcome)
+            last = handover_id
+        done += len(batch)
+    return done
+
+
+async def agents_online(services: Services) -> list[Agent]:
+    """Agents seen in the last `agent_online_seconds` (as `livechat.availability` counts them)."""
+    now = services.clock()
+    return await services.db.run(
+        agent_store.online_agents, now, now - timedelta(seconds=services.config.agent_online_seconds)
+    )
+
+
+async def _online_colleague(services: Services, agent_id: int, team: str) -> Agent:
+    """The colleague `agent_id` when they are online now in `team`; 409 otherwise."""
+    colleague = next((a for a in await agents_online(services) if a.id == agent_id and team in a.teams), None)
+    if colleague is None:
+        raise ApiError(409, "conflict", "this colleague is not online in that team now", field="agent_id")
+    return colleague
+
+
+async def transfer(
+    services: Services, handover: Handover, agent: Agent, to_team: str, to_agent_id: int | None, note: str
+) -> tuple[Handover, Message]:
+    """Passes a hand-over the agent holds, or sees waiting in their team's queue, to another team's
+    queue or straight to a colleague online in that team (`to_agent_id`), with an internal `note`
+    for whoever gets it. The customer hears it in one line; both teams' desks get
+    `handover_transferred`. 409 when the agent may not pass it on (a colleague holds it, it is
+    closed), when it changed meanwhile, or for a colleague who is not online in that team."""
+    holds = handover.status == "assigned" and handover.assigned_agent_id == agent.id
+    if handover.status != "queued" and not holds:
+        raise ApiError(
+            409, "conflict", "only a queued hand-over or your own can be transferred", handover_status=handover.status
+        )
+    if to_agent_id == agent.id:
+        raise ApiError(409, "conflict", "you cannot transfer a hand-over to yourself", field="agent_id")
+    if to_agent_id is None and to_team == handover.team and handover.status == "queued":
+        raise ApiError(409, "conflict", "the hand-over is already waiting in this team's queue", field="team")
+    colleague = await _online_colleague(services, to_agent_id, to_team) if to_agent_id is not None else None
+    plan = Transfer(to_team, to_agent_id, transfer_note(agent, handover, to_team, colleague, note), transferred_text(to_team))
+    moved = await services.db.run(store.transfer_handover, handover, agent.id, plan, services.clock())
+    if moved is None:
+        current = await services.db.run(store.get_handover, handover.id)
+        raise ApiError(
+            409, "conflict", "the hand-over changed meanwhile; reload it",
+            handover_status=current.status if current else handover.status,
+        )
+    note_message, line = moved
+    updated = await services.db.run(store.get_handover, handover.id)
+    assert updated is not None
+    event = {
+        "handover_id": handover.id, "from_team": handover.team, "to_team": to_team, "to_team_label": team_label(to_team),
+        "to_agent": {"id": colleague.id, "name": colleague.display_name} if colleague else None,
+        "by": {"id": agent.id, "name": agent.display_name}, "message": note_message.to_json(),
+    }
+    for team in dict.fromkeys([handover.team, to_team]):
+        await services.hub.publish("handover_transferred", team, **event)
+    await _send_stored(services, updated, line)
+    return updated, note_message

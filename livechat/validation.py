@@ -57,7 +57,7 @@ def text(
         return default
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string")
-    value = value.strip()
+    value = value.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL; it means nothing in a chat
     if required and not value:
         raise ValidationError(field, "must not be empty")
     if len(value) > max_length:
@@ -172,8 +172,22 @@ def agent_message(data: Any) -> str:
     return text(require_object(data), "text", MAX_TEXT)
 
 
-def close(data: Any) -> str:
-    return text(require_object(data), "outcome", 16, allowed=OUTCOMES)
+MAX_WRAP_UP_NOTE = 500  # the short note with a closing outcome, and with a transfer
+
+
+def close(data: Any) -> tuple[str, str]:
+    """(outcome, note): the agent's wrap-up when closing a hand-over."""
+    body = require_object(data)
+    return text(body, "outcome", 16, allowed=OUTCOMES), text(body, "note", MAX_WRAP_UP_NOTE, required=False)
+
+
+def transfer(data: Any, teams: Sequence[str]) -> tuple[str, int | None, str]:
+    """(team, agent_id, note): to a team of LIVECHAT_TEAMS (`teams`), optionally to one colleague."""
+    body = require_object(data)
+    agent_id = body.get("agent_id")
+    if agent_id is not None and (isinstance(agent_id, bool) or not isinstance(agent_id, int) or agent_id < 1):
+        raise ValidationError("agent_id", "must be a positive whole number (a colleague's id)")
+    return text(body, "team", 64, allowed=teams), agent_id, text(body, "note", MAX_WRAP_UP_NOTE, required=False)
 
 
 def inbox_outcome(data: Any) -> tuple[str, str]:

@@ -1,15 +1,30 @@
 """The HTTP API: one blueprint per area, all under /api.
 
 Bot side (HMAC-signed, see `livechat.security`): handovers, conversations, no_agent.
-Open: availability, openapi (this API's description), waiting (with the customer's wait token).
-Agent side (session cookie): agents, desk, desk_ws.
+Open: availability, openapi (this API's description), waiting and customer_ws (with the customer's
+wait token).
+Agent side (session cookie): agents, desk, desk_ws, inbox, history, presence.
 """
 from __future__ import annotations
 
 from sanic import Blueprint
 from sanic.blueprint_group import BlueprintGroup
 
-from livechat.api import agents, availability, conversations, desk, desk_ws, handovers, inbox, no_agent, openapi, waiting
+from livechat.api import (
+    agents,
+    availability,
+    conversations,
+    customer_ws,
+    desk,
+    desk_ws,
+    handovers,
+    history,
+    inbox,
+    no_agent,
+    openapi,
+    presence,
+    waiting,
+)
 
 
 def api_group() -> BlueprintGroup:
@@ -22,7 +37,10 @@ def api_group() -> BlueprintGroup:
         desk.bp,
         desk_ws.bp,
         inbox.bp,
+        history.bp,
         openapi.bp,
         waiting.bp,
+        customer_ws.bp,
+        presence.bp,
         url_prefix="/api",
     )

@@ -1,8 +1,9 @@
-"""Agent side: the queue, one conversation, accept, write, notes, close, canned replies. Session
-cookie required.
+"""Agent side: the queue, one conversation, accept, write, notes, transfer, close with a wrap-up,
+canned replies. Session cookie required.
 
-The desk's hand-over JSON adds `labels` (reason, priority, channel in Dutch: `livechat.desk_labels`)
-and, for one conversation, `customer_panel` (what the customer gave, `livechat.customer_panel`).
+The desk's hand-over JSON adds `labels` (reason, priority, channel, team and closing outcome in
+Dutch: `livechat.desk_labels`) and, for one conversation, `customer_panel` (what the customer
+gave, `livechat.customer_panel`).
 Notes are messages with sender 'note': stored and shown to the team, never delivered to the customer
 (only pending agent/system messages are sent, `livechat.delivery`)."""
 from __future__ import annotations
@@ -17,7 +18,7 @@ from livechat import handover_flow, validation
 from livechat.api.auth import agent_required
 from livechat.api.errors import ok, read_json
 from livechat.customer_panel import customer_panel
-from livechat.desk_labels import handover_labels, reason_labels
+from livechat.desk_labels import OUTCOME_LABELS, handover_labels, reason_labels, team_label
 from livechat.errors import ApiError
 from livechat.services import Services, services_of
 from livechat.storage import handovers as store
@@ -29,9 +30,12 @@ bp = Blueprint("desk")
 NOTE = "note"  # the sender of an internal note
 
 
-def _for_desk(handover: Handover, reasons: dict[str, str], full: bool = False) -> dict[str, Any]:
+def for_desk(handover: Handover, reasons: dict[str, str], full: bool = False) -> dict[str, Any]:
+    """The hand-over as the desk shows it: with Dutch labels, and in `full` the customer panel."""
     data = handover.to_json(full=full)
-    data["labels"] = handover_labels(handover.reason, handover.priority, handover.channel, reasons)
+    data["labels"] = handover_labels(
+        handover.reason, handover.priority, handover.channel, reasons, handover.team, handover.outcome
+    )
     if full:
         data["customer_panel"] = customer_panel(handover.slots, handover.customer, handover.transcript)
     return data
@@ -59,8 +63,8 @@ async def queue(request: Request) -> HTTPResponse:
     assigned = await services.db.run(store.list_handovers, "assigned", teams)
     return ok({
         "teams": teams,
-        "queued": [{**_for_desk(h, reasons), "queue_position": i + 1} for i, h in enumerate(queued)],
-        "assigned": [_for_desk(h, reasons) for h in assigned],
+        "queued": [{**for_desk(h, reasons), "queue_position": i + 1} for i, h in enumerate(queued)],
+        "assigned": [for_desk(h, reasons) for h in assigned],
     })
 
 
@@ -72,7 +76,7 @@ async def handover_detail(request: Request, handover_id: int) -> HTTPResponse:
     services = services_of(request)
     handover = await _visible_handover(services, handover_id, request.ctx.agent)
     messages = await services.db.run(store.list_messages, handover.id)
-    return ok({"handover": _for_desk(handover, reason_labels(), full=True), "messages": [m.to_json() for m in messages]})
+    return ok({"handover": for_desk(handover, reason_labels(), full=True), "messages": [m.to_json() for m in messages]})
 
 
 @bp.post("/handovers/<handover_id:int>/accept")
@@ -109,6 +113,8 @@ async def note(request: Request, handover_id: int) -> HTTPResponse:
     message, _ = await services.db.run(
         store.add_message, handover.id, NOTE, text, services.clock(), agent_id=request.ctx.agent.id
     )
+    if handover.status == "closed":  # the history finds it by this note too
+        await handover_flow.index_for_history(services, handover.id, handover.reason, handover.team, handover.outcome)
     await services.hub.publish("note_added", handover.team, handover_id=handover.id, message=message.to_json())
     return ok({"message": message.to_json()}, status=201)
 
@@ -120,12 +126,45 @@ async def canned_replies(request: Request) -> HTTPResponse:
     return ok({"replies": [reply.to_json() for reply in services_of(request).canned_replies]})
 
 
+@bp.get("/close-outcomes")
+@agent_required
+async def close_outcomes(request: Request) -> HTTPResponse:
+    """The wrap-up choices when closing, in the desk's order, with their Dutch labels."""
+    outcomes = [{"outcome": code, "label": label} for code, label in OUTCOME_LABELS.items()]
+    return ok({"outcomes": outcomes, "note_max_length": validation.MAX_WRAP_UP_NOTE})
+
+
 @bp.post("/handovers/<handover_id:int>/close")
 @agent_required
 async def close(request: Request, handover_id: int) -> HTTPResponse:
-    """Body {outcome: resolved | back_to_bot}: closes and hands the conversation back to the bot."""
+    """Body {outcome, note?}: closes with a wrap-up and hands the conversation back to the bot."""
     services = services_of(request)
-    outcome = validation.close(read_json(request))
+    outcome, note = validation.close(read_json(request))
     await _visible_handover(services, handover_id, request.ctx.agent)
-    handover, delivery = await handover_flow.close(services, handover_id, request.ctx.agent, outcome)
+    handover, delivery = await handover_flow.close(services, handover_id, request.ctx.agent, outcome, note)
     return ok({"handover": handover.to_json(), "resume": delivery.to_json()})
+
+
+@bp.get("/transfer-targets")
+@agent_required
+async def transfer_targets(request: Request) -> HTTPResponse:
+    """Every team (LIVECHAT_TEAMS) with its Dutch name and the colleagues online in it now."""
+    services = services_of(request)
+    online = await handover_flow.agents_online(services)
+    me = request.ctx.agent.id
+    return ok({"teams": [
+        {"team": team, "label": team_label(team),
+         "colleagues": [{"id": a.id, "name": a.display_name} for a in online if team in a.teams and a.id != me]}
+        for team in services.config.teams
+    ]})
+
+
+@bp.post("/handovers/<handover_id:int>/transfer")
+@agent_required
+async def transfer(request: Request, handover_id: int) -> HTTPResponse:
+    """Body {team, agent_id?, note?}: to another team's queue or to a colleague online in that team."""
+    services = services_of(request)
+    team, agent_id, note = validation.transfer(read_json(request), services.config.teams)
+    handover = await _visible_handover(services, handover_id, request.ctx.agent)
+    moved, message = await handover_flow.transfer(services, handover, request.ctx.agent, team, agent_id, note)
+    return ok({"handover": for_desk(moved, reason_labels()), "note": message.to_json()})

@@ -8,17 +8,14 @@
 "use strict";
 
 (function () {
-  // Reason, priority and channel come in Dutch from the server (`labels`, livechat/desk_labels.py).
-  const STATUS_LABELS = { queued: "wacht", assigned: "in gesprek", closed: "afgesloten" };
+  // Reason, priority, channel, team and outcome come in Dutch from the server (`labels`,
+  // livechat/desk_labels.py); the conversation's lines are drawn by desk_transcript.js.
+  const { STATUS_LABELS, items: conversationItems } = window.deskTranscript;
   // Why the assistant did not understand a message (the out-of-scope detector's verdict).
   const SCOPE_LABELS = {
     far: "niet begrepen: lijkt op niets wat de assistent kent",
     out_of_scope: "buiten wat de assistent beantwoordt",
     no_words: "geen woorden, alleen tekens",
-  };
-  const SENDER_LABELS = {
-    user: "Klant", customer: "Klant", bot: "Assistent", agent: "Medewerker", system: "Systeem",
-    note: "Interne notitie (de klant ziet dit niet)",
   };
   const BASE_TITLE = document.title;
   const TICK_MS = 30000; // how often "laatst actief" and the wait time are brought up to date
@@ -36,9 +33,7 @@
   });
   const state = emptyState();
   let generation = 0; // counts logins and session ends; an answer from an older one is dropped
-  const { $ } = window.deskDom;
-
-  const { element } = window.deskDom;
+  const { $, element } = window.deskDom;
 
   // {ok, status, data}; status 0 when the server could not be reached. null when the session ended
   // while the request was under way, or when this answer ended it (401): then do nothing more.
@@ -60,12 +55,6 @@
     return reply ? { ok: reply.ok, status: reply.status, data: data || {} } : { ok: false, status: 0, data: {} };
   }
 
-  function time(iso) {
-    if (iso === null || iso === undefined) return "";
-    const moment = typeof iso === "number" ? new Date(iso * 1000) : new Date(iso);
-    return Number.isNaN(moment.getTime()) ? "" : moment.toLocaleTimeString("nl-NL", { hour: "2-digit", minute: "2-digit" });
-  }
-
   function minutesSince(when) {
     const moment = typeof when === "number" ? when * 1000 : new Date(when).getTime();
     return Number.isNaN(moment) ? null : Math.max(0, Math.round((Date.now() - moment) / 60000));
@@ -82,7 +71,8 @@
   // Removes the desk from the page and forgets everything of it; shows the login form with `notice`.
   function endSession(notice) {
     generation += 1;
-    if (window.deskInbox) window.deskInbox.stop(); // the inbox tab (desk_inbox.js)
+    // The inbox tab, the transfer and wrap-up forms and the history tab forget what they held.
+    [window.deskInbox, window.deskHandoverActions, window.deskHistory].forEach((part) => { if (part) part.stop(); });
     closeSocket();
     clearInterval(state.tickTimer);
     if (state.audio) state.audio.close();
@@ -105,8 +95,6 @@
     $("agent-name").textContent = agent.name + " (" + agent.teams.join(", ") + ")";
     $("logout").addEventListener("click", logout);
     $("accept").addEventListener("click", accept);
-    $("close-resolved").addEventListener("click", () => close("resolved"));
-    $("close-bot").addEventListener("click", () => close("back_to_bot"));
     $("reply-form").addEventListener("submit", sendReply);
     $("reply").addEventListener("keydown", replyKey);
     $("canned").addEventListener("change", useCanned);
@@ -116,6 +104,8 @@
     refreshQueue();
     loadCanned();
     if (window.deskInbox) window.deskInbox.start(api, agent);
+    if (window.deskHandoverActions) window.deskHandoverActions.start(api, afterAction);
+    if (window.deskHistory) window.deskHistory.start(api);
   }
 
   function loginError(reply) {
@@ -155,6 +145,7 @@
   // --- queue -----------------------------------------------------------------------------------
   function handoverItem(handover, extra) {
     const item = element("li");
+    item.dataset.handoverId = String(handover.id); // desk_presence.js marks the item
     item.tabIndex = 0;
     if (handover.id === state.selectedId) item.classList.add("selected");
     const line = element("div", "line");
@@ -237,23 +228,9 @@
     const active = minutes === null ? "" : "klant laatst actief " + ago(minutes);
     $("conv-meta").textContent = [
       "prioriteit " + labelOf(h, "priority"), labelOf(h, "channel"), waiting, active,
-      "team " + h.team, h.assigned_agent ? "bij " + h.assigned_agent.name : "",
+      "team " + labelOf(h, "team"), h.assigned_agent ? "bij " + h.assigned_agent.name : "",
+      h.status === "closed" && h.labels ? "afloop: " + h.labels.outcome : "",
     ].filter(Boolean).join(" · ");
-  }
-
-  function transcriptItem(sender, text, when, extra, failed) {
-    const item = element("li", sender + (failed ? " failed" : ""));
-    item.append(element("span", "meta", [SENDER_LABELS[sender] || sender, time(when), extra].filter(Boolean).join(" · ")));
-    item.append(document.createTextNode(text || ""));
-    return item;
-  }
-
-  function messageItem(message) {
-    const failed = message.delivery_status === "failed";
-    const note = failed ? "niet afgeleverd" : message.delivery_status === "pending" ? "wordt verstuurd" : "";
-    const item = transcriptItem(message.sender, message.text, message.created_at, note, failed);
-    item.dataset.messageId = String(message.id);
-    return item;
   }
 
   function renderDetail() {
@@ -270,16 +247,13 @@
     fillPanel($("conv-customer"), h.customer_panel);
     fillFacts($("conv-slots"), h.slots);
     $("conv-turns").replaceChildren(...(h.transcript || []).filter((turn) => turn.role === "user").map(turnDetails));
-    const items = (h.transcript || []).map((turn) => transcriptItem(turn.role, turn.text, turn.timestamp, "", false));
-    items.push(element("li", "system", "— overgedragen aan de klantenservice —"));
-    (detail.messages || []).forEach((message) => items.push(messageItem(message)));
-    $("transcript").replaceChildren(...items);
+    $("transcript").replaceChildren(...conversationItems(h, detail.messages));
     $("transcript").scrollTop = $("transcript").scrollHeight;
     const mine = h.status === "assigned" && h.assigned_agent && state.agent && h.assigned_agent.id === state.agent.id;
     $("accept").disabled = h.status !== "queued";
-    $("close-resolved").disabled = !mine;
-    $("close-bot").disabled = !mine;
     state.mine = mine;
+    if (window.deskHandoverActions) window.deskHandoverActions.show(h, mine); // Doorzetten, Afsluiten
+    if (window.deskPresence) window.deskPresence.show(h.id, mine); // typing and "verlaten" (desk_presence.js)
     renderReplyMode();
   }
 
@@ -351,14 +325,28 @@
     await selectHandover(state.selectedId);
   }
 
-  async function close(outcome) {
-    const reply = await api("POST", "/handovers/" + state.selectedId + "/close", { outcome });
-    if (!reply) return;
-    if (!reply.ok) $("action-error").textContent = "Afsluiten is niet gelukt.";
-    else if (!reply.data.resume.delivered) {
-      $("action-error").textContent = "Afgesloten, maar de klant kon niet worden teruggezet naar de assistent. Klik nogmaals om het opnieuw te proberen.";
+  // The conversation left this desk's view: another team has it now.
+  function showGone(notice) {
+    state.selectedId = null;
+    state.detail = null;
+    state.mine = false;
+    $("conversation-body").hidden = true;
+    $("no-conversation").hidden = false;
+    $("no-conversation").textContent = notice;
+  }
+
+  // After desk_handover_actions.js closed or passed on the open conversation.
+  async function afterAction(kind, data) {
+    refreshQueue();
+    const handover = data.handover;
+    if (kind === "closed" && !data.resume.delivered) {
+      $("action-error").textContent = "Afgesloten. De klant wordt zo snel mogelijk teruggezet naar de assistent.";
     }
-    await selectHandover(state.selectedId);
+    if (kind === "transferred" && !state.agent.teams.includes(handover.team)) {
+      showGone("Gesprek #" + handover.id + " is doorgezet naar team " + labelOf(handover, "team") + ".");
+      return;
+    }
+    await selectHandover(handover.id);
   }
 
   async function sendReply(event) {
@@ -466,7 +454,20 @@
     };
   }
 
+  function transferred(event) {
+    refreshQueue();
+    if (event.to_agent && state.agent && event.to_agent.id === state.agent.id) announceNewChat();
+    if (event.handover_id !== state.selectedId) return;
+    if (state.agent.teams.includes(event.to_team)) selectHandover(event.handover_id);
+    else showGone("Gesprek #" + event.handover_id + " is doorgezet naar team " + event.to_team_label + ".");
+  }
+
   function handleEvent(event) {
+    if (event.type === "handover_transferred") { transferred(event); return; }
+    if (window.deskPresence && window.deskPresence.handle(event)) { // desk_presence.js: typing, left, back
+      if (event.message) appendMessage(event.message);
+      return;
+    }
     if (["handover_created", "handover_accepted", "handover_closed", "alternatives_offered"].includes(event.type)) {
       if (event.type === "handover_created") announceNewChat();
       refreshQueue();

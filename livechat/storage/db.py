@@ -135,7 +135,22 @@ def open_engine(url: str) -> Engine:
     engine = create_engine(url, create_file=False)
     metadata.create_all(engine)
     add_missing_columns(engine)
+    add_missing_indexes(engine)
     return engine
+
+
+def add_missing_indexes(engine: Engine) -> list[str]:
+    """Creates the indexes a newer release defines on tables an older release created
+    (`create_all` makes indexes only with a new table). Returns their names."""
+    inspector = sa.inspect(engine)
+    added = []
+    for table in metadata.sorted_tables:
+        present = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in present:
+                index.create(engine, checkfirst=True)
+                added.append(str(index.name))
+    return added
 
 
 def add_missing_columns(engine: Engine) -> list[str]:

@@ -1,7 +1,7 @@
 """Hand-overs and their messages. Sync functions `fn(engine, ...)`; see `livechat.storage.db`.
 
-Accepting and closing are single conditional UPDATEs (`... WHERE status = 'queued'`) whose row
-count tells whether this caller won, so two agents can never both take one conversation.
+Accepting, transferring and closing are single conditional UPDATEs (`... WHERE status = 'queued'`)
+whose row count tells whether this caller won, so two agents can never both take one conversation.
 
 Creating one counts the team's queue and inserts in one transaction that holds the team's queue
 lock (PostgreSQL: a transaction-level advisory lock per team; SQLite: ``BEGIN IMMEDIATE``, the
@@ -65,6 +65,8 @@ class Handover(NewHandover):
     outcome: str | None
     alternatives_offered_at: datetime | None
     resume_delivered: bool | None
+    wrap_up_note: str | None
+    queued_at: datetime | None
 
     @classmethod
     def from_row(cls, row: Any) -> Handover:
@@ -90,6 +92,8 @@ class Handover(NewHandover):
             outcome=row.outcome,
             alternatives_offered_at=from_db(row.alternatives_offered_at),
             resume_delivered=row.resume_delivered,
+            wrap_up_note=row.wrap_up_note,
+            queued_at=from_db(row.queued_at),
         )
 
     def to_json(self, full: bool = False) -> dict[str, Any]:
@@ -110,6 +114,7 @@ class Handover(NewHandover):
             "accepted_at": iso(self.accepted_at),
             "closed_at": iso(self.closed_at),
             "outcome": self.outcome,
+            "wrap_up_note": self.wrap_up_note,
             "alternatives_offered_at": iso(self.alternatives_offered_at),
         }
         if full:
@@ -148,14 +153,15 @@ class Message:
         }
 
 
-def _select_handovers() -> sa.sql.Select:
+def select_handovers() -> sa.sql.Select:
+    """Hand-overs with the assigned agent's name (`Handover.from_row` reads its rows)."""
     return sa.select(handovers, agents.c.display_name.label("assigned_agent_name")).select_from(
         handovers.outerjoin(agents, agents.c.id == handovers.c.assigned_agent_id)
     )
 
 
 def _one(connection: Connection, *conditions: Any) -> Handover | None:
-    row = connection.execute(_select_handovers().where(*conditions)).first()
+    row = connection.execute(select_handovers().where(*conditions)).first()
     return Handover.from_row(row) if row else None
 
 
@@ -232,7 +238,7 @@ def open_handover_for_conversation(engine: Engine, conversation_id: str) -> Hand
 def latest_handover_for_conversation(
     engine: Engine, conversation_id: str, include_closed: bool = True
 ) -> Handover | None:
-    query = _select_handovers().where(handovers.c.conversation_id == conversation_id)
+    query = select_handovers().where(handovers.c.conversation_id == conversation_id)
     if not include_closed:
         query = query.where(handovers.c.status != "closed")
     with engine.connect() as connection:
@@ -242,7 +248,7 @@ def latest_handover_for_conversation(
 
 def list_handovers(engine: Engine, status: str, teams: Sequence[str] | None = None) -> list[Handover]:
     """Hand-overs with `status` (optionally of `teams`), by priority then waiting time."""
-    query = _select_handovers().where(handovers.c.status == status).order_by(*QUEUE_ORDER)
+    query = select_handovers().where(handovers.c.status == status).order_by(*QUEUE_ORDER)
     if teams is not None:
         query = query.where(handovers.c.team.in_(list(teams)))
     with engine.connect() as connection:
@@ -291,8 +297,10 @@ def accept_handover(engine: Engine, handover_id: int, agent_id: int, now: dateti
         return result.rowcount == 1
 
 
-def close_handover(engine: Engine, handover_id: int, agent_id: int, outcome: str, now: datetime) -> bool:
-    """True when the agent's assigned hand-over was closed now."""
+def close_handover(
+    engine: Engine, handover_id: int, agent_id: int, outcome: str, now: datetime, note: str = ""
+) -> bool:
+    """True when the agent's assigned hand-over was closed now, with its wrap-up (outcome, note)."""
     with engine.begin() as connection:
         result = connection.execute(
             handovers.update()
@@ -301,9 +309,64 @@ def close_handover(engine: Engine, handover_id: int, agent_id: int, outcome: str
                 handovers.c.status == "assigned",
                 handovers.c.assigned_agent_id == agent_id,
             )
-            .values(status="closed", outcome=outcome, closed_at=to_db(now), resume_delivered=False)
+            .values(
+                status="closed", outcome=outcome, wrap_up_note=note or None, closed_at=to_db(now), resume_delivered=False
+            )
         )
         return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Where a hand-over goes: another team's queue, or straight to a colleague (`to_agent_id`), with
+    an internal note for whoever gets it and a line for the customer."""
+
+    to_team: str
+    to_agent_id: int | None
+    note: str
+    customer_text: str
+
+
+def transfer_handover(
+    engine: Engine, seen: Handover, agent_id: int, transfer: Transfer, now: datetime
+) -> tuple[Message, Message] | None:
+    """Moves the hand-over as `seen` (status, team, holder) to `transfer`'s team: queued, or
+    assigned to the colleague. One conditional UPDATE, so when a colleague accepted, closed or
+    transferred it meanwhile nothing happens (None). In the same transaction: the note (sender
+    'note', by `agent_id`) and the customer's line (system, pending). A new queue starts a new wait
+    (`queued_at`, alternatives not offered yet); the place keeps the original `created_at`."""
+    to_colleague = transfer.to_agent_id is not None
+    with engine.begin() as connection:
+        result = connection.execute(
+            handovers.update()
+            .where(
+                handovers.c.id == seen.id,
+                handovers.c.status == seen.status,
+                handovers.c.team == seen.team,
+                handovers.c.assigned_agent_id.is_(None)
+                if seen.assigned_agent_id is None
+                else handovers.c.assigned_agent_id == seen.assigned_agent_id,
+            )
+            .values(
+                team=transfer.to_team,
+                status="assigned" if to_colleague else "queued",
+                assigned_agent_id=transfer.to_agent_id,
+                accepted_at=to_db(now) if to_colleague else None,
+                queued_at=None if to_colleague else to_db(now),
+                alternatives_offered_at=None,
+            )
+        )
+        if result.rowcount != 1:
+            return None
+        moment = to_db(now)
+        note = _insert_message(
+            connection, handover_id=seen.id, sender="note", text=transfer.note, created_at=moment, agent_id=agent_id
+        )
+        line = _insert_message(
+            connection, handover_id=seen.id, sender="system", text=transfer.customer_text, created_at=moment,
+            delivery_status=PENDING,
+        )
+        return note, line
 
 
 def set_resume_delivered(engine: Engine, handover_id: int, delivered: bool) -> None:
@@ -326,14 +389,15 @@ def handovers_awaiting_resume(engine: Engine) -> list[int]:
 
 
 def waiting_too_long(engine: Engine, created_before: datetime) -> list[Handover]:
-    """Queued hand-overs older than `created_before` that were not yet offered the alternatives."""
+    """Queued hand-overs that entered their queue (`queued_at`, else `created_at`) at or before
+    `created_before` and were not yet offered the alternatives."""
     with engine.connect() as connection:
         rows = connection.execute(
-            _select_handovers()
+            select_handovers()
             .where(
                 handovers.c.status == "queued",
                 handovers.c.alternatives_offered_at.is_(None),
-                handovers.c.created_at <= to_db(created_before),
+                sa.func.coalesce(handovers.c.queued_at, handovers.c.created_at) <= to_db(created_before),
             )
             .order_by(handovers.c.id)
         )
@@ -376,18 +440,10 @@ def add_message(
                 existing = _message_with_external_id(connection, handover_id, external_id)
                 if existing:
                     return existing, False
-            result = connection.execute(
-                messages.insert().values(
-                    handover_id=handover_id,
-                    sender=sender,
-                    text=text,
-                    created_at=to_db(now),
-                    agent_id=agent_id,
-                    external_id=external_id,
-                    delivery_status=delivery_status,
-                )
+            message = _insert_message(
+                connection, handover_id=handover_id, sender=sender, text=text, created_at=to_db(now),
+                agent_id=agent_id, external_id=external_id, delivery_status=delivery_status,
             )
-            row = connection.execute(sa.select(messages).where(messages.c.id == result.inserted_primary_key[0])).one()
     except sa.exc.IntegrityError:
         if external_id is None:
             raise
@@ -396,7 +452,13 @@ def add_message(
         if existing is None:
             raise
         return existing, False
-    return Message.from_row(row), True
+    return message, True
+
+
+def _insert_message(connection: Connection, **columns: Any) -> Message:
+    """Stores a message with these `messages` columns (inside the caller's transaction)."""
+    result = connection.execute(messages.insert().values(**columns))
+    return Message.from_row(connection.execute(sa.select(messages).where(messages.c.id == result.inserted_primary_key[0])).one())
 
 
 def _message_with_external_id(connection: Connection, handover_id: int, external_id: str) -> Message | None:

@@ -6,7 +6,8 @@ An item goes open -> claimed (one owner) -> done. Claiming is one conditional UP
 an outcome (each one counts as an attempt; `no_answer` leaves the item with its owner for another
 try) and marks it done, which needs an outcome first. A callback has no transcript of its own: it
 shows the latest ticket of its conversation (the bot stores one before it offers the callback),
-whose priority, reason and summary it takes.
+whose priority, reason and summary it takes; a callback asked for while waiting in the queue has
+no ticket and shows the hand-over it was asked from instead.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from livechat.errors import ApiError
 from livechat.storage.db import MAX_ROW_ID
-from livechat.storage.schema import PRIORITIES, agents, callback_requests, from_db, tickets, to_db
+from livechat.storage.schema import PRIORITIES, agents, callback_requests, from_db, handovers, tickets, to_db
 from livechat.storage.tickets import row_json
 
 KINDS = {"ticket": tickets, "callback": callback_requests}
@@ -69,23 +70,48 @@ def _agent_names(connection: Connection, ids: set[int]) -> dict[int, str]:
     return {row.id: row.display_name for row in rows}
 
 
-def _latest_tickets(connection: Connection, conversation_ids: set[str], scope: Scope) -> dict[str, Any]:
-    """The newest visible ticket of each conversation (for its callbacks)."""
-    if not conversation_ids:
-        return {}
+@dataclass(frozen=True)
+class Story:
+    """Where a callback's conversation is told: a ticket, or else the hand-over it was asked from."""
+
+    row: Any
+    is_ticket: bool
+
+
+def _newest_per_conversation(connection: Connection, table: sa.Table, conversation_ids: set[str], scope: Scope) -> dict[str, Any]:
     rows = connection.execute(
-        sa.select(tickets)
-        .where(tickets.c.conversation_id.in_(list(conversation_ids)), scope.condition(tickets))
-        .order_by(tickets.c.id)
+        sa.select(table)
+        .where(table.c.conversation_id.in_(list(conversation_ids)), scope.condition(table))
+        .order_by(table.c.id)
     )
     return {row.conversation_id: row for row in rows}
 
 
-def _item(kind: str, row: Any, names: dict[int, str], ticket: Any, scope: Scope, flags: Flags, full: bool) -> dict[str, Any]:
+def _stories(connection: Connection, conversation_ids: set[str], scope: Scope) -> dict[str, Story]:
+    """The newest visible ticket of each conversation (for its callbacks); for conversations
+    without one, the newest visible hand-over (a callback asked for while waiting)."""
+    if not conversation_ids:
+        return {}
+    found = {
+        conversation: Story(row, True)
+        for conversation, row in _newest_per_conversation(connection, tickets, conversation_ids, scope).items()
+    }
+    without_ticket = conversation_ids - found.keys()
+    if without_ticket:
+        for conversation, row in _newest_per_conversation(connection, handovers, without_ticket, scope).items():
+            found[conversation] = Story(row, False)
+    return found
+
+
+def _item(
+    kind: str, row: Any, names: dict[int, str], story: Story | None, scope: Scope, flags: Flags, full: bool
+) -> dict[str, Any]:
     data = row_json(row)
     created = from_db(row.created_at)
     age = flags.now - created if created else timedelta(0)
-    source = row if kind == "ticket" else ticket  # where the conversation's story is
+    if kind == "ticket":
+        story = Story(row, True)
+    source = story.row if story is not None else None  # where the conversation's story is
     preferred_at = from_db(row.preferred_at) if kind == "callback" else None
     item: dict[str, Any] = {
         "kind": kind,
@@ -102,7 +128,7 @@ def _item(kind: str, row: Any, names: dict[int, str], ticket: Any, scope: Scope,
         "unowned_too_long": row.status == "open" and age >= timedelta(minutes=flags.unclaimed_alert_minutes),
     }
     if full:
-        item["ticket_id"] = source.id if source is not None else None
+        item["ticket_id"] = story.row.id if story is not None and story.is_ticket else None
         item["customer"] = source.customer if source is not None else {}
         item["transcript"] = source.transcript if source is not None else []
     return item
@@ -112,7 +138,7 @@ def _items(
     connection: Connection, kind: str, rows: Sequence[Any], scope: Scope, flags: Flags, full: bool = False
 ) -> list[dict[str, Any]]:
     names = _agent_names(connection, {row.claimed_by for row in rows if row.claimed_by})
-    linked = _latest_tickets(connection, {row.conversation_id for row in rows}, scope) if kind == "callback" else {}
+    linked = _stories(connection, {row.conversation_id for row in rows}, scope) if kind == "callback" else {}
     return [_item(kind, row, names, linked.get(row.conversation_id), scope, flags, full) for row in rows]
 
 

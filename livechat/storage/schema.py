@@ -11,7 +11,10 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 PRIORITIES = ("urgent", "high", "normal")  # queue order
-OUTCOMES = ("resolved", "back_to_bot")
+# How an agent closed a hand-over (the wrap-up); the desk's Dutch words: `livechat.desk_labels`.
+# Only `resolved` asks the customer how satisfied they are (`naadloos.handover_contract.satisfaction`);
+# `back_to_bot` gives the conversation back to the assistant, the others close it.
+OUTCOMES = ("resolved", "backoffice", "callback_needed", "not_resolved", "back_to_bot")
 # The desk's inbox of tickets and callbacks (`livechat.storage.inbox`): open -> claimed -> done.
 INBOX_STATES = ("open", "claimed", "done")
 # What an agent did with a ticket or callback; `no_answer` leaves it with its owner for another try.
@@ -108,8 +111,31 @@ handovers = sa.Table(
     sa.Column("alternatives_offered_at", sa.DateTime, nullable=True),
     # Whether the bot was told to resume after closing (retried when delivery failed).
     sa.Column("resume_delivered", sa.Boolean, nullable=True),
+    # Added later (`open_engine` adds them; NULL in older rows): the agent's short wrap-up note at
+    # closing, and when the conversation entered its current queue (a transfer starts a new wait;
+    # NULL: at `created_at`).
+    sa.Column("wrap_up_note", sa.Text, nullable=True),
+    sa.Column("queued_at", sa.DateTime, nullable=True),
     sa.CheckConstraint("status IN ('queued', 'assigned', 'closed')", name="handover_status"),
     sa.CheckConstraint(f"priority IN {PRIORITIES}", name="handover_priority"),
+)
+
+# The history of closed conversations, newest first (`livechat.storage.history`).
+sa.Index("handover_history_order", handovers.c.closed_at, handovers.c.id)
+
+# The words of each closed conversation (its transcript, messages, customer details, reason and
+# agents), lowercased and without accents: searching closed conversations looks words up by their
+# beginning in this index instead of reading every transcript (`livechat.storage.history`). Binary
+# order ("C" on PostgreSQL), so a range `term >= 'jan' AND term < 'jao'` finds every word that
+# starts with "jan" through the primary key on both databases.
+_TERM = sa.String(64).with_variant(sa.String(64, collation="C"), "postgresql")
+handover_search_terms = sa.Table(
+    "handover_search_terms",
+    metadata,
+    sa.Column("term", _TERM, primary_key=True),
+    sa.Column(
+        "handover_id", sa.Integer, sa.ForeignKey("handovers.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 messages = sa.Table(

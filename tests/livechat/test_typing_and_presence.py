@@ -370,6 +370,12 @@ async def test_after_the_timeout_the_customer_can_ask_for_a_callback_and_keeps_t
             assert status == 200
             callbacks = [item for item in inbox["items"] if item["kind"] == "callback"]
             assert len(callbacks) == 1 and callbacks[0]["phone"] == "0612345678", inbox
+            assert callbacks[0]["summary"].startswith("Klant wil een medewerker spreken"), "the hand-over's summary"
+            status, answer = await agent.get(f"/inbox/callback/{callbacks[0]['id']}")
+            detail = answer["item"]
+            assert status == 200 and detail["ticket_id"] is None, "no ticket behind a callback asked while waiting"
+            assert [line["text"] for line in detail["transcript"]][-1] == "ik wil een medewerker spreken"
+            assert detail["customer"]["customer_number"] == "12345678"
             status, queue = await agent.get("/queue")
             assert [h["id"] for h in queue["queued"]] == [created["id"]], "the colleague still sees the conversation"
 
