@@ -12,7 +12,8 @@ from actions.constants import CALLBACK_FORM, CALLBACK_MOMENT, CALLBACK_PHONE, ES
 from actions.forms import DutchFormValidation, SlotDict
 from actions.handover import conversation_key
 from naadloos.escalation_config import EscalationConfig
-from naadloos.livechat_client import LiveChatClient
+from naadloos.handover_contract.backend import handover_backend_from_settings
+from naadloos.handover_contract.schema import CallbackRequest
 from naadloos.outbox import Outbox, send_or_keep
 from naadloos.parsing import parse_date, parse_phone_number
 from naadloos.settings import current_escalation_config
@@ -45,24 +46,22 @@ class ValidateCallbackForm(DutchFormValidation):
         return {CALLBACK_MOMENT: moment}
 
 
-def callback_request(tracker: Tracker, config: EscalationConfig) -> dict[str, Any]:
-    """The body of `POST /api/callbacks`. It names the team of the conversation's escalation
-    reason, so the colleagues who handle that topic call back; without a known reason the
-    live-chat service gives it to its default team."""
-    request = {
-        "conversation_id": tracker.sender_id,
-        "idempotency_key": f"callback-{conversation_key(tracker)}",
-        "phone": tracker.get_slot(CALLBACK_PHONE),
-        "preferred_moment": tracker.get_slot(CALLBACK_MOMENT),
-    }
+def callback_request(tracker: Tracker, config: EscalationConfig) -> CallbackRequest:
+    """The callback request. It names the team of the conversation's escalation reason, so the
+    colleagues who handle that topic call back; without a known reason the live-chat back end
+    gives it to its default team."""
     reason = tracker.get_slot(ESCALATION_REASON)
-    if reason in config.triggers:
-        request["team"] = config.trigger(reason).team
-    return request
+    return CallbackRequest(
+        conversation_id=tracker.sender_id,
+        idempotency_key=f"callback-{conversation_key(tracker)}",
+        phone=str(tracker.get_slot(CALLBACK_PHONE) or ""),
+        preferred_moment=str(tracker.get_slot(CALLBACK_MOMENT) or ""),
+        team=config.trigger(reason).team if reason in config.triggers else None,
+    )
 
 
 class ActionCallbackSubmit(Action):
-    """Sends the callback request to the live-chat service (or keeps it in the outbox)."""
+    """Sends the callback request to the live-chat back end (or keeps it in the outbox)."""
 
     def name(self) -> str:
         return "action_callback_submit"
@@ -72,10 +71,7 @@ class ActionCallbackSubmit(Action):
     ) -> list[EventType]:
         phone, moment = tracker.get_slot(CALLBACK_PHONE), tracker.get_slot(CALLBACK_MOMENT)
         await send_or_keep(
-            LiveChatClient.from_settings(),
-            Outbox.from_settings(),
-            "/api/callbacks",
-            callback_request(tracker, current_escalation_config()),
+            handover_backend_from_settings(), Outbox.from_settings(), callback_request(tracker, current_escalation_config())
         )
         dispatcher.utter_message(
             text=(

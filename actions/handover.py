@@ -1,12 +1,13 @@
 """The one hand-over action that every escalation trigger uses.
 
 It says the trigger's first response (a condolence, the 113 line, a warning about phishing)
-before anything else, then asks the live-chat service whether a person can take over *before*
-promising one. With an agent available it posts the whole conversation with reason, priority
-and team, and pauses the bot, so the customer keeps chatting in the same window with a
-colleague. Without one it says why, offers the trigger's own alternatives or every other channel
-and a callback, and stores the conversation as a ticket (in the local outbox when the live-chat
-service is down). A customer never ends up with nothing.
+before anything else, then asks the live-chat back end (`NAADLOOS_HANDOVER_BACKEND`: the built-in
+desk or Chatwoot) to take the whole conversation with reason, priority and team, in one call that
+also tries the default team when the trigger's team is busy; only when it accepted is a person
+promised, and the bot paused, so the customer keeps chatting in the same window with a colleague.
+When nobody can take over it says why, offers the trigger's own alternatives or every other
+channel and a callback, and stores the conversation as a ticket (in the local outbox when the
+back end cannot be reached). A customer never ends up with nothing.
 """
 from __future__ import annotations
 
@@ -35,9 +36,14 @@ from actions.constants import (
 from actions.escalation import escalation_reason
 from actions.transcript import customer_details, handover_summary, transcript_from_events
 from naadloos.escalation_config import Trigger, fill_lines
-from naadloos.handover_contract.secret import load_shared_secret
-from naadloos.handover_contract.wait_token import wait_token
-from naadloos.livechat_client import Availability, Handover, HandoverRefused, LiveChatClient, LiveChatUnavailable
+from naadloos.handover_contract.backend import HandoverBackend, handover_backend_from_settings
+from naadloos.handover_contract.schema import (
+    Handover,
+    HandoverRefused,
+    HandoverRequest,
+    LiveChatUnavailable,
+    TicketRequest,
+)
 from naadloos.organisation import Organisation
 from naadloos.outbox import Outbox, send_or_keep
 from naadloos.settings import current_escalation_config, current_organisation
@@ -46,7 +52,6 @@ logger = logging.getLogger(__name__)
 
 UNREACHABLE = "unreachable"
 MAX_EVENTS = 5000  # the live-chat service takes at most 10,000 raw events
-TEAM_BUSY = ("no_agents", "queue_full")  # then the default team may still help
 
 # Why no colleague can take over, in the customer's words.
 NO_AGENT_MESSAGES = {
@@ -74,16 +79,19 @@ def wait_text(minutes: int) -> str:
     return f"De verwachte wachttijd is ongeveer {minutes} minuten."
 
 
-def waiting_payload(handover: Handover) -> dict[str, Any]:
+def waiting_payload(handover: Handover) -> dict[str, Any] | None:
     """Custom data with the hand-over message, for the web chat page: that it waits, where and how
-    long, and the token to ask the live-chat service for updates (`GET /api/waiting/<token>`)."""
+    long, and the token to ask the live-chat service for updates (`GET /api/waiting/<token>`).
+    None when the back end gives no wait token (Chatwoot): the page has nobody to ask."""
+    if handover.wait_token is None:
+        return None
     return {
         "naadloos": {
             "handover": {
                 "status": handover.status,
                 "queue_position": handover.queue_position,
                 "estimated_wait_minutes": handover.estimated_wait_minutes,
-                "wait_token": wait_token(load_shared_secret(), handover.id),
+                "wait_token": handover.wait_token,
             }
         }
     }
@@ -94,22 +102,6 @@ def web_chat_custom(payload: dict[str, Any]) -> dict[str, Any]:
     arguments to `emit()`, so the page's event data goes under `data` (the page reads `custom`
     from it). `naadloos.webchat_channel.WebChatOutput` accepts the same shape."""
     return {"data": {"custom": payload}}
-
-
-async def first_available(client: LiveChatClient, teams: list[str]) -> Availability:
-    """Availability of the trigger's team, or of the next team when that one is busy or unknown."""
-    for position, team in enumerate(teams):
-        last = position == len(teams) - 1
-        try:
-            availability = await client.availability(team)
-        except LiveChatUnavailable:
-            if last:
-                raise
-            logger.warning("team %s cannot be asked; trying the next team", team)
-            continue
-        if availability.can_take_over or availability.reason not in TEAM_BUSY or last:
-            return availability
-    raise LiveChatUnavailable("no team to ask")
 
 
 class ActionHandover(Clocked, Action):
@@ -131,15 +123,18 @@ class ActionHandover(Clocked, Action):
         said_now = [{"role": "bot", "text": intro, "timestamp": time.time()}] if intro else []
         transcript = transcript_from_events(tracker.events) + said_now
         slots = tracker.current_slot_values()
-        record = {
+        # What the hand-over and, when nobody takes it, the ticket both say about the conversation.
+        about: dict[str, Any] = {
             "conversation_id": tracker.sender_id,
             "channel": tracker.get_latest_input_channel() or "unknown",
             "reason": trigger.reason,
+            "priority": trigger.priority,
+            "team": trigger.team,
             "summary": handover_summary(trigger.label, transcript, slots),
             "customer": customer_details(slots),
             "transcript": transcript,
         }
-        client = LiveChatClient.from_settings()
+        backend = handover_backend_from_settings()
         outbox = Outbox.from_settings()
         settled = [
             SlotSet(ESCALATION_REASON, trigger.reason),
@@ -149,58 +144,52 @@ class ActionHandover(Clocked, Action):
         ]
 
         unavailable_because = UNREACHABLE
+        request = HandoverRequest(
+            idempotency_key=f"handover-{conversation_key(tracker)}", slots=slots, events=tracker.events[-MAX_EVENTS:], **about
+        )
         try:
-            availability = await first_available(client, list(dict.fromkeys([trigger.team, config.default_team])))
-            await outbox.deliver(client)
-            if availability.can_take_over:
-                handover = await client.create_handover(
-                    {
-                        **record,
-                        "idempotency_key": f"handover-{conversation_key(tracker)}",
-                        "priority": trigger.priority,
-                        "team": availability.team,
-                        "slots": slots,
-                        "events": tracker.events[-MAX_EVENTS:],
-                    }
-                )
-                dispatcher.utter_message(
-                    text=(
-                        f"Ik geef je door aan een collega van {organisation.name}. "
-                        f"{wait_text(handover.estimated_wait_minutes)} Je hoeft niets te herhalen: "
-                        "onze collega leest ons hele gesprek. Blijf in dit venster, hier krijg je antwoord."
-                    ),
-                    json_message=web_chat_custom(waiting_payload(handover)),
-                )
-                return [
-                    *settled,
-                    SlotSet(ESCALATION_TEAM, availability.team),
-                    SlotSet(HANDOVER_STATUS, HANDOVER_QUEUED),
-                    ConversationPaused(),
-                ]
-            unavailable_because = availability.reason
+            opened = await backend.open_handover(request, fallback_team=config.default_team)
         except HandoverRefused as refusal:
             unavailable_because = refusal.reason
+            await self._flush(outbox, backend)  # it answered: what waited may go now, before the ticket
         except LiveChatUnavailable as error:
-            logger.warning("hand-over for %s: live-chat service unavailable: %s", tracker.sender_id, error)
+            logger.warning("hand-over for %s: live-chat back end unavailable: %s", tracker.sender_id, error)
+        else:
+            await self._flush(outbox, backend)
+            payload = waiting_payload(opened.handover)
+            dispatcher.utter_message(
+                text=(
+                    f"Ik geef je door aan een collega van {organisation.name}. "
+                    f"{wait_text(opened.handover.estimated_wait_minutes)} Je hoeft niets te herhalen: "
+                    "onze collega leest ons hele gesprek. Blijf in dit venster, hier krijg je antwoord."
+                ),
+                json_message=web_chat_custom(payload) if payload else None,
+            )
+            return [
+                *settled,
+                SlotSet(ESCALATION_TEAM, opened.team),
+                SlotSet(HANDOVER_STATUS, HANDOVER_QUEUED),
+                ConversationPaused(),
+            ]
 
-        await send_or_keep(
-            client,
-            outbox,
-            "/api/tickets",
-            {
-                **record,
-                "idempotency_key": f"ticket-{conversation_key(tracker)}",
-                "contact_preference": "callback_offered" if trigger.offer_callback else "referred",
-                "priority": trigger.priority,
-                "team": trigger.team,
-            },
+        ticket = TicketRequest(
+            idempotency_key=f"ticket-{conversation_key(tracker)}",
+            contact_preference="callback_offered" if trigger.offer_callback else "referred",
+            **about,
         )
+        await send_or_keep(backend, outbox, ticket)
         dispatcher.utter_message(text=self._no_agent_text(trigger, unavailable_because, organisation, facts, now))
         return [
             *settled,
             SlotSet(ESCALATION_TEAM, trigger.team),
             SlotSet(HANDOVER_STATUS, HANDOVER_UNAVAILABLE if trigger.offer_callback else HANDOVER_REFERRED),
         ]
+
+    @staticmethod
+    async def _flush(outbox: Outbox, backend: HandoverBackend) -> None:
+        """Delivers what waited in the outbox, now that the back end answers (only when something waits)."""
+        if outbox.waiting():
+            await outbox.deliver(backend)
 
     @staticmethod
     def _no_agent_text(

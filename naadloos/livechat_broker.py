@@ -1,13 +1,14 @@
-"""Rasa event broker that carries what the customer types to the live-chat agent desk.
+"""Rasa event broker that carries what the customer types to the person who has the conversation.
 
 While a colleague has the conversation, Rasa is paused: it still records every user message in the
 tracker (and publishes it to the event broker) but does not answer. This broker forwards each
-customer message to the live-chat service, which shows it to the agent live. The service answers
-404 for conversations without an open hand-over; those messages are simply the bot's own business.
-When the service is briefly down, the messages wait in the local outbox (`naadloos.outbox`) and
-reach the desk after the outage, in order and once each.
+customer message through the configured live-chat back end (`NAADLOOS_HANDOVER_BACKEND`: the
+built-in desk, or Chatwoot), which shows it to the agent live. The back end answers 404 for
+conversations without an open hand-over; those messages are simply the bot's own business. When
+the back end is briefly down, the messages wait in the local outbox (`naadloos.outbox`) and reach
+the agent after the outage, in order and once each.
 
-Configured in endpoints.yml:
+Configured in endpoints.yml (the URL is the built-in desk's; other back ends have their own settings):
 
     event_broker:
       type: naadloos.livechat_broker.LiveChatEventBroker
@@ -19,16 +20,14 @@ import asyncio
 import logging
 from asyncio import AbstractEventLoop
 from typing import Any
-from urllib.parse import quote
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from naadloos.backoff import Backoff
-from naadloos.handover_contract.secret import load_shared_secret
-from naadloos.livechat_client import TIMEOUT_SECONDS, LiveChatClient, LiveChatUnavailable
+from naadloos.handover_contract.backend import HandoverBackend, handover_backend_from_settings
+from naadloos.handover_contract.schema import CustomerMessage, LiveChatUnavailable
 from naadloos.outbox import CUSTOMER_MESSAGES, DeliveryRound, Outbox
-from naadloos.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +37,15 @@ RETRY_MAX_SECONDS = 10.0  # ... and a long one is still tried often enough to re
 
 class LiveChatEventBroker(EventBroker):
     """Every customer message goes into the outbox first (queue `CUSTOMER_MESSAGES`), then one
-    delivery task per broker posts the queue oldest first. While the service is down the task
+    delivery task per broker posts the queue oldest first. While the back end is down the task
     retries with backoff; the queue is a file, so what waits survives a Rasa restart and is
-    delivered when the broker starts again. The service stores a message once per `message_id`,
+    delivered when the broker starts again. The back end stores a message once per `message_id`,
     so a post repeated after a lost answer or a crash is harmless."""
 
     def __init__(
-        self, client: LiveChatClient, outbox: Outbox | None = None, backoff: Backoff | None = None
+        self, backend: HandoverBackend, outbox: Outbox | None = None, backoff: Backoff | None = None
     ) -> None:
-        self._client = client
+        self._backend = backend
         self.outbox = outbox or Outbox.from_settings(CUSTOMER_MESSAGES)
         self._backoff = backoff or Backoff(RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS)
         self._wake = asyncio.Event()
@@ -57,8 +56,7 @@ class LiveChatEventBroker(EventBroker):
     async def from_endpoint_config(
         cls, broker_config: EndpointConfig, event_loop: AbstractEventLoop | None = None
     ) -> LiveChatEventBroker:
-        url = broker_config.url or Settings.from_environment().livechat_url
-        broker = cls(LiveChatClient(url, load_shared_secret(), TIMEOUT_SECONDS))
+        broker = cls(handover_backend_from_settings(livechat_url=broker_config.url or None))
         broker.start()  # delivers what waited in the outbox while Rasa was down
         return broker
 
@@ -66,11 +64,8 @@ class LiveChatEventBroker(EventBroker):
         """Called by Rasa for every new tracker event; only customer messages go to the desk."""
         if event.get("event") != "user" or not event.get("text") or not event.get("sender_id"):
             return
-        conversation = quote(str(event["sender_id"]), safe="")
         message_id = event.get("message_id") or f"{event['sender_id']}-{event.get('timestamp')}"
-        self.outbox.keep(
-            f"/api/conversations/{conversation}/messages", {"text": event["text"], "message_id": str(message_id)}
-        )
+        self.outbox.keep(CustomerMessage(str(event["sender_id"]), str(event["text"]), str(message_id)))
         self.start()
 
     def start(self) -> None:
@@ -80,15 +75,15 @@ class LiveChatEventBroker(EventBroker):
         self._wake.set()
 
     async def flush(self) -> DeliveryRound:
-        """One delivery round now, oldest first; stops at the first message the service cannot take."""
+        """One delivery round now, oldest first; stops at the first message the back end cannot take."""
         async with self._one_round_at_a_time:
-            delivered = await self.outbox.deliver(self._client)
+            delivered = await self.outbox.deliver(self._backend)
         if delivered.unavailable is None:
             if self._backoff.succeeded():
-                logger.info("customer messages reach the live-chat service again")
+                logger.info("customer messages reach the live-chat back end again")
         elif not self._backoff.failing:
             logger.warning(
-                "customer messages are not reaching the live-chat service (%r): kept in the outbox, retried",
+                "customer messages are not reaching the live-chat back end (%r): kept in the outbox, retried",
                 delivered.unavailable,
             )
         return delivered

@@ -4,8 +4,10 @@
 #   action server       rasa run actions                  ACTION_SERVER_PORT
 #   Rasa server         rasa run --enable-api (token)      RASA_HOST:RASA_PORT
 #   live-chat service   python -m livechat (desk + chat)   LIVECHAT_HOST:LIVECHAT_PORT
+#   Chatwoot receiver   python -m naadloos.chatwoot_bridge CHATWOOT_BRIDGE_HOST:CHATWOOT_BRIDGE_PORT
+#                       (only with NAADLOOS_HANDOVER_BACKEND=chatwoot; docs/chatwoot.md)
 #
-# It waits until all three answer their health check, then prints the URLs and the demo agent's
+# It waits until all of them answer their health check, then prints the URLs and the demo agent's
 # login. Logs go to NAADLOOS_VAR_DIR (default var/). When one of them stops, the others are
 # stopped too and the script says which one and where its log is. Exit status: 0 after Ctrl-C or
 # SIGTERM, 1 when something failed.
@@ -43,6 +45,26 @@ export SANIC_GRACEFUL_SHUTDOWN_TIMEOUT=${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT:-3}
 "$BIN/python" -c 'from naadloos.handover_contract.secret import load_shared_secret; load_shared_secret()' \
     || fail "could not read or create the live-chat shared secret"
 
+# --- who takes over: the built-in desk, or Chatwoot with its webhook receiver --------------------
+HANDOVER_BACKEND=$(tr '[:upper:]' '[:lower:]' <<< "${NAADLOOS_HANDOVER_BACKEND:-builtin}" | tr -d '[:space:]')
+if [[ $HANDOVER_BACKEND == chatwoot ]]; then
+    # The action server, Rasa's event broker and the receiver share this file: next to the logs.
+    export NAADLOOS_CHATWOOT_DB=${NAADLOOS_CHATWOOT_DB:-$VAR_DIR/chatwoot.sqlite3}
+fi
+# A missing or wrong setting is named now, before anything starts (not at the first hand-over).
+"$BIN/python" - << 'PY' || fail "the hand-over back end is not set up (NAADLOOS_HANDOVER_BACKEND; Chatwoot: docs/chatwoot.md)"
+import sys
+from naadloos.handover_contract.backend import CHATWOOT, handover_backend_from_settings
+from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
+from naadloos.settings import Settings
+try:
+    handover_backend_from_settings()
+    if Settings.from_environment().handover_backend == CHATWOOT:
+        ChatwootSettings.from_environment().require_webhooks()
+except ValueError as error:
+    sys.exit(f"run: {error}")
+PY
+
 local_host() {  # a host to put in a URL we print
     case $1 in "" | 0.0.0.0 | "::") echo 127.0.0.1 ;; *) echo "$1" ;; esac
 }
@@ -53,13 +75,22 @@ HEALTH_URLS=(
     "$rasa_base/status?token=\${RASA_TOKEN}"  # http_status expands it: no token in `ps`
     "$livechat_base/health"
 )
+PORTS=("actions 127.0.0.1 $ACTION_SERVER_PORT" "rasa $(local_host "$RASA_HOST") $RASA_PORT"
+    "livechat $(local_host "$LIVECHAT_HOST") $LIVECHAT_PORT")
+if [[ $HANDOVER_BACKEND == chatwoot ]]; then
+    bridge_host=$(local_host "${CHATWOOT_BRIDGE_HOST:-127.0.0.1}")
+    bridge_port=${CHATWOOT_BRIDGE_PORT:-5057}
+    bridge_base=http://$bridge_host:$bridge_port
+    NAMES+=(chatwoot_bridge)
+    HEALTH_URLS+=("$bridge_base/health")
+    PORTS+=("chatwoot_bridge $bridge_host $bridge_port")
+fi
 
 port_in_use() {
     "$BIN/python" -c 'import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)' \
         "$1" "$2" 2>/dev/null
 }
-for spec in "actions 127.0.0.1 $ACTION_SERVER_PORT" "rasa $(local_host "$RASA_HOST") $RASA_PORT" \
-    "livechat $(local_host "$LIVECHAT_HOST") $LIVECHAT_PORT"; do
+for spec in "${PORTS[@]}"; do
     read -r name host port <<< "$spec"
     if port_in_use "$host" "$port"; then
         fail "port $port ($name) is already in use: is Naadloos already running? Stop it, or choose other ports in .env"
@@ -144,9 +175,14 @@ start rasa "$BIN/python" -m naadloos.rasa_server --enable-api --cors "${cors_ori
     --interface "$RASA_HOST" --port "$RASA_PORT" --model "$MODEL" \
     --endpoints endpoints.yml --credentials credentials.yml
 start livechat "$BIN/python" -m livechat
+logs="$VAR_DIR/actions.log, $VAR_DIR/rasa.log, $VAR_DIR/livechat.log"
+if [[ $HANDOVER_BACKEND == chatwoot ]]; then
+    start chatwoot_bridge "$BIN/python" -m naadloos.chatwoot_bridge
+    logs="$logs, $(log_of chatwoot_bridge)"
+fi
 
 echo "run: starting the action server, Rasa (loading the model takes a minute) and the live-chat service..."
-echo "run: logs in $VAR_DIR/actions.log, $VAR_DIR/rasa.log and $VAR_DIR/livechat.log"
+echo "run: logs in $logs"
 deadline=$((SECONDS + STARTUP_TIMEOUT_SECONDS))
 for i in "${!NAMES[@]}"; do
     while status=$(http_status "${HEALTH_URLS[$i]}") && [[ $status != 2?? ]]; do
@@ -173,7 +209,15 @@ Naadloos is running.
   Agent desk:     $livechat_base/desk
                   demo agent: $demo_login
   Rasa API:       $rasa_base   (token from $token_source)
-  Logs:           $VAR_DIR/actions.log, $VAR_DIR/rasa.log, $VAR_DIR/livechat.log
+EOF
+if [[ $HANDOVER_BACKEND == chatwoot ]]; then
+    cat <<EOF
+  Hand-over:      Chatwoot at ${CHATWOOT_URL:-?} (agents answer there, not in the desk)
+  Webhooks:       $bridge_base/chatwoot/webhook (Chatwoot must reach it: docs/chatwoot.md)
+EOF
+fi
+cat <<EOF
+  Logs:           $logs
 Press Ctrl-C to stop everything.
 EOF
 

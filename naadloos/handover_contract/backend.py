@@ -96,14 +96,15 @@ async def send_record(backend: HandoverBackend, record: Record) -> None:
         raise TypeError(f"not a record: {record!r}")
 
 
-def handover_backend_from_settings(settings: Settings | None = None) -> HandoverBackend:
-    """The back end that `NAADLOOS_HANDOVER_BACKEND` names (default: the built-in desk). Built
-    lazily: nothing connects before the first call."""
+def handover_backend_from_settings(settings: Settings | None = None, livechat_url: str | None = None) -> HandoverBackend:
+    """The back end that `NAADLOOS_HANDOVER_BACKEND` names (default: the built-in desk, at
+    `livechat_url` when given, else at LIVECHAT_URL). Built lazily: nothing connects before the
+    first call."""
     chosen = (settings or Settings.from_environment()).handover_backend
     if chosen == BUILTIN:
         from naadloos.handover_contract.builtin import BuiltinBackend
 
-        return BuiltinBackend.from_settings()
+        return BuiltinBackend.from_settings(livechat_url)
     if chosen == CHATWOOT:
         from naadloos.handover_contract.chatwoot.backend import ChatwootBackend
 

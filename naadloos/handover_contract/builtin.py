@@ -3,13 +3,17 @@
 
 A hand-over is one round trip: `POST /api/handovers` checks availability itself and answers 409
 `not_available` with the reason. Only when the trigger's team is busy is the fallback team asked,
-in a second request with its own idempotency key (`HandoverRequest.for_team`).
+in a second request with its own idempotency key (`HandoverRequest.for_team`). The hand-over comes
+back with the customer's wait token (`naadloos.handover_contract.wait_token`), with which the web
+chat page asks this desk how the wait goes.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, unquote
 
+from naadloos import livechat_client
 from naadloos.handover_contract.backend import with_fallback_team
 from naadloos.handover_contract.schema import (
     CALLBACK,
@@ -23,7 +27,10 @@ from naadloos.handover_contract.schema import (
     TicketRequest,
     record_from_json,
 )
+from naadloos.handover_contract.secret import load_shared_secret
+from naadloos.handover_contract.wait_token import wait_token
 from naadloos.livechat_client import LiveChatClient
+from naadloos.settings import Settings
 
 TICKETS_PATH = "/api/tickets"
 CALLBACKS_PATH = "/api/callbacks"
@@ -37,12 +44,16 @@ def messages_path(conversation_id: str) -> str:
 
 
 class BuiltinBackend:
-    def __init__(self, client: LiveChatClient) -> None:
+    def __init__(self, client: LiveChatClient, secret: str) -> None:
         self._client = client
+        self._secret = secret  # the shared secret: the wait tokens are made with it
 
     @classmethod
-    def from_settings(cls) -> BuiltinBackend:
-        return cls(LiveChatClient.from_settings())
+    def from_settings(cls, url: str | None = None) -> BuiltinBackend:
+        """The desk at `url`, or at LIVECHAT_URL."""
+        secret = load_shared_secret()
+        address = url or Settings.from_environment().livechat_url
+        return cls(LiveChatClient(address, secret, livechat_client.TIMEOUT_SECONDS), secret)
 
     async def availability(self, team: str) -> Availability:
         return await self._client.availability(team)
@@ -52,7 +63,8 @@ class BuiltinBackend:
 
     async def _create(self, request: HandoverRequest) -> OpenedHandover:
         """One `POST /api/handovers`; the service refuses with the reason when nobody can take over."""
-        return OpenedHandover(await self._client.create_handover(request.to_json()), request.team)
+        handover = await self._client.create_handover(request.to_json())
+        return OpenedHandover(replace(handover, wait_token=wait_token(self._secret, handover.id)), request.team)
 
     async def forward_customer_message(self, conversation_id: str, text: str, message_id: str) -> None:
         await self._client.post(messages_path(conversation_id), {"text": text, "message_id": message_id})

@@ -18,8 +18,7 @@ event's metadata, so after an unknown outcome (a timeout, a crash between sendin
 twice. An outage is logged once when it starts (warning) and once when it ends (info), not once
 per call.
 
-(`livechat/customer_channel.py` holds the same code from before this module existed; it is meant
-to become a re-export of this one.)
+The built-in desk imports it as `livechat.customer_channel` (a re-export of this module).
 """
 from __future__ import annotations
 

@@ -70,6 +70,9 @@ class Handover:
     status: str
     queue_position: int | None
     estimated_wait_minutes: int
+    # For the web chat page to ask how its own wait goes (`wait_token`); only a back end whose
+    # waiting status the page can ask for (the built-in desk) gives one.
+    wait_token: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@ branch, the callback request, the outbox, and the event broker that carries cust
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,8 @@ from rasa_sdk.events import ActionExecuted, BotUttered, ConversationPaused, Slot
 
 from actions.callback import ActionCallbackSubmit
 from actions.escalation import escalation_reason
+from naadloos.handover_contract.builtin import BuiltinBackend
+from naadloos.handover_contract.schema import CallbackRequest, CustomerMessage, TicketRequest, record_kind
 from naadloos.livechat_broker import LiveChatEventBroker
 from naadloos.livechat_client import LiveChatClient
 from naadloos.outbox import CUSTOMER_MESSAGES, Outbox
@@ -50,6 +55,11 @@ def conversation(make_tracker):
 
 def said(dispatcher) -> str:
     return "\n".join(m["text"] for m in dispatcher.messages if m["text"])
+
+
+def desk_at(url: str) -> BuiltinBackend:
+    """The built-in desk at `url` as the event broker's back end, with a short timeout."""
+    return BuiltinBackend(LiveChatClient(url, SECRET, 1.0), SECRET)
 
 
 async def test_agent_available_posts_the_whole_conversation_and_pauses_the_bot(
@@ -173,7 +183,8 @@ async def test_live_chat_down_keeps_the_ticket_in_the_outbox(
     assert events[-1] == SlotSet("handover_status", "unavailable")
     assert "Het lukt me nu niet om je door te verbinden met een collega." in said(dispatcher)
     pending = Outbox(outbox_db).pending()
-    assert [(path, payload["conversation_id"]) for _, path, payload in pending] == [("/api/tickets", "test-conversation")]
+    assert [(record_kind(record), record.conversation_id) for record in pending] == [("ticket", "test-conversation")]
+    assert isinstance(pending[0], TicketRequest) and pending[0].contact_preference == "callback_offered"
 
 
 async def test_outbox_is_delivered_when_the_live_chat_service_is_back(
@@ -211,7 +222,8 @@ async def test_callback_request_is_kept_when_the_service_is_down(bot_side, make_
     bot_side(f"http://127.0.0.1:{free_port()}")
     tracker = make_tracker("vrijdag", slots={"callback_phone": "0101234567", "callback_moment": "vrijdag"})
     await ActionCallbackSubmit().run(dispatcher, tracker, domain)
-    assert [payload["phone"] for _, _, payload in Outbox(outbox_db).pending()] == ["0101234567"]
+    pending = Outbox(outbox_db).pending()
+    assert [(type(record), record.phone) for record in pending] == [(CallbackRequest, "0101234567")]  # type: ignore[union-attr]
     assert "belt je terug" in said(dispatcher)
 
 
@@ -221,7 +233,7 @@ async def test_event_broker_forwards_customer_messages_of_an_open_handover_only(
     bot_side(service.url)
     agent = await make_agent("sanne")
     status, created = await bot.post("/handovers", handover_payload("klant-1"))
-    broker = LiveChatEventBroker(LiveChatClient(service.url, SECRET, 1.0), Outbox(outbox_db, CUSTOMER_MESSAGES))
+    broker = LiveChatEventBroker(desk_at(service.url), Outbox(outbox_db, CUSTOMER_MESSAGES))
 
     broker.publish({"event": "user", "sender_id": "klant-1", "text": "Hallo? Is daar iemand?", "message_id": "m1"})
     broker.publish({"event": "user", "sender_id": "klant-2", "text": "hoi", "message_id": "m2"})
@@ -235,15 +247,13 @@ async def test_event_broker_forwards_customer_messages_of_an_open_handover_only(
 
 
 async def test_event_broker_ignores_everything_but_customer_messages_and_survives_an_outage(outbox_db: Path) -> None:
-    broker = LiveChatEventBroker(
-        LiveChatClient(f"http://127.0.0.1:{free_port()}", SECRET, 1.0), Outbox(outbox_db, CUSTOMER_MESSAGES)
-    )
+    broker = LiveChatEventBroker(desk_at(f"http://127.0.0.1:{free_port()}"), Outbox(outbox_db, CUSTOMER_MESSAGES))
     broker.publish({"event": "bot", "sender_id": "klant-1", "text": "hoi"})
     broker.publish({"event": "slot", "sender_id": "klant-1", "name": "x", "value": 1})
     assert broker.outbox.pending() == []
     broker.publish({"event": "user", "sender_id": "klant-1", "text": "hallo", "message_id": "m1"})
     assert (await broker.flush()).unavailable is not None
-    assert [payload["message_id"] for _, _, payload in broker.outbox.pending()] == ["m1"], "kept for after the outage"
+    assert broker.outbox.pending() == [CustomerMessage("klant-1", "hallo", "m1")], "kept for after the outage"
     await broker.close()
 
 
@@ -254,7 +264,7 @@ async def test_the_message_that_triggered_the_handover_is_not_shown_twice(
     payload = handover_payload("klant-3")
     payload["transcript"] = [{"role": "user", "text": "ik wil een mens", "timestamp": 1.0, "message_id": "trigger-1"}]
     status, created = await bot.post("/handovers", payload)
-    broker = LiveChatEventBroker(LiveChatClient(service.url, SECRET, 1.0), Outbox(outbox_db, CUSTOMER_MESSAGES))
+    broker = LiveChatEventBroker(desk_at(service.url), Outbox(outbox_db, CUSTOMER_MESSAGES))
 
     broker.publish({"event": "user", "sender_id": "klant-3", "text": "ik wil een mens", "message_id": "trigger-1"})
     await broker.flush()
@@ -292,3 +302,36 @@ def test_reason_comes_from_this_turn_not_from_an_earlier_handover(make_tracker, 
     if this_turn:
         tracker.events.append(SlotSet("escalation_reason", this_turn))
     assert escalation_reason(tracker, current_escalation_config()) == expected
+
+
+async def test_an_outbox_of_the_old_format_reaches_the_service_after_the_upgrade(
+    service: RunningService, make_agent, bot_side, conversation, dispatcher, domain, outbox_db: Path
+) -> None:
+    """Rows that an older version kept under the desk's URL paths are delivered by kind at the next
+    hand-over that reaches the service; one no version can read stays for a person."""
+    ticket = {
+        "conversation_id": "oud-1", "channel": "socketio", "reason": "fraud", "summary": "Fraude", "customer": {},
+        "transcript": [], "idempotency_key": "ticket-oud-1", "contact_preference": "referred", "priority": "high",
+        "team": "klantenservice",
+    }
+    callback = {"conversation_id": "oud-1", "idempotency_key": "callback-oud-1", "phone": "0612345678",
+                "preferred_moment": "vanmiddag"}
+    with sqlite3.connect(outbox_db) as db:
+        db.execute("CREATE TABLE pending (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, "
+                   "path TEXT NOT NULL, payload TEXT NOT NULL, queue TEXT NOT NULL DEFAULT 'records')")
+        for path, payload in (("/api/tickets", ticket), ("/api/unknown", {}), ("/api/callbacks", callback)):
+            db.execute("INSERT INTO pending (created_at, path, payload) VALUES (?, ?, ?)",
+                       (datetime.now(timezone.utc).isoformat(), path, json.dumps(payload)))
+    db.close()
+    agent = await make_agent("sanne")
+    bot_side(service.url)
+
+    await handover(dispatcher, conversation, domain)  # reaches the service: what waited goes too
+
+    status, tickets = await agent.get("/tickets")
+    assert [t["conversation_id"] for t in tickets["tickets"]] == ["oud-1"]
+    status, callbacks = await agent.get("/callbacks")
+    assert [(c["phone"], c["team"]) for c in callbacks["callbacks"]] == [("0612345678", "klantenservice")]
+    with sqlite3.connect(outbox_db) as db:
+        assert db.execute("SELECT kind FROM pending").fetchall() == [("/api/unknown",)]
+    db.close()

@@ -19,7 +19,8 @@ from naadloos.handover_contract.schema import (
     LiveChatRejected,
     TicketRequest,
 )
-from tests.livechat.helpers import SUNDAY_EVENING, Bot, FakeClock, RunningService
+from naadloos.handover_contract.wait_token import handover_id_of
+from tests.livechat.helpers import SECRET, SUNDAY_EVENING, Bot, FakeClock, RunningService
 
 
 @pytest.fixture
@@ -51,6 +52,9 @@ async def test_a_handover_is_one_request_to_the_trigger_team(builtin: BuiltinBac
     await make_agent("sanne", teams=["fraude"])
     opened = await builtin.open_handover(request(team="fraude"), "klantenservice")
     assert opened.team == "fraude"
+    # The web chat page's token for asking this desk about its wait: made by the built-in back end.
+    assert opened.handover.wait_token is not None
+    assert handover_id_of(SECRET, opened.handover.wait_token) == opened.handover.id
     status, body = await bot.get("/conversations/conv-1/handover")
     assert (status, body["id"], body["team"], body["priority"]) == (200, opened.handover.id, "fraude", "high")
 

@@ -366,8 +366,11 @@ async def test_a_message_still_waiting_after_the_resume_is_failed_and_never_sent
 # --- item 13: one warning per Rasa outage, and backoff ---------------------------------------------
 @contextmanager
 def livechat_log(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[int], list[str]]]:
-    caplog.set_level(logging.INFO, logger="livechat")
-    yield lambda level: [r.getMessage() for r in caplog.records if r.name.startswith("livechat") and r.levelno == level]
+    """What the desk logs, its way to the customer (the contract's customer channel) included."""
+    loggers = ("livechat", "naadloos.handover_contract.customer_channel")
+    for name in loggers:
+        caplog.set_level(logging.INFO, logger=name)
+    yield lambda level: [r.getMessage() for r in caplog.records if r.name.startswith(loggers) and r.levelno == level]
 
 
 async def test_a_rasa_outage_is_logged_once_and_retried_with_backoff(
