@@ -1,6 +1,9 @@
 """A tiny headless Chromium driver over the Chrome DevTools Protocol (no extra packages: the
 `websockets` client that Rasa already brings, plus `requests`). One `Browser`, several `Tab`s;
-`running_browser` starts and stops one around a test."""
+`running_browser` starts and stops one around a test. `Browser.new_context()` gives a `Context` of
+its own (cookies, localStorage and cache apart, like a separate profile), so a customer and an
+agent in one test do not share a login or a conversation; `Tab.emulate(PHONE)` shows a page as on
+a 390x844 phone."""
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Any, TypeVar
 
 import requests
 import websockets
@@ -23,6 +25,12 @@ from tests.processes import free_port
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 START_TIMEOUT_SECONDS = 20.0
+C = TypeVar("C", bound="Connection")
+
+
+# Device metrics for `Tab.emulate` (CDP `Emulation.setDeviceMetricsOverride`).
+PHONE: dict[str, Any] = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+DESKTOP: dict[str, Any] = {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
 
 
 class BrowserError(RuntimeError):
@@ -37,12 +45,17 @@ def find_chromium() -> str | None:
     return None
 
 
-class Tab:
-    """One page: evaluates JavaScript and takes screenshots through its DevTools websocket."""
+class Connection:
+    """One DevTools websocket (a page's or the browser's own): commands and their answers."""
 
     def __init__(self, connection: Any) -> None:
         self._connection = connection
         self._ids = itertools.count(1)
+
+    @classmethod
+    async def to(cls: type[C], url: str) -> C:
+        """Connected to the DevTools websocket at `url`."""
+        return cls(await websockets.connect(url, max_size=None, ping_interval=None))
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         result, _ = await self.call_collecting(method, "", **params)
@@ -61,6 +74,18 @@ class Tab:
                 if "error" in reply:
                     raise BrowserError(f"{method}: {reply['error']}")
                 return dict(reply.get("result", {})), events
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+
+class Tab(Connection):
+    """One page: evaluates JavaScript and takes screenshots through its DevTools websocket."""
+
+    async def emulate(self, metrics: dict[str, Any]) -> None:
+        """Shows the page at `metrics` (`PHONE`, `DESKTOP`); a mobile one also gets touch input."""
+        await self.call("Emulation.setDeviceMetricsOverride", **metrics)
+        await self.call("Emulation.setTouchEmulationEnabled", enabled=bool(metrics.get("mobile")), maxTouchPoints=5)
 
     async def goto(self, url: str) -> None:
         """Navigates without blocking the event loop (a server in this process can answer)."""
@@ -106,8 +131,17 @@ class Tab:
         result = await self.call("Page.captureScreenshot", format="png")
         path.write_bytes(base64.b64decode(result["data"]))
 
-    async def close(self) -> None:
-        await self._connection.close()
+
+class Context:
+    """A browser context of its own: what its tabs store (cookies, localStorage) no other context sees."""
+
+    def __init__(self, browser: Browser, context_id: str) -> None:
+        self._browser = browser
+        self.id = context_id
+
+    async def open(self, url: str) -> Tab:
+        """A new tab in this context showing `url`."""
+        return await self._browser.open(url, context=self)
 
 
 class Browser:
@@ -128,6 +162,8 @@ class Browser:
             stderr=subprocess.DEVNULL,
         )
         self._tabs: list[Tab] = []
+        self._contexts: list[Context] = []
+        self._session: Connection | None = None  # the browser's own websocket, opened on first use
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -141,18 +177,38 @@ class Browser:
         self.quit()
         raise BrowserError(f"Chromium did not open its debugging port within {START_TIMEOUT_SECONDS}s")
 
-    async def open(self, url: str) -> Tab:
-        """A new tab showing `url`."""
-        target = requests.put(f"{self.base}/json/new?{quote(url, safe=':/?&=')}", timeout=10).json()
-        connection = await websockets.connect(target["webSocketDebuggerUrl"], max_size=None, ping_interval=None)
-        tab = Tab(connection)
+    async def _browser_session(self) -> Connection:
+        if self._session is None:
+            version = requests.get(f"{self.base}/json/version", timeout=10).json()
+            self._session = await Connection.to(version["webSocketDebuggerUrl"])
+        return self._session
+
+    async def new_context(self) -> Context:
+        """A fresh context: no cookies or storage shared with the default one or any other."""
+        created = await (await self._browser_session()).call("Target.createBrowserContext")
+        context = Context(self, created["browserContextId"])
+        self._contexts.append(context)
+        return context
+
+    async def open(self, url: str, context: Context | None = None) -> Tab:
+        """A new tab showing `url`, in `context` or else in the browser's default context."""
+        where = {"browserContextId": context.id} if context else {}
+        target = await (await self._browser_session()).call("Target.createTarget", url=url, **where)
+        tab = await Tab.to(f"ws://127.0.0.1:{self.port}/devtools/page/{target['targetId']}")
         self._tabs.append(tab)
         return tab
 
     async def close_tabs(self) -> None:
+        """Closes every tab and context this browser opened."""
         for tab in self._tabs:
             await tab.close()
         self._tabs.clear()
+        if self._session is not None:
+            for context in self._contexts:
+                await self._session.call("Target.disposeBrowserContext", browserContextId=context.id)
+            await self._session.close()
+            self._session = None
+        self._contexts.clear()
 
     def quit(self) -> None:
         self.process.terminate()

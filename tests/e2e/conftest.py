@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.browser import Browser, running_browser
 from tests.e2e.live_clients import Agent, WebCustomer
 from tests.livechat.helpers import PROJECT_TEAMS
 from tests.processes import (
@@ -85,9 +86,11 @@ TOKEN = "e2e-rasa-token-" + uuid.uuid4().hex
 SECRET = "e2e-livechat-secret-" + uuid.uuid4().hex
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Rasa + actions + live chat, open around the clock (also on public holidays) for the test."""
+    """Rasa + actions + live chat, open around the clock (also on public holidays); one for the
+    whole run, so every test leaves nobody logged in and nobody waiting (tests find their own
+    conversation by its id)."""
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
     work = tmp_path_factory.mktemp("live")
@@ -148,3 +151,10 @@ async def people(live_system: dict[str, str]) -> AsyncIterator[tuple[WebCustomer
     await agent.call("POST", "/agents/logout")  # offline again: later tests start with nobody online
     await customer.close()
     await agent.close()
+
+
+@pytest.fixture
+async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
+    """Headless Chromium for one test; `browser.new_context()` gives each person a profile of their own."""
+    async with running_browser(tmp_path / "profile") as chromium:
+        yield chromium

@@ -23,7 +23,7 @@ from livechat.validation import MAX_TEXT
 from livechat.web_chat_settings import load_web_chat_settings
 from naadloos.handover_contract.wait_token import wait_token
 from naadloos.webchat_channel import WebChatOutput, valid_session_id
-from tests.e2e.browser import Browser, Tab, running_browser
+from tests.e2e.browser import DESKTOP, PHONE, Browser, Tab, running_browser
 from tests.livechat.helpers import ROOT, SECRET, RunningService, handover_payload, running_service
 from tests.processes import free_port
 
@@ -94,10 +94,6 @@ async def chat_service(database_url, config_for, clock, rasa) -> AsyncIterator[R
 async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
     async with running_browser(tmp_path / "profile") as chromium:
         yield chromium
-
-
-PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
-DESKTOP = {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
 
 
 async def open_chat(browser: Browser, url: str, viewport: dict[str, Any]) -> Tab:
