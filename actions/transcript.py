@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.constants import CUSTOMER_NUMBER, NEW_HOUSE_NUMBER, NEW_POSTCODE
+from actions.constants import CUSTOMER_NUMBER, HOUSE_NUMBER, NEW_HOUSE_NUMBER, NEW_POSTCODE, POSTCODE
 from naadloos.parse_data import VERDICT_KNOWN, scope_of
 
 CUSTOMER_SLOTS = {
     CUSTOMER_NUMBER: "klantnummer",
+    POSTCODE: "postcode",
+    HOUSE_NUMBER: "huisnummer",
     NEW_POSTCODE: "nieuwe postcode",
     NEW_HOUSE_NUMBER: "nieuw huisnummer",
 }

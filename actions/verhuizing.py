@@ -1,4 +1,4 @@
-"""Moving form (verhuizing doorgeven): validation and submission."""
+"""Moving form (verhuizing doorgeven): validation, summary and submission."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,16 +7,27 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.backoffice import Backoffice, Move
+from actions.confirmation import (
+    ActionAskChange,
+    ActionAskConfirmation,
+    ConfirmingFormValidation,
+    FormField,
+    identification_field,
+)
 from actions.constants import (
     CUSTOMER_NUMBER,
+    FORM_CHANGE,
+    FORM_CONFIRMED,
     MOVING_DATE,
     NEW_HOUSE_NUMBER,
     NEW_POSTCODE,
     VERHUIZING_FORM,
 )
-from actions.forms import DateRules, DutchFormValidation, SlotDict, shown_date
+from actions.forms import DateRules, SlotDict, shown_date
+from actions.identification import identification_of
 from naadloos.parsing import parse_house_number, parse_postcode
 
 MOVING_DATE_RULES = DateRules(
@@ -29,7 +40,7 @@ MOVING_DATE_RULES = DateRules(
 )
 
 
-class ValidateVerhuizingForm(DutchFormValidation):
+class ValidateVerhuizingForm(ConfirmingFormValidation):
     form = VERHUIZING_FORM
     entity_slots = {
         "customer_number": CUSTOMER_NUMBER,
@@ -37,25 +48,56 @@ class ValidateVerhuizingForm(DutchFormValidation):
         "house_number": NEW_HOUSE_NUMBER,
     }
 
+    def data_slots(self, tracker: Tracker) -> list[str]:
+        return [NEW_POSTCODE, NEW_HOUSE_NUMBER, MOVING_DATE]
+
+    def fields(self, tracker: Tracker) -> list[FormField]:
+        return [
+            identification_field(tracker, "Huidig adres", r"klant|huidig|\boud|nu woon"),
+            FormField("Nieuwe postcode", str(tracker.get_slot(NEW_POSTCODE)), (NEW_POSTCODE,), r"postcode"),
+            FormField(
+                "Nieuw huisnummer", str(tracker.get_slot(NEW_HOUSE_NUMBER)), (NEW_HOUSE_NUMBER,), r"nummer|huisnr|toevoeging"
+            ),
+            FormField(
+                "Verhuisdatum",
+                shown_date(tracker.get_slot(MOVING_DATE)),
+                (MOVING_DATE,),
+                r"datum|verhuisdag|\bdag\b|wanneer|sleutel",
+            ),
+        ]
+
     def validate_new_postcode(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         postcode = parse_postcode(str(value or ""))
-        return self.accept_parsed(NEW_POSTCODE, postcode, "utter_verhuizing_invalid_postcode", dispatcher, tracker)
+        return self.accept_parsed(NEW_POSTCODE, postcode, "utter_form_invalid_postcode", dispatcher, tracker)
 
     def validate_new_house_number(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         house_number = parse_house_number(str(value or ""))
-        return self.accept_parsed(NEW_HOUSE_NUMBER, house_number, "utter_verhuizing_invalid_house_number", dispatcher, tracker)
+        return self.accept_parsed(NEW_HOUSE_NUMBER, house_number, "utter_form_invalid_house_number", dispatcher, tracker)
+
+    def extract_moving_date(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> SlotDict:
+        return self.date_answer(tracker, MOVING_DATE)
 
     def validate_moving_date(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         # "huisnummer 7-2" would read as 7 February: a correction is never a date answer.
         if self.is_correction(tracker, MOVING_DATE):
             return {MOVING_DATE: None}
         return self.accept_date(MOVING_DATE, value, MOVING_DATE_RULES, dispatcher, tracker)
+
+
+class ActionAskVerhuizingConfirmation(ActionAskConfirmation):
+    def validation(self) -> ValidateVerhuizingForm:
+        return ValidateVerhuizingForm()
+
+
+class ActionAskVerhuizingChange(ActionAskChange):
+    def validation(self) -> ValidateVerhuizingForm:
+        return ValidateVerhuizingForm()
 
 
 class ActionVerhuizingSubmit(Action):
@@ -69,7 +111,7 @@ class ActionVerhuizingSubmit(Action):
     ) -> list[EventType]:
         move = Move(
             conversation_id=tracker.sender_id,
-            customer_number=tracker.get_slot(CUSTOMER_NUMBER),
+            identification=identification_of(tracker),
             postcode=tracker.get_slot(NEW_POSTCODE),
             house_number=tracker.get_slot(NEW_HOUSE_NUMBER),
             moving_date=tracker.get_slot(MOVING_DATE),
@@ -82,8 +124,4 @@ class ActionVerhuizingSubmit(Action):
                 f"Geef op je verhuisdag ook de meterstanden van je oude adres door."
             )
         )
-        return [
-            SlotSet(NEW_POSTCODE, None),
-            SlotSet(NEW_HOUSE_NUMBER, None),
-            SlotSet(MOVING_DATE, None),
-        ]
+        return [SlotSet(slot, None) for slot in (NEW_POSTCODE, NEW_HOUSE_NUMBER, MOVING_DATE, FORM_CONFIRMED, FORM_CHANGE)]

@@ -1,7 +1,7 @@
 """The transcript the colleague reads: what the NLU made of each customer message."""
 from __future__ import annotations
 
-from actions.transcript import transcript_from_events
+from actions.transcript import customer_details, handover_summary, transcript_from_events
 
 
 def user_event(text: str, scope: dict | None = None) -> dict:
@@ -21,3 +21,11 @@ def test_an_understood_message_carries_no_verdict() -> None:
     known = {"verdict": "known", "score": 0.6}
     turns = transcript_from_events([user_event("hoi", known), user_event("hallo")])
     assert [("scope" in turn) for turn in turns] == [False, False]
+
+
+def test_a_customer_without_customer_number_is_known_by_postcode_and_house_number() -> None:
+    slots = {"postcode": "3511 AB", "house_number": "14B", "no_customer_number": True, "org_phone": "0800"}
+    assert customer_details(slots) == {"postcode": "3511 AB", "huisnummer": "14B"}
+    assert handover_summary("De klant vraagt om een medewerker.", [], slots).endswith(
+        "Gegevens: postcode 3511 AB, huisnummer 14B."
+    )
