@@ -1,9 +1,9 @@
 """`python -m livechat`: starts the live-chat service on LIVECHAT_HOST:LIVECHAT_PORT
 (default 127.0.0.1:5056). On first run it creates the demo agent and says where its password is
-(var/demo-agent.txt, mode 0600); the password itself is never printed. A team that
-config/escalation.yml routes to but LIVECHAT_TEAMS lacks is logged as a warning
-(`livechat.escalation_teams`). A mistake in the canned replies file (or the organisation file)
-stops it with exit code 2 and a message that names the place (`livechat.canned_replies`)."""
+(demo-agent.txt in NAADLOOS_VAR_DIR, mode 0600); the password itself is never printed. A mistake
+in the canned replies file (`livechat.canned_replies`) or the organisation file, or a team that
+config/escalation.yml routes to but LIVECHAT_TEAMS lacks (`naadloos.escalation_teams`), stops it
+with exit code 2 and a message that names the place, before anything is created."""
 from __future__ import annotations
 
 import logging
@@ -13,8 +13,8 @@ from livechat.agents import demo_file, ensure_demo_agent
 from livechat.app import create_app
 from livechat.canned_replies import CannedRepliesError, load_canned_replies
 from livechat.config import ConfigError, LiveChatConfig
-from livechat.escalation_teams import warn_about_unknown_teams
 from livechat.storage.db import DatabaseMissing, open_engine
+from naadloos.escalation_teams import EscalationTeamsError, check_teams
 from naadloos.organisation import OrganisationConfigError, load_organisation
 from naadloos.settings import Settings
 
@@ -29,10 +29,10 @@ def main() -> int:
     try:  # before anything is created: a designer's mistake must not leave a new database behind
         organisation = load_organisation(config.organisation_file)
         load_canned_replies(config.canned_replies_file, organisation.escalation_facts())
-    except (OrganisationConfigError, CannedRepliesError) as error:
+        check_teams(Settings.from_environment().escalation_file, config.teams)
+    except (OrganisationConfigError, CannedRepliesError, EscalationTeamsError) as error:
         print(f"livechat: configuration error: {error}", file=sys.stderr)
         return 2
-    warn_about_unknown_teams(Settings.from_environment().escalation_file, config.teams)
     try:
         engine = open_engine(config.database_url)
     except DatabaseMissing as error:

@@ -2,11 +2,16 @@
 
 Every variable has a default that works on a laptop:
 
-- ``LIVECHAT_DATABASE_URL``: SQLAlchemy URL. Default ``sqlite:///var/livechat.sqlite3``; a relative
-  SQLite path is taken relative to the project root. Production: ``postgresql://user@host/db``.
+Every value is read through the shared reader `naadloos.environment` (one parser per type, one
+error type: `ConfigError` is its `SettingError`); this module only says what the live chat needs.
+
+- ``NAADLOOS_VAR_DIR`` (``var``): the folder of the local files (the SQLite database, the shared
+  secret, ``demo-agent.txt``), shared with the bot side.
+- ``LIVECHAT_DATABASE_URL``: SQLAlchemy URL. Default: SQLite, ``livechat.sqlite3`` in the var folder;
+  a relative SQLite path is taken relative to the project root. Production: ``postgresql://user@host/db``.
 - ``LIVECHAT_SHARED_SECRET``: the secret the bot uses to sign its calls (HMAC-SHA256), at least
   32 characters. **When it is not set**, the secret is read from the file named by
-  ``LIVECHAT_SHARED_SECRET_FILE`` (default ``var/livechat-shared-secret``), which is created with a
+  ``LIVECHAT_SHARED_SECRET_FILE`` (default ``livechat-shared-secret`` in the var folder), which is created with a
   fresh random secret (mode 0600) on first use. Both sides read it with the hand-over contract's
   `naadloos.handover_contract.secret.load_shared_secret()`; in production set the variable on both
   sides. A secret shorter than 32 characters is refused with a clear error.
@@ -19,7 +24,9 @@ Every variable has a default that works on a laptop:
   the chat page open (a reload, a short network loss) before the desk is told that they left.
 - ``LIVECHAT_UNCLAIMED_ALERT_MINUTES`` (30): a ticket or callback nobody has claimed for this long
   is flagged in the desk's inbox (nothing the bot promised may stay without an owner).
-- ``LIVECHAT_TEAMS`` (``klantenservice``): comma-separated teams; the first one is the default.
+- ``LIVECHAT_TEAMS``: comma-separated teams; the first one is the default. Unset: the teams
+  config/escalation.yml routes to, its ``default_team`` first (`naadloos.escalation_teams`, which
+  also checks a set value against that file at start-up).
 - ``LIVECHAT_AGENT_ONLINE_SECONDS`` (60): an agent counts as online when seen this recently.
 - ``LIVECHAT_AVERAGE_HANDLING_MINUTES`` (6): used for the estimated wait.
 - ``LIVECHAT_SESSION_HOURS`` (12): lifetime of an agent session.
@@ -38,74 +45,36 @@ Every variable has a default that works on a laptop:
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from naadloos.handover_contract.secret import SharedSecretError, load_shared_secret
-from naadloos.settings import PROJECT_ROOT, Settings
+from naadloos.environment import (
+    DEFAULT_VAR_DIR,
+    PROJECT_ROOT,
+    SettingError,
+    project_path,
+    read_bool,
+    read_float,
+    read_int,
+    read_path,
+    read_text,
+)
+from naadloos.escalation_teams import configured_teams
+from naadloos.handover_contract.secret import load_shared_secret
+from naadloos.settings import Settings
 
-DEFAULT_DATABASE_URL = "sqlite:///var/livechat.sqlite3"
+ConfigError = SettingError  # the shared settings error, under the name this service's callers know
+DATABASE_FILE = "livechat.sqlite3"  # in the var folder, unless LIVECHAT_DATABASE_URL says otherwise
 _ORIGIN_RE = re.compile(r"^(?P<origin>https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?)/?$")
-
-
-class ConfigError(ValueError):
-    """A setting is missing or has an invalid value."""
-
-
-def _int(name: str, default: int, minimum: int = 0) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise ConfigError(f"{name} must be a whole number, got '{raw}'") from error
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as error:
-        raise ConfigError(f"{name} must be a number, got '{raw}'") from error
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, got {value}")
-    return value
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = (os.environ.get(name) or "").strip().lower()
-    if not raw:
-        return default
-    return raw in ("1", "true", "yes", "on")
-
-
-def _project_path(raw: str) -> Path:
-    path = Path(raw)
-    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 def resolve_database_url(url: str) -> str:
     """Makes a relative SQLite path absolute (relative to the project root); other URLs unchanged."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
-        return prefix + str(_project_path(url[len(prefix):]))
+        return prefix + str(project_path(url[len(prefix):]))
     return url
-
-
-def _shared_secret() -> str:
-    """The hand-over contract's shared secret, its error as a `ConfigError` of this service."""
-    try:
-        return load_shared_secret()
-    except SharedSecretError as error:
-        raise ConfigError(str(error)) from error
 
 
 def public_origin(name: str, raw: str) -> str:
@@ -114,14 +83,6 @@ def public_origin(name: str, raw: str) -> str:
     if not match or (match.group("port") and not 0 < int(match.group("port")) < 65536):
         raise ConfigError(f"{name} must look like http://host:port (no path), got '{raw}'")
     return match.group("origin")
-
-
-def parse_teams(raw: str | None) -> tuple[str, ...]:
-    """LIVECHAT_TEAMS as the service reads it: comma-separated, lower case, the first is the default."""
-    teams = tuple(t.strip().lower() for t in (raw or "klantenservice").split(",") if t.strip())
-    if not teams:
-        raise ConfigError("LIVECHAT_TEAMS must name at least one team")
-    return teams
 
 
 @dataclass(frozen=True)
@@ -142,12 +103,12 @@ class LiveChatConfig:
     cookie_secure: bool = False
     host: str = "127.0.0.1"
     port: int = 5056
-    rasa_url: str = "http://localhost:5005"
+    rasa_url: str = "http://localhost:5005"  # from the environment: `Settings.rasa_url`
     rasa_token: str = field(default="", repr=False)
     rasa_timeout_seconds: float = 5.0
     rasa_public_url: str = "http://localhost:5005"
     public_url: str = "http://127.0.0.1:5056"
-    var_dir: Path = PROJECT_ROOT / "var"
+    var_dir: Path = PROJECT_ROOT / DEFAULT_VAR_DIR
     canned_replies_file: Path = PROJECT_ROOT / "config" / "canned_replies.yml"
 
     @property
@@ -156,31 +117,35 @@ class LiveChatConfig:
 
     @classmethod
     def from_environment(cls) -> LiveChatConfig:
-        env = os.environ.get
-        rasa_url = (env("RASA_URL") or "http://localhost:5005").rstrip("/")
-        port = _int("LIVECHAT_PORT", 5056, minimum=1)
+        """Every field from its variable; unset, the default above (for the teams and the files:
+        the escalation file's teams and the shared var folder)."""
+        shared = Settings.from_environment()
+        rasa_url = shared.rasa_url
+        port = read_int("LIVECHAT_PORT", cls.port, minimum=1)
         return cls(
-            database_url=resolve_database_url(env("LIVECHAT_DATABASE_URL") or DEFAULT_DATABASE_URL),
-            shared_secret=_shared_secret(),
-            organisation_file=Settings.from_environment().organisation_file,
-            canned_replies_file=_project_path(env("LIVECHAT_CANNED_REPLIES_FILE") or "config/canned_replies.yml"),
-            signature_window_seconds=_int("LIVECHAT_SIGNATURE_WINDOW_SECONDS", 300, minimum=1),
-            max_queue=_int("LIVECHAT_MAX_QUEUE", 10, minimum=1),
-            max_body_bytes=_int("LIVECHAT_MAX_BODY_BYTES", 1_000_000, minimum=1024),
-            accept_timeout_seconds=_int("LIVECHAT_ACCEPT_TIMEOUT_SECONDS", 180, minimum=1),
-            unclaimed_alert_minutes=_int("LIVECHAT_UNCLAIMED_ALERT_MINUTES", 30, minimum=1),
-            customer_left_grace_seconds=_int("LIVECHAT_CUSTOMER_LEFT_GRACE_SECONDS", 60, minimum=1),
-            teams=parse_teams(env("LIVECHAT_TEAMS")),
-            agent_online_seconds=_int("LIVECHAT_AGENT_ONLINE_SECONDS", 60, minimum=1),
-            average_handling_minutes=_float("LIVECHAT_AVERAGE_HANDLING_MINUTES", 6.0),
-            session_hours=_int("LIVECHAT_SESSION_HOURS", 12, minimum=1),
-            cookie_secure=_bool("LIVECHAT_COOKIE_SECURE", False),
-            host=env("LIVECHAT_HOST") or "127.0.0.1",
+            database_url=resolve_database_url(read_text("LIVECHAT_DATABASE_URL", f"sqlite:///{shared.var_dir / DATABASE_FILE}")),
+            shared_secret=load_shared_secret(),
+            organisation_file=shared.organisation_file,
+            canned_replies_file=read_path("LIVECHAT_CANNED_REPLIES_FILE", "config/canned_replies.yml"),
+            signature_window_seconds=read_int("LIVECHAT_SIGNATURE_WINDOW_SECONDS", cls.signature_window_seconds, minimum=1),
+            max_queue=read_int("LIVECHAT_MAX_QUEUE", cls.max_queue, minimum=1),
+            max_body_bytes=read_int("LIVECHAT_MAX_BODY_BYTES", cls.max_body_bytes, minimum=1024),
+            accept_timeout_seconds=read_int("LIVECHAT_ACCEPT_TIMEOUT_SECONDS", cls.accept_timeout_seconds, minimum=1),
+            unclaimed_alert_minutes=read_int("LIVECHAT_UNCLAIMED_ALERT_MINUTES", cls.unclaimed_alert_minutes, minimum=1),
+            customer_left_grace_seconds=read_int(
+                "LIVECHAT_CUSTOMER_LEFT_GRACE_SECONDS", cls.customer_left_grace_seconds, minimum=1
+            ),
+            teams=configured_teams(shared.escalation_file),
+            agent_online_seconds=read_int("LIVECHAT_AGENT_ONLINE_SECONDS", cls.agent_online_seconds, minimum=1),
+            average_handling_minutes=read_float("LIVECHAT_AVERAGE_HANDLING_MINUTES", cls.average_handling_minutes),
+            session_hours=read_int("LIVECHAT_SESSION_HOURS", cls.session_hours, minimum=1),
+            cookie_secure=read_bool("LIVECHAT_COOKIE_SECURE", cls.cookie_secure),
+            host=read_text("LIVECHAT_HOST", cls.host),
             port=port,
             rasa_url=rasa_url,
-            rasa_token=env("RASA_TOKEN") or "",
-            rasa_timeout_seconds=_float("LIVECHAT_RASA_TIMEOUT_SECONDS", 5.0),
-            rasa_public_url=public_origin("RASA_PUBLIC_URL", env("RASA_PUBLIC_URL") or rasa_url),
-            public_url=public_origin("LIVECHAT_PUBLIC_URL", env("LIVECHAT_PUBLIC_URL") or f"http://127.0.0.1:{port}"),
-            var_dir=_project_path(env("LIVECHAT_VAR_DIR") or "var"),
+            rasa_token=read_text("RASA_TOKEN"),
+            rasa_timeout_seconds=read_float("LIVECHAT_RASA_TIMEOUT_SECONDS", cls.rasa_timeout_seconds),
+            rasa_public_url=public_origin("RASA_PUBLIC_URL", read_text("RASA_PUBLIC_URL", rasa_url)),
+            public_url=public_origin("LIVECHAT_PUBLIC_URL", read_text("LIVECHAT_PUBLIC_URL", f"http://127.0.0.1:{port}")),
+            var_dir=shared.var_dir,
         )

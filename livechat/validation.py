@@ -2,27 +2,39 @@
 
 Every check raises `ValidationError(field, message)`, which the API turns into a 422 JSON body
 ``{"error": "validation_error", "field": "transcript[3].role", "message": "..."}``.
+
+What the bot sends (a hand-over, ticket, callback, customer message) is checked against the
+hand-over contract's own limits, priorities and code form (`naadloos.handover_contract.schema`),
+never against copies. The contract's request shapes (`HandoverRequest`, `TicketRequest`,
+`CallbackRequest`) are what comes in; what goes out of here is what this service stores: a
+`NewHandover` is a row of the hand-over table (the transcript cleaned, timestamps as Unix seconds,
+the events in the column `raw_events`, the fields the idempotency fingerprint is taken over), and a
+callback gains `preferred_at` from the customer's chosen moment. tests/livechat/test_contract_shapes.py
+checks that every field of the contract's shapes arrives.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from livechat.storage.handovers import NewHandover
-from livechat.storage.schema import INBOX_OUTCOMES, OUTCOMES, PRIORITIES
+from livechat.storage.schema import INBOX_OUTCOMES, OUTCOMES
+from naadloos.handover_contract.schema import (
+    CODE_PATTERN,
+    MAX_CODE,
+    MAX_CONVERSATION_ID,
+    MAX_EVENTS,
+    MAX_ID,
+    MAX_SUMMARY,
+    MAX_TEXT,
+    MAX_TRANSCRIPT_TURNS,
+    PRIORITIES,
+)
 from naadloos.parsing import parse_phone_number
 
-MAX_ID = 128
-MAX_CONVERSATION_ID = 255
-MAX_SUMMARY = 2000
-MAX_TEXT = 5000
-MAX_TRANSCRIPT_TURNS = 2000
-MAX_EVENTS = 10000
 MAX_MAPPING_KEYS = 200
 ROLES = ("user", "bot")
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")
 
 
 class ValidationError(ValueError):
@@ -64,7 +76,7 @@ def text(
         raise ValidationError(field, f"is longer than {max_length} characters")
     if allowed is not None and value not in allowed:
         raise ValidationError(field, f"must be one of: {', '.join(allowed)}")
-    if token and value and not _TOKEN_RE.match(value):
+    if token and value and not CODE_PATTERN.match(value):
         raise ValidationError(field, "may only contain letters, digits and _ . : -")
     return value
 
@@ -138,7 +150,7 @@ def _timestamp(value: Any, field: str) -> float | None:
 
 def team(data: Mapping[str, Any], teams: Sequence[str], default_team: str) -> str:
     """The request's team: one of LIVECHAT_TEAMS (`teams`), the default team when absent."""
-    return text(data, "team", 64, required=False, allowed=teams) or default_team
+    return text(data, "team", MAX_CODE, required=False, allowed=teams) or default_team
 
 
 def handover(data: Any, teams: Sequence[str], default_team: str) -> NewHandover:
@@ -151,8 +163,8 @@ def handover(data: Any, teams: Sequence[str], default_team: str) -> NewHandover:
     return NewHandover(
         conversation_id=text(body, "conversation_id", MAX_CONVERSATION_ID),
         idempotency_key=text(body, "idempotency_key", MAX_ID, token=True),
-        channel=text(body, "channel", 64, token=True),
-        reason=text(body, "reason", 64, token=True),
+        channel=text(body, "channel", MAX_CODE, token=True),
+        reason=text(body, "reason", MAX_CODE, token=True),
         priority=text(body, "priority", 16, required=False, allowed=PRIORITIES, default="normal") or "normal",
         team=team(body, teams, default_team),
         summary=text(body, "summary", MAX_SUMMARY),
@@ -187,7 +199,7 @@ def transfer(data: Any, teams: Sequence[str]) -> tuple[str, int | None, str]:
     agent_id = body.get("agent_id")
     if agent_id is not None and (isinstance(agent_id, bool) or not isinstance(agent_id, int) or agent_id < 1):
         raise ValidationError("agent_id", "must be a positive whole number (a colleague's id)")
-    return text(body, "team", 64, allowed=teams), agent_id, text(body, "note", MAX_WRAP_UP_NOTE, required=False)
+    return text(body, "team", MAX_CODE, allowed=teams), agent_id, text(body, "note", MAX_WRAP_UP_NOTE, required=False)
 
 
 def inbox_outcome(data: Any) -> tuple[str, str]:
@@ -207,8 +219,8 @@ def ticket(data: Any, teams: Sequence[str], default_team: str) -> dict[str, Any]
     return {
         "conversation_id": text(body, "conversation_id", MAX_CONVERSATION_ID),
         "idempotency_key": text(body, "idempotency_key", MAX_ID, token=True),
-        "channel": text(body, "channel", 64, token=True),
-        "reason": text(body, "reason", 64, token=True),
+        "channel": text(body, "channel", MAX_CODE, token=True),
+        "reason": text(body, "reason", MAX_CODE, token=True),
         "summary": text(body, "summary", MAX_SUMMARY, required=False),
         "customer": mapping(body, "customer"),
         "transcript": transcript,

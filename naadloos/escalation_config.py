@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from naadloos.handover_contract.schema import PRIORITIES  # most urgent first: the hand-over contract's
 from naadloos.safety_net import Phrase, SafetyNet, Shouting
 from naadloos.yaml_file import read_yaml
 
-PRIORITIES = ("urgent", "high", "normal")  # most urgent first
 REASONS = (
     "low_confidence",
     "repeated_failure",

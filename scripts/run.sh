@@ -35,10 +35,9 @@ else
     token_source="the RASA_TOKEN variable"
 fi
 export RASA_TOKEN
-# Demo agent file and shared secret live next to the logs; both sides read the same secret file,
-# created here once so that three processes starting together do not race to create it.
-export LIVECHAT_VAR_DIR=${LIVECHAT_VAR_DIR:-$VAR_DIR}
-export LIVECHAT_SHARED_SECRET_FILE=${LIVECHAT_SHARED_SECRET_FILE:-$VAR_DIR/livechat-shared-secret}
+# Demo agent file and shared secret live next to the logs (NAADLOOS_VAR_DIR, which every Python
+# process reads); both sides read the same secret file, created here once so that three processes
+# starting together do not race to create it.
 # Sanic (all three servers) waits this long for open connections when it stops; its default of
 # 15 s makes Ctrl-C slow while a chat or desk tab is open.
 export SANIC_GRACEFUL_SHUTDOWN_TIMEOUT=${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT:-3}
@@ -46,11 +45,8 @@ export SANIC_GRACEFUL_SHUTDOWN_TIMEOUT=${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT:-3}
     || fail "could not read or create the live-chat shared secret"
 
 # --- who takes over: the built-in desk, or Chatwoot with its webhook receiver --------------------
-HANDOVER_BACKEND=$(tr '[:upper:]' '[:lower:]' <<< "${NAADLOOS_HANDOVER_BACKEND:-builtin}" | tr -d '[:space:]')
-if [[ $HANDOVER_BACKEND == chatwoot ]]; then
-    # The action server, Rasa's event broker and the receiver share this file: next to the logs.
-    export NAADLOOS_CHATWOOT_DB=${NAADLOOS_CHATWOOT_DB:-$VAR_DIR/chatwoot.sqlite3}
-fi
+# HANDOVER_BACKEND comes from Python (scripts/settings.sh). With Chatwoot, the action server, Rasa's
+# event broker and the receiver share NAADLOOS_CHATWOOT_DB, by default in NAADLOOS_VAR_DIR.
 # A missing or wrong setting is named now, before anything starts (not at the first hand-over).
 "$BIN/python" - << 'PY' || fail "the hand-over back end is not set up (NAADLOOS_HANDOVER_BACKEND; Chatwoot: docs/chatwoot.md)"
 import sys
@@ -78,8 +74,11 @@ HEALTH_URLS=(
 PORTS=("actions 127.0.0.1 $ACTION_SERVER_PORT" "rasa $(local_host "$RASA_HOST") $RASA_PORT"
     "livechat $(local_host "$LIVECHAT_HOST") $LIVECHAT_PORT")
 if [[ $HANDOVER_BACKEND == chatwoot ]]; then
-    bridge_host=$(local_host "${CHATWOOT_BRIDGE_HOST:-127.0.0.1}")
-    bridge_port=${CHATWOOT_BRIDGE_PORT:-5057}
+    bridge_settings=$("$BIN/python" -m naadloos.settings chatwoot_bridge_host chatwoot_bridge_port) \
+        || fail "the Chatwoot receiver's address is not valid (CHATWOOT_BRIDGE_HOST, CHATWOOT_BRIDGE_PORT)"
+    eval "$bridge_settings"
+    bridge_host=$(local_host "$CHATWOOT_BRIDGE_HOST")
+    bridge_port=$CHATWOOT_BRIDGE_PORT
     bridge_base=http://$bridge_host:$bridge_port
     NAMES+=(chatwoot_bridge)
     HEALTH_URLS+=("$bridge_base/health")
@@ -195,7 +194,7 @@ for i in "${!NAMES[@]}"; do
     done
 done
 
-demo_file=$LIVECHAT_VAR_DIR/demo-agent.txt
+demo_file=$VAR_DIR/demo-agent.txt
 if [[ -f $demo_file ]]; then
     demo_login="username $(sed -n 's/^username: //p' "$demo_file"), password $(sed -n 's/^password: //p' "$demo_file") (from $demo_file)"
 else

@@ -10,7 +10,7 @@ Any other warning, and any response that really is unused, fails this check.
 
 It also checks that every team `config/escalation.yml` routes to is one of the live chat's
 LIVECHAT_TEAMS (the environment's, which the Makefile takes from .env or .env.example; run
-directly, .env.example's): see `livechat/escalation_teams.py`.
+directly, .env.example's), and that it starts with the default team: see `naadloos/escalation_teams.py`.
 """
 from __future__ import annotations
 
@@ -25,9 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the project's packages
 
-from livechat.config import parse_teams  # noqa: E402
-from livechat.escalation_teams import unknown_teams  # noqa: E402
 from naadloos.escalation_config import EscalationConfigError, load_escalation_config  # noqa: E402
+from naadloos.escalation_teams import parse_teams, routed_teams, team_problems  # noqa: E402
 from naadloos.settings import Settings  # noqa: E402
 
 # A warning runs from "UserWarning: " to the colour reset, the next log line or the next warning.
@@ -88,15 +87,15 @@ def env_example_value(name: str, env_example: Path = ROOT / ".env.example") -> s
 
 
 def escalation_team_problems(livechat_teams: str | None, escalation_file: Path) -> list[str]:
-    """Teams of the escalation file that the live chat does not have, one message each.
-    `livechat_teams`: LIVECHAT_TEAMS as set (None: .env.example's default)."""
-    teams = parse_teams(livechat_teams or env_example_value("LIVECHAT_TEAMS"))
+    """Where the escalation file and the live chat's teams disagree, one message each.
+    `livechat_teams`: LIVECHAT_TEAMS as set (None: .env.example's; not there either: the file's own)."""
+    raw = livechat_teams or env_example_value("LIVECHAT_TEAMS")
     try:
         escalation = load_escalation_config(escalation_file)
     except EscalationConfigError as error:
         return [str(error)]
     shown = escalation_file.relative_to(ROOT) if escalation_file.is_relative_to(ROOT) else escalation_file
-    return unknown_teams(escalation, teams, str(shown))
+    return team_problems(escalation, parse_teams(raw) if raw else routed_teams(escalation), str(shown))
 
 
 def main() -> int:

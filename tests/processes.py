@@ -75,7 +75,7 @@ def livechat_env(work: Path, port: int, secret: str, **settings: str) -> dict[st
         "LIVECHAT_HOST": "127.0.0.1",
         "LIVECHAT_PORT": str(port),
         "LIVECHAT_DATABASE_URL": f"sqlite:///{work / 'livechat.sqlite3'}",
-        "LIVECHAT_VAR_DIR": str(work / "var"),
+        "NAADLOOS_VAR_DIR": str(work / "var"),
         "LIVECHAT_SHARED_SECRET": secret,
         **settings,
     }

@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from naadloos.handover_contract.schema import PRIORITIES  # queue order, most urgent first
+
 metadata = sa.MetaData()
 
-PRIORITIES = ("urgent", "high", "normal")  # queue order
 # How an agent closed a hand-over (the wrap-up); the desk's Dutch words: `livechat.desk_labels`.
 # Only `resolved` asks the customer how satisfied they are (`naadloos.handover_contract.satisfaction`);
 # `back_to_bot` gives the conversation back to the assistant, the others close it.

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from naadloos.environment import SettingError
 from naadloos.handover_contract.schema import (
     TEAM_BUSY,
     Availability,
@@ -34,7 +35,7 @@ CHATWOOT = "chatwoot"
 BACKENDS = (BUILTIN, CHATWOOT)
 
 
-class HandoverBackendError(ValueError):
+class HandoverBackendError(SettingError):
     """NAADLOOS_HANDOVER_BACKEND names no back end, or the chosen one is not configured."""
 
 

@@ -13,9 +13,16 @@ Failures are one family, so a caller has one path for "no person now":
 The request shapes are plain JSON-able dataclasses, so a record that waits in the bot's outbox is
 stored as its kind (`TICKET`, `CALLBACK`, `CUSTOMER_MESSAGE`) and its JSON, never as a URL of one
 back end, and replayed through whichever back end is configured (`record_from_json`).
+
+The limits below are the contract's: the bot cuts what it sends to them, and every back end takes
+anything within them (the built-in live chat refuses more with 422: `livechat.validation`). The
+reason of a request (`EscalationRecord.reason`) is an escalation reason code; which codes exist is
+the escalation configuration's business (config/escalation.yml, `naadloos.escalation_config`),
+the contract only fixes their form (`CODE_PATTERN`, `MAX_CODE`), so a new topic needs no change here.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -25,10 +32,24 @@ CLOSED = "closed"
 HOLIDAY = "holiday"
 NO_AGENTS = "no_agents"
 QUEUE_FULL = "queue_full"
-REASONS = (OPEN, CLOSED, HOLIDAY, NO_AGENTS, QUEUE_FULL)
+AVAILABILITY_REASONS = (OPEN, CLOSED, HOLIDAY, NO_AGENTS, QUEUE_FULL)
 TEAM_BUSY = (NO_AGENTS, QUEUE_FULL)  # then another team (the default team) may still help
 
+# How urgent a request is: the order of the colleagues' queue, most urgent first. The escalation
+# file's triggers choose one (`naadloos.escalation_config`); the domain's `escalation_priority` slot
+# lists the same values (checked by tests/unit/test_handover_contract_schema.py).
 PRIORITIES = ("urgent", "high", "normal")
+
+# Limits of what a request may hold, in characters or items.
+MAX_ID = 128  # an idempotency key, a message id
+MAX_CONVERSATION_ID = 255
+MAX_CODE = 64  # a channel, reason or team code
+MAX_SUMMARY = 2000
+MAX_TEXT = 5000  # one message, one turn of the transcript
+MAX_TRANSCRIPT_TURNS = 2000
+MAX_EVENTS = 10000  # raw Rasa events with a hand-over
+# What an idempotency key, a channel and a reason code look like.
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")
 
 # Kinds of the records that may wait in the outbox.
 TICKET = "ticket"

@@ -1,7 +1,7 @@
 """The secret both sides sign with: one loader, so the bot and the live-chat service agree.
 
 ``LIVECHAT_SHARED_SECRET`` when set; otherwise the file named by ``LIVECHAT_SHARED_SECRET_FILE``
-(default ``var/livechat-shared-secret``, relative to the project), created with a fresh random
+(default ``livechat-shared-secret`` in the var folder, ``NAADLOOS_VAR_DIR``), created with a fresh random
 secret (mode 0600) on first use. So on one machine both sides agree without anyone copying a
 secret; in production set the variable on both sides.
 """
@@ -11,25 +11,24 @@ import os
 import secrets
 from pathlib import Path
 
-from naadloos.settings import PROJECT_ROOT
+from naadloos.environment import SettingError, read_text, var_file
 
-DEFAULT_SECRET_FILE = "var/livechat-shared-secret"
+SECRET_FILE_NAME = "livechat-shared-secret"
 MIN_SECRET_LENGTH = 32
 
 
-class SharedSecretError(ValueError):
+class SharedSecretError(SettingError):
     """The configured secret is too short to sign with."""
 
 
 def secret_file() -> Path:
     """Where the secret is kept when LIVECHAT_SHARED_SECRET is not set."""
-    path = Path(os.environ.get("LIVECHAT_SHARED_SECRET_FILE") or DEFAULT_SECRET_FILE)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return var_file("LIVECHAT_SHARED_SECRET_FILE", SECRET_FILE_NAME)
 
 
 def load_shared_secret() -> str:
     """LIVECHAT_SHARED_SECRET, or the secret file (created with a random secret when missing)."""
-    secret = os.environ.get("LIVECHAT_SHARED_SECRET", "").strip()
+    secret = read_text("LIVECHAT_SHARED_SECRET")
     if not secret:
         path = secret_file()
         if not path.exists():

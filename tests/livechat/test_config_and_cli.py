@@ -16,13 +16,13 @@ from livechat.storage import agents as agent_store
 from livechat.storage.db import open_engine
 from naadloos.settings import PROJECT_ROOT
 from tests.livechat.helpers import PROJECT_TEAMS, SECRET
-from tests.processes import free_port, livechat_env, log_tail, start_livechat, stop_process
+from tests.processes import LIVECHAT_COMMAND, free_port, livechat_env, log_tail, start_livechat, start_process, stop_process
 
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     for name in list(os.environ):
-        if name.startswith("LIVECHAT_") or name in ("RASA_URL", "RASA_TOKEN"):
+        if name.startswith("LIVECHAT_") or name in ("RASA_URL", "RASA_TOKEN", "NAADLOOS_VAR_DIR", "NAADLOOS_ESCALATION_FILE"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LIVECHAT_SHARED_SECRET_FILE", str(tmp_path / "secret"))
     return monkeypatch
@@ -35,7 +35,10 @@ def test_defaults_work_on_a_laptop(clean_env, tmp_path):
     assert config.signature_window_seconds == 300
     assert config.max_queue == 10
     assert config.max_body_bytes == 1_000_000
-    assert config.teams == ("klantenservice",)
+    # The teams config/escalation.yml routes to, its default team first (one source for the default team).
+    assert config.teams == PROJECT_TEAMS
+    assert config.default_team == "klantenservice"
+    assert config.var_dir == PROJECT_ROOT / "var"
     assert config.rasa_url == "http://localhost:5005"
     assert config.organisation_file.name == "organisation.yml"
     assert "shared_secret" not in repr(config)
@@ -82,7 +85,7 @@ def cli_env(clean_env, tmp_path):
     clean_env.setenv("LIVECHAT_SHARED_SECRET", SECRET)
     clean_env.setenv("LIVECHAT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     clean_env.setenv("LIVECHAT_TEAMS", "klantenservice,facturen")
-    clean_env.setenv("LIVECHAT_VAR_DIR", str(tmp_path / "var"))
+    clean_env.setenv("NAADLOOS_VAR_DIR", str(tmp_path / "var"))
     return LiveChatConfig.from_environment()
 
 
@@ -158,14 +161,30 @@ def test_python_m_livechat_starts_serves_and_stops(tmp_path):
     assert "not a live-chat team" not in output, "the committed teams agree (config/escalation.yml, .env.example)"
 
 
-def test_python_m_livechat_warns_about_escalation_teams_it_does_not_have(tmp_path):
+def test_python_m_livechat_refuses_to_start_without_an_escalation_team(tmp_path):
     """config/escalation.yml routes fraud to team 'fraude': a live chat without it would refuse
-    those hand-overs (422), so its start-up says what to add where."""
+    those hand-overs (422), so it does not start, and says what to add where."""
     port, log = free_port(), tmp_path / "livechat.log"
-    process = start_livechat(livechat_env(tmp_path, port, SECRET, LIVECHAT_TEAMS="klantenservice,klachten"), log)
-    stop_process(process, signal.SIGINT)
+    teams = "klantenservice,nabestaanden,klachten,betalingen"
+    process = start_process(LIVECHAT_COMMAND, livechat_env(tmp_path, port, SECRET, LIVECHAT_TEAMS=teams), log)
+    try:
+        assert process.wait(timeout=60) == 2
+    finally:
+        stop_process(process)
     output = log.read_text()
-    assert "WARNING" in output
-    assert "triggers.fraud.team is 'fraude', which is not a live-chat team" in output
+    assert "livechat: configuration error: config/escalation.yml: triggers.fraud.team is 'fraude', which is not a " in output
     assert "Add 'fraude' to LIVECHAT_TEAMS" in output
-    assert "'klachten'" not in output
+    assert "triggers.complaint" not in output, "only the missing team is named"
+    assert "Traceback" not in output
+    assert not (tmp_path / "livechat.sqlite3").exists(), "refused before the database was created"
+
+
+def test_python_m_livechat_refuses_another_first_team_than_the_default_team(tmp_path):
+    port, log = free_port(), tmp_path / "livechat.log"
+    teams = ",".join((*PROJECT_TEAMS[1:], PROJECT_TEAMS[0]))
+    process = start_process(LIVECHAT_COMMAND, livechat_env(tmp_path, port, SECRET, LIVECHAT_TEAMS=teams), log)
+    try:
+        assert process.wait(timeout=60) == 2
+    finally:
+        stop_process(process)
+    assert f"default_team is 'klantenservice', but LIVECHAT_TEAMS starts with '{PROJECT_TEAMS[1]}'" in log.read_text()

@@ -137,7 +137,7 @@ async def log_out_elsewhere(service, desk: Tab, http: aiohttp.ClientSession, mon
 async def disable_the_agent(service, desk: Tab, http: aiohttp.ClientSession, monkeypatch) -> None:
     """An administrator runs `python -m livechat.agents disable sanne` (another process, same database)."""
     for name, value in (("LIVECHAT_DATABASE_URL", service.config.database_url), ("LIVECHAT_SHARED_SECRET", SECRET),
-                        ("LIVECHAT_TEAMS", ",".join(service.config.teams)), ("LIVECHAT_VAR_DIR", str(service.config.var_dir))):
+                        ("LIVECHAT_TEAMS", ",".join(service.config.teams)), ("NAADLOOS_VAR_DIR", str(service.config.var_dir))):
         monkeypatch.setenv(name, value)
     assert await asyncio.to_thread(agents_cli, ["disable", "sanne"]) == 0
 

@@ -156,7 +156,7 @@ def test_python_m_livechat_refuses_a_broken_canned_replies_file(tmp_path, monkey
     broken.write_text("replies: [a]\n", encoding="utf-8")
     monkeypatch.setenv("LIVECHAT_SHARED_SECRET", SECRET)
     monkeypatch.setenv("LIVECHAT_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    monkeypatch.setenv("LIVECHAT_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("NAADLOOS_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("LIVECHAT_CANNED_REPLIES_FILE", str(broken))
     assert livechat_main() == 2
     error = capsys.readouterr().err

@@ -81,3 +81,39 @@ def test_every_setting_the_code_reads_is_in_env_example_with_a_comment(monkeypat
 def test_the_check_reads_commented_and_uncommented_settings():
     text = "# Where it listens.\nHOST=1\n# SECRET=\n\nBARE=2\n"
     assert documented_settings(text) == {"HOST": True, "SECRET": True, "BARE": False}
+
+
+def active_settings(text: str) -> dict[str, str]:
+    """The `NAME=value` lines (not commented out), ${OTHER} expanded as scripts/settings.sh does."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        match = re.match(r"^([A-Z][A-Z0-9_]*)=(.*)$", line)
+        if match:
+            values[match.group(1)] = re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), ""), match.group(2))
+    return values
+
+
+def configurations(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> tuple[Any, ...]:
+    monkeypatch.setattr(os, "environ", dict(values))
+    return LiveChatConfig.from_environment(), Settings.from_environment(), ChatwootSettings.from_environment()
+
+
+def test_env_example_repeats_no_python_default_with_another_value(monkeypatch, tmp_path):
+    """The Makefile and the shell scripts take .env.example's values; Python has its own defaults
+    for the same settings. Each value .env.example sets must be what Python would use without
+    it, so `make run` and `python -m livechat` on their own behave the same."""
+    values = {"LIVECHAT_SHARED_SECRET_FILE": str(tmp_path / "secret"), **active_settings(ENV_EXAMPLE.read_text(encoding="utf-8"))}
+    read = settings_read_by_the_code(monkeypatch, tmp_path)
+    with_all = configurations(monkeypatch, values)
+    differing = [
+        name for name in sorted(set(values) & read - {"LIVECHAT_SHARED_SECRET_FILE"})
+        if configurations(monkeypatch, {k: v for k, v in values.items() if k != name}) != with_all
+    ]
+    assert differing == [], f".env.example sets these to something else than the code's default: {differing}"
+
+
+def test_the_var_files_are_not_pinned_to_var_in_env_example():
+    """Set in .env.example, a file's own variable would keep it in var/ when NAADLOOS_VAR_DIR moves."""
+    values = active_settings(ENV_EXAMPLE.read_text(encoding="utf-8"))
+    pinned = sorted(name for name, value in values.items() if name != "NAADLOOS_VAR_DIR" and re.search(r"(^|/)var/", value))
+    assert pinned == [], f"comment these out in .env.example (they derive from NAADLOOS_VAR_DIR): {pinned}"

@@ -94,7 +94,7 @@ def test_chatwoot_settings_name_the_mistake(monkeypatch: pytest.MonkeyPatch, tmp
     with pytest.raises(ChatwootConfigError, match="CHATWOOT_TEAMS: 'fraude' is not like"):
         parse_teams("klantenservice=1,fraude")
     monkeypatch.setenv("CHATWOOT_ACCOUNT_ID", "drie")
-    with pytest.raises(ChatwootConfigError, match="CHATWOOT_ACCOUNT_ID must be a number"):
+    with pytest.raises(ChatwootConfigError, match="CHATWOOT_ACCOUNT_ID must be a whole number"):
         ChatwootSettings.from_environment()
     monkeypatch.setenv("CHATWOOT_ACCOUNT_ID", "3")
     secret = tmp_path / "token"

@@ -34,7 +34,7 @@ MODEL = ROOT / "models" / "naadloos.tar.gz"
 STARTUP_TIMEOUT_SECONDS = 240
 ANSWER_TIMEOUT_SECONDS = 30
 # Settings from the developer's environment that would point the test at their instance.
-INHERITED_SETTINGS = ("RASA_TOKEN", "LIVECHAT_SHARED_SECRET", "LIVECHAT_SHARED_SECRET_FILE", "LIVECHAT_VAR_DIR")
+INHERITED_SETTINGS = ("RASA_TOKEN", "LIVECHAT_SHARED_SECRET", "LIVECHAT_SHARED_SECRET_FILE", "NAADLOOS_CHATWOOT_DB")
 
 
 def free_port() -> int:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from naadloos.handover_contract.schema import CallbackRequest, HandoverRequest, TicketRequest
+from naadloos.handover_contract.schema import MAX_SUMMARY, CallbackRequest, HandoverRequest, TicketRequest
 
 MAX_NOTE_CHARS = 12_000
 MAX_TURN_CHARS = 1_500  # one long message does not push all others out
-MAX_SUMMARY_CHARS = 2_000
 ROLES = {"user": "Klant", "bot": "Assistent"}
 BUTTON = "(koos een knop)"
 CONTACT_PREFERENCES = {
@@ -73,7 +72,7 @@ def _with_transcript(head: list[str], transcript: list[dict[str, Any]], zone: tz
 
 def handover_note(request: HandoverRequest, zone: tzinfo) -> str:
     head = ["Overgedragen door de digitale assistent. De klant wacht in de chat op je antwoord.", ""]
-    head.append(_cut(request.summary.strip(), MAX_SUMMARY_CHARS))
+    head.append(_cut(request.summary.strip(), MAX_SUMMARY))
     return _with_transcript(head, request.transcript, zone)
 
 
@@ -82,7 +81,7 @@ def ticket_note(request: TicketRequest, zone: tzinfo) -> str:
         "Bericht van de digitale assistent: er kon niemand het gesprek overnemen.",
         "Neem contact op met de klant. Een antwoord in dit gesprek bereikt de klant niet.",
         "",
-        _cut(request.summary.strip(), MAX_SUMMARY_CHARS),
+        _cut(request.summary.strip(), MAX_SUMMARY),
     ]
     preference = CONTACT_PREFERENCES.get(request.contact_preference)
     if preference:

@@ -1,52 +1,24 @@
-"""Settings of the Chatwoot back end and its webhook receiver, from environment variables (read at
-call time, never at import; listed in `.env.example` and docs/chatwoot.md).
+"""Settings of the Chatwoot back end and its webhook receiver, from environment variables through
+the shared reader `naadloos.environment` (at call time, never at import; listed in `.env.example`
+and docs/chatwoot.md).
 
 A secret comes from its variable or from the file its ``*_FILE`` variable names (first line), so
-it need not sit in the environment of every process. A mistake raises `ChatwootConfigError`
-naming the variable.
+it need not sit in the environment of every process. A mistake raises the shared settings error
+(`ChatwootConfigError` here) naming the variable.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from naadloos.settings import PROJECT_ROOT, Settings
+from naadloos.environment import SettingError, read_float, read_int, read_secret, read_text, read_url
+from naadloos.settings import Settings
 
 MIN_WEBHOOK_SECRET_LENGTH = 16  # Chatwoot makes the secret itself; ours must not be a short guessable one
 MIN_WEBHOOK_TOKEN_LENGTH = 32  # the pre-4.13 token in the URL path is all that protects the receiver
 
-
-class ChatwootConfigError(ValueError):
-    """A Chatwoot setting is missing or malformed (the message names the variable)."""
-
-
-def _secret(variable: str) -> str:
-    """`variable`, or the first line of the file `variable`_FILE names; "" when neither is set."""
-    value = os.environ.get(variable, "").strip()
-    if value:
-        return value
-    name = os.environ.get(f"{variable}_FILE", "").strip()
-    if not name:
-        return ""
-    path = Path(name) if Path(name).is_absolute() else PROJECT_ROOT / name
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise ChatwootConfigError(f"{variable}_FILE={name}: cannot read it ({error.strerror})") from error
-    return lines[0].strip() if lines else ""
-
-
-def _number(variable: str, default: str, cls: type = int) -> int | float:
-    raw = (os.environ.get(variable) or default).strip()
-    try:
-        value = cls(raw)
-    except ValueError as error:
-        raise ChatwootConfigError(f"{variable} must be a number, not {raw!r}") from error
-    if value < 0:
-        raise ChatwootConfigError(f"{variable} must not be negative")
-    return value
+ChatwootConfigError = SettingError  # one error type for every setting; its name in this package
 
 
 def parse_teams(raw: str) -> dict[str, int]:
@@ -78,20 +50,21 @@ class ChatwootSettings:
 
     @classmethod
     def from_environment(cls) -> ChatwootSettings:
+        shared = Settings.from_environment()
         return cls(
-            url=(os.environ.get("CHATWOOT_URL") or "").strip().rstrip("/"),
-            account_id=int(_number("CHATWOOT_ACCOUNT_ID", "0")),
-            inbox_id=int(_number("CHATWOOT_INBOX_ID", "0")),
-            teams=parse_teams(os.environ.get("CHATWOOT_TEAMS") or ""),
-            timeout_seconds=float(_number("CHATWOOT_TIMEOUT_SECONDS", "3", float)),
-            links_db=Settings.from_environment().chatwoot_db,
-            webhook_window_seconds=int(_number("CHATWOOT_WEBHOOK_WINDOW_SECONDS", "300")),
-            bridge_host=(os.environ.get("CHATWOOT_BRIDGE_HOST") or "127.0.0.1").strip(),
-            bridge_port=int(_number("CHATWOOT_BRIDGE_PORT", "5057")),
-            rasa_url=(os.environ.get("RASA_URL") or "http://localhost:5005").strip().rstrip("/"),
-            api_token=_secret("CHATWOOT_API_TOKEN"),
-            webhook_secret=_secret("CHATWOOT_WEBHOOK_SECRET"),
-            webhook_token=_secret("CHATWOOT_WEBHOOK_TOKEN"),
+            url=read_url("CHATWOOT_URL", ""),
+            account_id=read_int("CHATWOOT_ACCOUNT_ID", 0),
+            inbox_id=read_int("CHATWOOT_INBOX_ID", 0),
+            teams=parse_teams(read_text("CHATWOOT_TEAMS")),
+            timeout_seconds=read_float("CHATWOOT_TIMEOUT_SECONDS", 3.0),
+            links_db=shared.chatwoot_db,
+            webhook_window_seconds=read_int("CHATWOOT_WEBHOOK_WINDOW_SECONDS", 300),
+            bridge_host=read_text("CHATWOOT_BRIDGE_HOST", "127.0.0.1"),
+            bridge_port=read_int("CHATWOOT_BRIDGE_PORT", 5057, minimum=1),
+            rasa_url=shared.rasa_url,
+            api_token=read_secret("CHATWOOT_API_TOKEN"),
+            webhook_secret=read_secret("CHATWOOT_WEBHOOK_SECRET"),
+            webhook_token=read_secret("CHATWOOT_WEBHOOK_TOKEN"),
         )
 
     def require_api(self) -> ChatwootSettings:

@@ -32,7 +32,7 @@ async def agents_cli(service: RunningService, *args: str) -> tuple[int, str]:
         "LIVECHAT_DATABASE_URL": service.config.database_url,
         "LIVECHAT_SHARED_SECRET": SECRET,
         "LIVECHAT_TEAMS": ",".join(service.config.teams),
-        "LIVECHAT_VAR_DIR": str(service.config.var_dir),
+        "NAADLOOS_VAR_DIR": str(service.config.var_dir),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "livechat.agents", *args, cwd=ROOT, env=env,

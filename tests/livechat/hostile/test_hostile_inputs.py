@@ -270,7 +270,7 @@ def test_python_m_livechat_refuses_to_start_on_a_deleted_database(tmp_path: Path
     path = tmp_path / "livechat.sqlite3"
     open_engine(f"sqlite:///{path}").dispose()
     path.unlink()
-    env = {**os.environ, "LIVECHAT_DATABASE_URL": f"sqlite:///{path}", "LIVECHAT_VAR_DIR": str(tmp_path / "var"),
+    env = {**os.environ, "LIVECHAT_DATABASE_URL": f"sqlite:///{path}", "NAADLOOS_VAR_DIR": str(tmp_path / "var"),
            "LIVECHAT_SHARED_SECRET": SECRET}
     done = subprocess.run([sys.executable, "-m", "livechat"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
