@@ -34,7 +34,7 @@ from actions.constants import (
     HANDOVER_UNAVAILABLE,
 )
 from actions.escalation import escalation_reason
-from actions.transcript import customer_details, handover_summary, transcript_from_events
+from actions.transcript import MAX_TURN_CHARS, customer_details, handover_summary, transcript_from_events
 from naadloos.escalation_config import Trigger, fill_lines
 from naadloos.handover_contract.backend import HandoverBackend, handover_backend_from_settings
 from naadloos.handover_contract.schema import (
@@ -71,6 +71,15 @@ def conversation_key(tracker: Tracker) -> str:
     """
     message_id = tracker.latest_message.get("message_id") or str(len(tracker.events))
     return hashlib.sha256(f"{tracker.sender_id}\n{message_id}".encode()).hexdigest()[:32]
+
+
+def said_in_turn(tracker: Tracker, text: str) -> dict[str, Any]:
+    """A transcript line for what the bot says in this turn. Its time is that of the customer's
+    message, so running the action again for the same message sends the same request (a
+    different one under the same idempotency key would be refused)."""
+    user_times = [e.get("timestamp") for e in tracker.events if e.get("event") == "user"]
+    moment = user_times[-1] if user_times and isinstance(user_times[-1], (int, float)) else time.time()
+    return {"role": "bot", "text": text[:MAX_TURN_CHARS], "timestamp": moment}
 
 
 def wait_text(minutes: int) -> str:
@@ -120,7 +129,7 @@ class ActionHandover(Clocked, Action):
         if intro:
             dispatcher.utter_message(text=intro)
         # The colleague also reads what the customer is told now (the condolence, 113, ...).
-        said_now = [{"role": "bot", "text": intro, "timestamp": time.time()}] if intro else []
+        said_now = [said_in_turn(tracker, intro)] if intro else []
         transcript = transcript_from_events(tracker.events) + said_now
         slots = tracker.current_slot_values()
         # What the hand-over and, when nobody takes it, the ticket both say about the conversation.
@@ -172,13 +181,14 @@ class ActionHandover(Clocked, Action):
                 ConversationPaused(),
             ]
 
-        ticket = TicketRequest(
+        no_agent = self._no_agent_text(trigger, unavailable_because, organisation, facts, now)
+        ticket = TicketRequest(  # whoever reads it also reads what the customer was told last
             idempotency_key=f"ticket-{conversation_key(tracker)}",
             contact_preference="callback_offered" if trigger.offer_callback else "referred",
-            **about,
+            **{**about, "transcript": [*transcript, said_in_turn(tracker, no_agent)]},
         )
         await send_or_keep(backend, outbox, ticket)
-        dispatcher.utter_message(text=self._no_agent_text(trigger, unavailable_because, organisation, facts, now))
+        dispatcher.utter_message(text=no_agent)
         return [
             *settled,
             SlotSet(ESCALATION_TEAM, trigger.team),

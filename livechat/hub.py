@@ -4,6 +4,7 @@ Events are JSON objects with a ``type``: ``handover_created``, ``customer_messag
 ``agent_message``, ``handover_accepted``, ``handover_transferred`` (to both teams),
 ``handover_closed``, ``delivery_failed``, ``alternatives_offered``, ``customer_typing``,
 ``customer_left``, ``customer_back`` and ``callback_requested``; each carries ``handover_id`` and ``team`` plus its own data.
+``inbox_item_created`` (a ticket or callback the bot stored) carries ``team``, ``kind`` and ``id``.
 
 The hub also holds the customers' chat sockets (`customers`, `livechat.customer_sockets`) and the
 typing throttle (`typing`): typing signals cross at most once per `TYPING_INTERVAL_SECONDS` per

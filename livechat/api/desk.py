@@ -22,6 +22,7 @@ from livechat.desk_labels import OUTCOME_LABELS, handover_labels, reason_labels,
 from livechat.errors import ApiError
 from livechat.services import Services, services_of
 from livechat.storage import handovers as store
+from livechat.storage import history
 from livechat.storage.agents import Agent
 from livechat.storage.db import MAX_ROW_ID
 from livechat.storage.handovers import Handover
@@ -42,11 +43,14 @@ def for_desk(handover: Handover, reasons: dict[str, str], full: bool = False) ->
 
 
 async def _visible_handover(services: Services, handover_id: int, agent: Agent) -> Handover:
-    """404 for an unknown id (also one no database column can hold), 403 for another team's."""
+    """404 for an unknown id (also one no database column can hold), 403 for another team's, except
+    a closed one the agent took part in (their history lists it, `livechat.storage.history`)."""
     handover = await services.db.run(store.get_handover, handover_id) if 0 < handover_id <= MAX_ROW_ID else None
     if handover is None:
         raise ApiError(404, "not_found", "hand-over not found")
-    if handover.team not in agent.teams:
+    if handover.team not in agent.teams and not (
+        handover.status == "closed" and await services.db.run(history.took_part, handover.id, agent.id)
+    ):
         raise ApiError(403, "forbidden", "this hand-over belongs to another team")
     return handover
 

@@ -1,5 +1,6 @@
-"""Agent side: the history of closed conversations of the agent's teams, newest first, in pages,
-searchable (`livechat.storage.history`). One conversation is opened read-only with
+"""Agent side: the history of closed conversations of the agent's teams, and of the ones they took
+part in that ended in another team (`team` narrows it to one of their teams), newest first, in
+pages, searchable (`livechat.storage.history`). One conversation is opened read-only with
 `GET /api/handovers/<id>` (transcript, messages and notes, wrap-up). Session cookie required.
 
 Query parameters are checked here: anything out of range or of the wrong kind is a 400
@@ -49,11 +50,12 @@ def _number(request: Request, name: str, default: int, maximum: int) -> int:
 def history_query(request: Request) -> history.HistoryQuery:
     """The search of this request, for the agent on `request.ctx.agent`."""
     teams = tuple(request.ctx.agent.teams)
+    agent_id: int | None = request.ctx.agent.id  # and what they took part in, unless one team is asked for
     team = request.args.get("team")
     if team is not None:
         if team not in teams:
             raise _bad("team", "must be one of your teams")
-        teams = (team,)
+        teams, agent_id = (team,), None
     outcome = request.args.get("outcome") or None
     if outcome is not None and outcome not in OUTCOMES:
         raise _bad("outcome", f"must be one of: {', '.join(OUTCOMES)}")
@@ -64,7 +66,7 @@ def history_query(request: Request) -> history.HistoryQuery:
     if len(words) > MAX_WORDS:
         raise _bad("q", f"has more than {MAX_WORDS} words")
     return history.HistoryQuery(
-        teams=teams, words=words, outcome=outcome,
+        teams=teams, words=words, outcome=outcome, agent_id=agent_id,
         page=_number(request, "page", 1, MAX_PAGE), per_page=_number(request, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE),
     )
 

@@ -23,6 +23,8 @@ async def create_ticket(request: Request) -> HTTPResponse:
     services = services_of(request)
     values = validation.ticket(read_json(request), services.config.teams, services.config.default_team)
     ticket, created = await services.db.run(store.create_ticket, values, services.clock())
+    if created:  # the desks' inbox badge counts it at once
+        await services.hub.publish("inbox_item_created", ticket["team"], kind="ticket", id=ticket["id"])
     return ok({"ticket": ticket, "created": created}, status=201 if created else 200)
 
 
@@ -32,6 +34,8 @@ async def create_callback(request: Request) -> HTTPResponse:
     services = services_of(request)
     values = validation.callback(read_json(request), services.config.teams, services.config.default_team)
     callback, created = await services.db.run(store.create_callback, values, services.clock())
+    if created:
+        await services.hub.publish("inbox_item_created", callback["team"], kind="callback", id=callback["id"])
     return ok({"callback": callback, "created": created}, status=201 if created else 200)
 
 

@@ -2,8 +2,9 @@
 only with the wait token the bot gave that customer (`naadloos.handover_contract.wait_token`).
 Any token that is not genuine is the same 404, so the routes tell nothing about other hand-overs.
 
-- `GET /api/waiting/<token>`: the status, the place in the queue, the expected wait and whether a
-  callback is offered or was requested (`livechat.waiting.callback_state`), nothing else.
+- `GET /api/waiting/<token>`: the status, the place in the queue, the expected wait, whether a
+  callback is offered or was requested (`livechat.waiting.callback_state`) and, once a colleague
+  took over, their display name for the page's header (`agent_name`), nothing else.
 - `POST /api/waiting/<token>/callback {phone, preferred_moment}`: the callback offered after the
   wait timeout (`livechat.waiting.request_callback`); the customer keeps their place.
 - The page's socket for typing and presence: `livechat.api.customer_ws`.
@@ -43,7 +44,12 @@ async def waiting_status(request: Request, token: str) -> HTTPResponse:
     services = services_of(request)
     handover = await waiting_handover(services, token)
     status = await handover_flow.handover_status(services, handover)
-    return ok({**{name: status[name] for name in PUBLIC_FIELDS}, "callback": await waiting.callback_state(services, handover)})
+    return ok({
+        **{name: status[name] for name in PUBLIC_FIELDS},
+        "callback": await waiting.callback_state(services, handover),
+        # Of the colleague who has it now only the name, for the header ("Je chat met Sanne.").
+        "agent_name": handover.assigned_agent_name if handover.status == "assigned" else None,
+    })
 
 
 @bp.post("/waiting/<token:str>/callback")

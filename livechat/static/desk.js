@@ -463,6 +463,7 @@
   }
 
   function handleEvent(event) {
+    if (window.deskInbox) window.deskInbox.handle(event); // desk_inbox.js: the badge counts new items
     if (event.type === "handover_transferred") { transferred(event); return; }
     if (window.deskPresence && window.deskPresence.handle(event)) { // desk_presence.js: typing, left, back
       if (event.message) appendMessage(event.message);

@@ -4,20 +4,24 @@
 //
 // Self-contained: desk.js calls `window.deskInbox.start(api, agent)` after login (with its `api`
 // function, which drops answers after a logout and ends the session on a 401) and
-// `window.deskInbox.stop()` when the session ends. The markup lives in desk.html's desk template
+// `window.deskInbox.stop()` when the session ends, and `window.deskInbox.handle(event)` with every
+// event of the desk socket: a new item (`inbox_item_created`, `callback_requested`) or a reconnect
+// (`hello`) reloads the list soon, once for a burst. The markup lives in desk.html's desk template
 // (#inbox-tab, #inbox-view), so it exists only while logged in; stop() forgets every item and
 // empties what this script built. Text from customers is only ever set with textContent.
 "use strict";
 
 (function () {
   const POLL_MS = 30000;
+  const SOON_MS = 400; // events within this time after the first are one reload
+  const RELOAD_ON = ["inbox_item_created", "callback_requested", "hello"];
   const KIND_LABELS = { ticket: "Bericht", callback: "Terugbellen" };
   const STATUS_LABELS = { open: "Open", claimed: "Opgepakt", done: "Afgerond" };
   const OUTCOME_LABELS = { called_back: "Teruggebeld", mailed: "Gemaild", no_answer: "Geen gehoor", resolved: "Opgelost" };
   const SENDER_LABELS = { user: "Klant", bot: "Assistent" };
   const DIGITS = "0123456789";
 
-  let inbox = null; // {api, timer, items, done, selected: {kind, id}, detail} while an agent is logged in
+  let inbox = null; // {api, timer, soon, items, done, selected: {kind, id}, detail} while an agent is logged in
   const { $ } = window.deskDom;
 
   const { element } = window.deskDom;
@@ -227,6 +231,12 @@
     refresh();
   }
 
+  // An event of the desk socket: reload soon when it may bring a new item (desk.js passes every event).
+  function handle(event) {
+    if (!inbox || !event || !RELOAD_ON.includes(event.type) || inbox.soon) return;
+    inbox.soon = setTimeout(() => { if (inbox) inbox.soon = null; refresh(); }, SOON_MS);
+  }
+
   // --- tabs and life cycle ---------------------------------------------------------------------
   function showTab(name) {
     const onInbox = name === "inbox";
@@ -241,7 +251,7 @@
   function start(api, agent) {
     stop();
     if (!$("inbox-view")) return;
-    inbox = { api, agentId: agent.id, timer: null, items: [], done: [], selected: null, detail: null };
+    inbox = { api, agentId: agent.id, timer: null, soon: null, items: [], done: [], selected: null, detail: null };
     $("live-tab").addEventListener("click", () => showTab("live"));
     $("inbox-tab").addEventListener("click", () => showTab("inbox"));
     renderDetail();
@@ -250,10 +260,10 @@
   }
 
   function stop() {
-    if (inbox) clearInterval(inbox.timer);
+    if (inbox) { clearInterval(inbox.timer); clearTimeout(inbox.soon); }
     inbox = null;
     ["inbox-list", "inbox-done", "inbox-detail"].forEach((id) => { const node = $(id); if (node) node.replaceChildren(); });
   }
 
-  window.deskInbox = Object.freeze({ start, stop });
+  window.deskInbox = Object.freeze({ start, stop, handle });
 })();

@@ -1,6 +1,10 @@
 """Closed conversations: the desk's history, newest first, and searching it. Sync functions
 `fn(engine, ...)`; see `livechat.storage.db`.
 
+An agent sees the closed conversations of their teams and those they took part in (`took_part`:
+accepted, wrote in, noted or passed on), wherever they ended: after a transfer to another team the
+colleague who passed it on can still read how it ended.
+
 Searching reads no transcripts. When a hand-over is closed its words are put in an index
 (`handover_search_terms`: its transcript, the messages and notes, the customer's details, the
 reason with its Dutch label, the team, the summary, the wrap-up note and the names of the agents
@@ -105,15 +109,32 @@ def unindexed(engine: Engine, after_id: int = 0, limit: int = _BATCH) -> list[tu
         return [(row.id, row.reason, row.team, row.outcome) for row in rows]
 
 
+def _took_part(agent_id: int) -> sa.sql.ColumnElement:
+    """The hand-over's condition for `agent_id` having worked on it: they hold it (they accepted it,
+    or it was passed to them), or they wrote a message or note in it (passing a conversation on
+    writes a note by whoever did it). One lookup on the messages' `handover_id` index per row."""
+    wrote = sa.select(messages.c.id).where(messages.c.handover_id == handovers.c.id, messages.c.agent_id == agent_id)
+    return sa.or_(handovers.c.assigned_agent_id == agent_id, sa.exists(wrote))
+
+
+def took_part(engine: Engine, handover_id: int, agent_id: int) -> bool:
+    """Whether the agent worked on this hand-over (see `_took_part`)."""
+    with engine.connect() as connection:
+        found = connection.execute(sa.select(handovers.c.id).where(handovers.c.id == handover_id, _took_part(agent_id)))
+        return found.first() is not None
+
+
 @dataclass(frozen=True)
 class HistoryQuery:
-    """A validated search: the agent's teams (or one of them), words, an outcome, a page."""
+    """A validated search: the agent's teams (or one of them), words, an outcome, a page; with
+    `agent_id` also the conversations of other teams that agent took part in."""
 
     teams: tuple[str, ...]
     words: tuple[str, ...] = ()
     outcome: str | None = None
     page: int = 1
     per_page: int = 20
+    agent_id: int | None = None
 
 
 def _next_prefix(word: str) -> str:
@@ -128,7 +149,10 @@ def search_statement(query: HistoryQuery) -> sa.sql.Select:
     # Only closing sets `closed_at` (in the same UPDATE as status 'closed'), so this condition alone
     # picks the closed ones, in the order of the `handover_history_order` index: the newest page is
     # read from the index's end without sorting every closed conversation.
-    statement = select_handovers().where(handovers.c.closed_at.is_not(None), handovers.c.team.in_(list(query.teams)))
+    visible = handovers.c.team.in_(list(query.teams))
+    if query.agent_id is not None:
+        visible = sa.or_(visible, _took_part(query.agent_id))
+    statement = select_handovers().where(handovers.c.closed_at.is_not(None), visible)
     if query.outcome:
         statement = statement.where(handovers.c.outcome == query.outcome)
     for word in dict.fromkeys(query.words):
@@ -144,7 +168,8 @@ def search_statement(query: HistoryQuery) -> sa.sql.Select:
 
 
 def search(engine: Engine, query: HistoryQuery) -> tuple[list[Handover], bool]:
-    """(a page of closed hand-overs of `query.teams`, the newest closed first; whether there are more)."""
+    """(a page of closed hand-overs of `query.teams` (and of `query.agent_id`), the newest closed
+    first; whether there are more)."""
     with engine.connect() as connection:
         rows = connection.execute(search_statement(query)).all()
     return [Handover.from_row(row) for row in rows[: query.per_page]], len(rows) > query.per_page

@@ -259,8 +259,12 @@ async def test_waiting_for_a_colleague_shows_the_queue_place_and_no_fake_typing(
     await tab.wait_for(f"{place} === 'Je bent de volgende in de wachtrij.'", what="the place after a reload")
 
     assert (await agent.post(f"/handovers/{mine['id']}/accept"))[0] == 200
-    await tab.wait_for("document.getElementById('waiting').hidden", timeout=15, what="the end of the wait")
-    assert await tab.evaluate(who) == "Je chat met een collega."
+    # The take-over notice (a service notice, without a name) makes the page ask at once who it is.
+    await rasa.say(text="Je praat nu met Sanne van Polderstroom.", livechat="system")
+    await tab.wait_for("document.getElementById('waiting').hidden", timeout=4, what="the end of the wait")
+    assert await tab.evaluate(who) == "Je chat met Sanne.", "the colleague's name before their first message"
+    await tab.goto(f"{chat_service.url}/chat")  # a reload keeps the name
+    await tab.wait_for(f"{who} === 'Je chat met Sanne.'", what="the colleague's name after a reload")
     # A bot event's metadata reaches the output channel as keyword fields, as Rasa passes them.
     await rasa.say(text="Hoi, ik ben Sanne. Waarmee kan ik helpen?", agent="Sanne de Vries")
     await tab.wait_for(f"{who} === 'Je chat met Sanne de Vries.'", what="the colleague's name")

@@ -35,6 +35,16 @@ OTHER_TARGETS = """
 """
 
 
+# Priority badges in the lists whose height is more than one line of their text (a badge must not
+# stretch to the height of a title that wraps).
+BADGES_TALLER_THAN_A_LINE = """
+(() => [...document.querySelectorAll('#queue .priority, #assigned .priority')]
+  .map(el => [el.textContent, el.getBoundingClientRect().height, parseFloat(getComputedStyle(el).fontSize)])
+  .filter(([, height, font]) => height > 1.8 * font)
+  .map(([text, height]) => text + ': ' + height.toFixed(0) + 'px'))()
+"""
+
+
 async def assert_accessible(desk: Tab, what: str) -> None:
     result: dict[str, Any] = await desk.evaluate(WCAG_CHECK)
     assert result["checked"] >= 8, (what, result)
@@ -57,10 +67,11 @@ async def test_the_desk_meets_wcag_aa_contrast_and_target_size(service, bot, mak
     await desk.emulate(metrics)
     await log_in(desk, "sanne", agent.password)
     # One conversation to work on (and then close, for the history), one still waiting, with badges.
-    for conversation_id, priority in (("conv-1", "high"), ("conv-2", "urgent")):
+    for conversation_id, priority in (("conv-1", "high"), ("conv-2", "urgent"), ("conv-3", "normal")):
         status, created = await bot.post("/handovers", handover_payload(conversation_id, reason="complaint", priority=priority))
         assert status == 201, created
-    await desk.wait_for("document.querySelector('#queue li') !== null", what="the queue item")
+    await desk.wait_for("document.querySelectorAll('#queue li').length === 3", what="the queue items")
+    assert await desk.evaluate(BADGES_TALLER_THAN_A_LINE) == [], "priority badges are compact pills"
     await click(desk, "#queue li")
     await desk.wait_for("!document.getElementById('accept').disabled", what="the conversation")
     await click(desk, "#accept")

@@ -89,6 +89,38 @@ async def test_search_on_words_customer_number_reason_agent_and_note(service, bo
     assert await _ids(sanne, "?q=jaarafrekening&outcome=resolved") == [number, bill]
 
 
+async def test_agents_who_took_part_find_it_after_a_transfer_to_another_team(service, bot, make_agent, clock):
+    """The final team sees it, and so does every colleague who accepted it, wrote in it or passed it
+    on, also from a team that cannot see the other team's conversations; nobody else does."""
+    sanne = await make_agent("sanne", teams=["klantenservice"])  # accepted and wrote, then passed it on
+    piet = await make_agent("piet", teams=["klantenservice"])  # passed a waiting one on, never accepted it
+    kees = await make_agent("kees", teams=["klantenservice"])  # same team, took no part
+    els = await make_agent("els", teams=["klachten"])
+    mine = await _closed(bot, sanne, clock, "conv-c", said="Mijn factuur klopt niet")  # her own team's
+    written = (await bot.post("/handovers", handover_payload("conv-a", key="hk-a")))[1]["id"]
+    assert (await sanne.post(f"/handovers/{written}/accept"))[0] == 200
+    assert (await sanne.post(f"/handovers/{written}/messages", {"text": "Ik zet je door naar klachten."}))[0] == 201
+    assert (await sanne.post(f"/handovers/{written}/transfer", {"team": "klachten", "note": "Wil een klacht indienen"}))[0] == 200
+    passed = (await bot.post("/handovers", handover_payload("conv-b", key="hk-b")))[1]["id"]
+    assert (await piet.post(f"/handovers/{passed}/transfer", {"team": "klachten"}))[0] == 200
+    for handover_id in (written, passed):
+        assert (await els.post(f"/handovers/{handover_id}/accept"))[0] == 200
+        clock.advance(60)
+        assert (await els.post(f"/handovers/{handover_id}/close", {"outcome": "resolved"}))[0] == 200
+
+    assert await _ids(els) == [passed, written]
+    assert await _ids(sanne) == [written, mine]
+    assert await _ids(piet) == [passed, mine]  # the one he passed on, and his team's
+    assert await _ids(kees) == [mine]
+    assert await _ids(sanne, "?q=klacht%20indienen") == [written]  # searching finds it too
+    assert await _ids(sanne, "?team=klantenservice") == [mine]  # one team asked for: only that team's
+    status, detail = await sanne.get(f"/handovers/{written}")
+    assert status == 200 and detail["handover"]["team"] == "klachten", detail
+    assert "Ik zet je door naar klachten." in [m["text"] for m in detail["messages"]]
+    assert (await kees.get(f"/handovers/{written}"))[0] == 403
+    assert (await sanne.post(f"/handovers/{written}/messages", {"text": "hallo?"}))[0] == 409  # read-only
+
+
 async def test_one_opened_read_only_with_transcript_and_wrap_up(service, bot, make_agent, clock):
     sanne = await make_agent("sanne")
     handover_id = await _closed(bot, sanne, clock, "conv-1", outcome="backoffice", note="Doorgezet: meterwissel",
@@ -165,14 +197,18 @@ async def test_the_list_reads_the_order_index_and_words_are_looked_up_in_the_wor
     try:
         listing = _plan(engine, history.HistoryQuery(teams=("klantenservice",)))
         search = _plan(engine, history.HistoryQuery(teams=("klantenservice",), words=("afschr", "twee")))
+        took_part = _plan(engine, history.HistoryQuery(teams=("klantenservice",), agent_id=1))
     finally:
         engine.dispose()
     assert "handover_history_order" in listing, listing
+    assert "handover_history_order" in took_part, took_part
     if engine.dialect.name == "postgresql":
         assert "Index Scan Backward using handover_history_order" in listing and "Sort" not in listing, listing
+        assert "Sort" not in took_part and "Seq Scan on messages" not in took_part, took_part
         assert "Seq Scan" not in search and "handover_search_terms_pkey" in search, search
     else:
         assert "TEMP B-TREE" not in listing, listing  # no sorting of every closed conversation
+        assert "TEMP B-TREE" not in took_part and "SCAN messages" not in took_part, took_part
         assert "SCAN handover_search_terms" not in search, search
         assert "handover_search_terms_1 (term>? AND term<?)" in search, search
 

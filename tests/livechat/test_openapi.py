@@ -96,7 +96,18 @@ def test_the_limits_are_those_of_the_validation(spec):
     assert tuple(turn["role"]["enum"]) == validation.ROLES
     assert tuple(schema(spec, "Priority")["enum"]) == PRIORITIES
     assert tuple(schema(spec, "Outcome")["enum"]) == OUTCOMES
-    assert schema(spec, "Token")["pattern"] == validation._TOKEN_RE.pattern
+    assert schema(spec, "Token")["pattern"] == validation.CODE_PATTERN.pattern
+
+
+def test_the_waiting_status_describes_exactly_what_the_page_gets(spec):
+    """The open status answer (tests/livechat/test_waiting_status.py pins the real one): of the
+    colleague who took over only their display name, for the page's header."""
+    status = schema(spec, "WaitingStatus")
+    fields = {"status", "queue_position", "estimated_wait_minutes", "callback", "agent_name"}
+    assert set(status["properties"]) == set(status["required"]) == fields
+    assert status["additionalProperties"] is False
+    agent_name = status["properties"]["agent_name"]
+    assert (agent_name["type"], agent_name["nullable"]) == ("string", True)
 
 
 def test_the_security_schemes_name_the_real_headers_and_cookie(spec):

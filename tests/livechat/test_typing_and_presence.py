@@ -339,7 +339,7 @@ async def test_after_the_timeout_the_customer_can_ask_for_a_callback_and_keeps_t
             async with http.get(status_url) as reply:
                 assert await reply.json() == {"status": "queued", "queue_position": 1,
                                               "estimated_wait_minutes": created["estimated_wait_minutes"],
-                                              "callback": "offered"}
+                                              "callback": "offered", "agent_name": None}
 
             async with http.post(callback_url, json={"phone": "12345", "preferred_moment": "morgen"}) as reply:
                 assert reply.status == 422 and (await reply.json())["field"] == "phone"

@@ -46,7 +46,7 @@ async def test_the_handover_message_gives_the_page_its_wait_token_and_queue_plac
     status, body = await status_of(http, service, token)
     assert status == 200 and body == {
         "status": "queued", "queue_position": 2, "estimated_wait_minutes": payload["estimated_wait_minutes"],
-        "callback": None,
+        "callback": None, "agent_name": None,
     }
 
     _, queue = await agent.get("/queue")
@@ -57,6 +57,10 @@ async def test_the_handover_message_gives_the_page_its_wait_token_and_queue_plac
 
     mine = handover_id_of(SECRET, token)
     assert (await agent.post(f"/handovers/{mine}/accept"))[0] == 200
+    # The page can name the colleague in its header at once: only their display name, nothing else.
     assert await status_of(http, service, token) == (
-        200, {"status": "assigned", "queue_position": None, "estimated_wait_minutes": None, "callback": None},
+        200, {
+            "status": "assigned", "queue_position": None, "estimated_wait_minutes": None, "callback": None,
+            "agent_name": "Sanne",
+        },
     )

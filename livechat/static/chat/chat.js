@@ -1,6 +1,7 @@
 // Naadloos web chat for customers. Talks to Rasa's socket.io channel (session_request /
 // session_confirm, user_uttered / bot_uttered) and, while the customer waits for a colleague, to
-// the live-chat service (GET /api/waiting/<token>, the token came with the hand-over message).
+// the live-chat service (GET /api/waiting/<token>, the token came with the hand-over message),
+// which also names the colleague who took over, so the header says who it is at once.
 // During the whole hand-over a socket to the live-chat service (handover_socket.js) tells the
 // colleague that the customer is here and carries typing both ways; after the wait timeout the
 // page offers a callback (callback_offer.js).
@@ -177,8 +178,14 @@
     showWho();
   }
 
+  function nameIn(status) {
+    return status && status.status === "assigned" && typeof status.agent_name === "string" && status.agent_name
+      ? status.agent_name : null;
+  }
+
   function updateWaiting(update) {
     if (!state.waiting) return;
+    if (nameIn(update)) state.agentName = nameIn(update);
     state.waiting = Object.assign({}, state.waiting, {
       status: update.status,
       queue_position: update.queue_position,
@@ -199,11 +206,15 @@
     showWaiting();
   }
 
+  function waitingStatus(token) {
+    return fetch("/api/waiting/" + encodeURIComponent(token), { credentials: "omit" });
+  }
+
   async function pollWaiting() {
     const waiting = state.waiting;
     if (!waiting) return;
     try {
-      const reply = await fetch("/api/waiting/" + encodeURIComponent(waiting.wait_token), { credentials: "omit" });
+      const reply = await waitingStatus(waiting.wait_token);
       if (!state.waiting || state.waiting.wait_token !== waiting.wait_token) return; // ended meanwhile
       if (reply.status === 404) { stopWaiting(); endHandover(); showWaiting(); return; }
       if (reply.ok) updateWaiting(await reply.json());
@@ -265,6 +276,17 @@
   function endHandover() {
     window.NaadloosHandoverSocket.stop();
     store.remove(HANDOVER_KEY);
+  }
+
+  // After a reload while a colleague has the conversation: their name for the header again.
+  async function askAgentName(token) {
+    try {
+      const reply = await waitingStatus(token);
+      const name = reply.ok ? nameIn(await reply.json()) : null;
+      if (name && state.human && store.get(HANDOVER_KEY) === token) setHuman(true, name);
+    } catch (ignored) {
+      /* the header says "een collega" until their next message */
+    }
   }
 
   // Only once a colleague has the conversation, and never any words: that someone types.
@@ -330,6 +352,7 @@
     if (metadata.livechat === "system") {
       setHuman(true);
       add({ kind: "notice", text });
+      if (state.waiting) pollWaiting(); // a colleague may have taken over: ask now who it is
     } else if (typeof metadata.agent === "string" && metadata.agent) {
       if (state.waiting) stopWaiting();
       setHuman(true, metadata.agent);
@@ -433,7 +456,10 @@
     else if (last && last.kind === "notice") setHuman(true);
     const waiting = loadJson(WAITING_KEY, null);
     if (waiting && typeof waiting === "object") startWaiting(waiting);
-    else if (store.get(HANDOVER_KEY)) startHandover(store.get(HANDOVER_KEY));
+    else if (store.get(HANDOVER_KEY)) {
+      startHandover(store.get(HANDOVER_KEY));
+      if (state.human && !state.agentName) askAgentName(store.get(HANDOVER_KEY));
+    }
   }
 
   function unavailable() {

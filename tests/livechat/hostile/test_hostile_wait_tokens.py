@@ -28,5 +28,5 @@ async def test_only_a_genuine_token_is_answered_and_alike_for_every_wrong_one(se
             assert await reply.json() == {"error": "not_found", "message": "unknown wait token"}, token
     async with http.get(service.api(f"/waiting/{real}")) as reply:
         status, body = reply.status, await reply.json()
-    assert status == 200 and set(body) == {"status", "queue_position", "estimated_wait_minutes", "callback"}
+    assert status == 200 and set(body) == {"status", "queue_position", "estimated_wait_minutes", "callback", "agent_name"}
     assert "conv-w" not in str(body)
