@@ -38,6 +38,7 @@ from actions.transcript import MAX_TURN_CHARS, customer_details, handover_summar
 from naadloos.escalation_config import Trigger, fill_lines
 from naadloos.handover_contract.backend import HandoverBackend, handover_backend_from_settings
 from naadloos.handover_contract.schema import (
+    MAX_EVENTS,
     Handover,
     HandoverRefused,
     HandoverRequest,
@@ -51,7 +52,7 @@ from naadloos.settings import current_escalation_config, current_organisation
 logger = logging.getLogger(__name__)
 
 UNREACHABLE = "unreachable"
-MAX_EVENTS = 5000  # the live-chat service takes at most 10,000 raw events
+MAX_EVENTS_SENT = MAX_EVENTS // 2  # half the contract's limit: stays under the live chat's body limit
 
 # Why no colleague can take over, in the customer's words.
 NO_AGENT_MESSAGES = {
@@ -154,7 +155,10 @@ class ActionHandover(Clocked, Action):
 
         unavailable_because = UNREACHABLE
         request = HandoverRequest(
-            idempotency_key=f"handover-{conversation_key(tracker)}", slots=slots, events=tracker.events[-MAX_EVENTS:], **about
+            idempotency_key=f"handover-{conversation_key(tracker)}",
+            slots=slots,
+            events=tracker.events[-MAX_EVENTS_SENT:],
+            **about,
         )
         try:
             opened = await backend.open_handover(request, fallback_team=config.default_team)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.constants import CUSTOMER_NUMBER, HOUSE_NUMBER, NEW_HOUSE_NUMBER, NEW_POSTCODE, POSTCODE
+from naadloos.handover_contract.schema import MAX_TEXT
 from naadloos.parse_data import VERDICT_KNOWN, scope_of
 
 CUSTOMER_SLOTS = {
@@ -17,7 +18,7 @@ CUSTOMER_SLOTS = {
     NEW_HOUSE_NUMBER: "nieuw huisnummer",
 }
 SUMMARY_QUESTION_CHARS = 200
-MAX_TURN_CHARS = 4000  # the live-chat service takes at most 5,000 characters a turn
+MAX_TURN_CHARS = MAX_TEXT  # the hand-over contract's limit of one turn
 MAX_TURNS = 1000
 
 

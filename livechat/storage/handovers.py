@@ -19,9 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from livechat.storage.idempotency import ensure_same_request, request_hash
-from livechat.storage.schema import agents, from_db, handovers, iso, messages, to_db
+from livechat.storage.schema import PRIORITIES, agents, from_db, handovers, iso, messages, to_db
 
-PRIORITY_RANK = sa.case((handovers.c.priority == "urgent", 0), (handovers.c.priority == "high", 1), else_=2)
+PRIORITY_RANK = sa.case(
+    {priority: rank for rank, priority in enumerate(PRIORITIES)}, value=handovers.c.priority, else_=len(PRIORITIES)
+)
 QUEUE_ORDER = (PRIORITY_RANK, handovers.c.created_at, handovers.c.id)
 
 

@@ -8,8 +8,9 @@ they time out."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,19 @@ async def screenshot(tab: Tab, name: str) -> Path:
     return path
 
 
+def backoffice_row(database: Path, table: str, columns: tuple[str, ...], conversation_id: str) -> tuple[Any, ...] | None:
+    """What the back office (`actions/backoffice.py`) recorded for `conversation_id` in `table`:
+    `columns` in order, None while nothing was recorded (also before the file or table exists)."""
+    if not database.exists():
+        return None
+    with closing(sqlite3.connect(database)) as db:
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is None:
+            return None
+        return db.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+
+
 class ChatPage:
     """The customer's web chat, talking to the real Rasa over socket.io."""
 
@@ -59,6 +73,11 @@ class ChatPage:
     PLACE = "document.getElementById('waiting-place').textContent"
     WAITING_SHOWN = "!document.getElementById('waiting').hidden"
     TYPING_SHOWN = "!document.getElementById('typing').hidden"
+    # the messages after the customer's last one (the welcome or an earlier answer does not count)
+    SINCE_LAST_SENT = (
+        "(() => { const items = [...document.querySelectorAll('#messages li')];"
+        " return items.slice(items.map((li) => li.classList.contains('user')).lastIndexOf(true) + 1); })()"
+    )
 
     def __init__(self, tab: Tab) -> None:
         self.tab = tab
@@ -89,12 +108,13 @@ class ChatPage:
     async def reads(self, fragment: str, timeout: float = BOT_TIMEOUT_SECONDS) -> None:
         """Waits until a message containing `fragment` arrives after the customer's last message
         (the welcome or an earlier answer with the same words does not count)."""
-        since_last_sent = (
-            "(() => { const items = [...document.querySelectorAll('#messages li')];"
-            " const last = items.map((li) => li.classList.contains('user')).lastIndexOf(true);"
-            f" return items.slice(last + 1).some((li) => li.textContent.includes({js(fragment)})); }})()"
-        )
-        await self.tab.wait_for(since_last_sent, timeout, what=f"a message with {fragment!r}")
+        arrived = f"{self.SINCE_LAST_SENT}.some((li) => li.textContent.includes({js(fragment)}))"
+        await self.tab.wait_for(arrived, timeout, what=f"a message with {fragment!r}")
+
+    async def bot_texts(self) -> list[str]:
+        """The texts of the assistant's messages since the customer's last message, line breaks kept."""
+        bot = f"{self.SINCE_LAST_SENT}.filter((li) => li.classList.contains('bot'))"
+        return list(await self.tab.evaluate(f"{bot}.map((li) => li.querySelector('.text').textContent)"))
 
     async def last_agent_message(self) -> dict[str, str]:
         """The newest message from a colleague: who sent it (as shown above it) and its text."""

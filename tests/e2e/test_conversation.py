@@ -13,6 +13,7 @@ import requests
 
 from naadloos.parsing import format_date_nl
 from tests.e2e.conftest import ABSENT_LIVECHAT_SECRET
+from tests.e2e.page_objects import backoffice_row
 from tests.processes import livechat_env, start_livechat, stop_process
 
 
@@ -77,25 +78,35 @@ def test_faq_helped(customer: Customer) -> None:
     assert customer.tracker()["slots"]["feedback_helped"] is True
 
 
+READING_COLUMNS = (
+    "customer_number", "customer_postcode", "customer_house_number", "meter_type", "electricity_kwh",
+    "electricity_normal_kwh", "electricity_offpeak_kwh", "return_kwh", "return_normal_kwh", "return_offpeak_kwh", "gas_m3",
+)
+
+
 def test_meterstand_form_with_bad_input_and_a_saved_reading(customer: Customer, backoffice_db: Path) -> None:
     assert "klantnummer" in customer.reads("ik wil mijn meterstand doorgeven")
     assert "8 cijfers" in customer.reads("1234")
-    assert "stroommeter" in customer.reads("87654321")
+    assert "enkele of een dubbele meter" in customer.reads("87654321")
+    assert "stroommeter" in customer.reads("enkel")
     assert "te lang" in customer.reads("123456789")
-    assert "gasmeter" in customer.reads("stand is 04567")
+    assert "zonnepanelen" in customer.reads("stand is 04567")
+    assert "gasmeter" in customer.reads("nee")
     assert "afgelezen" in customer.reads("<b>geen gas</b>")
     assert "toekomst" in customer.reads("overmorgen")
-    confirmation = customer.reads("gisteren")
     yesterday = format_date_nl(date.today() - timedelta(days=1))
+    summary = customer.reads("gisteren")
+    for line in ("Klantnummer: 87654321", "Soort meter: enkele meter", "Stroom: 4567 kWh", "Zonnepanelen: nee",
+                 "Gas: geen gas", f"Afgelezen op: {yesterday}", "Klopt dit?"):
+        assert line in summary, (line, summary)
+    assert backoffice_row(backoffice_db, "meter_readings", READING_COLUMNS, customer.sender) is None, "saved before 'ja'"
+
+    confirmation = customer.reads("ja")
     assert f"stroom 4567 kWh, afgelezen op {yesterday}" in confirmation
     assert "MS-" in confirmation
-
-    with sqlite3.connect(backoffice_db) as db:
-        row = db.execute(
-            "SELECT customer_number, electricity_kwh, gas_m3 FROM meter_readings WHERE conversation_id = ?",
-            (customer.sender,),
-        ).fetchone()
-    assert row == ("87654321", "4567", None)
+    assert backoffice_row(backoffice_db, "meter_readings", READING_COLUMNS, customer.sender) == (
+        "87654321", None, None, "enkel", "4567", None, None, None, None, None, None
+    )
 
 
 def test_verhuizing_form_with_correction(customer: Customer, backoffice_db: Path) -> None:
@@ -106,14 +117,18 @@ def test_verhuizing_form_with_correction(customer: Customer, backoffice_db: Path
     corrected = customer.reads("nee sorry, het huisnummer is 14")
     assert "Ik heb het huisnummer aangepast naar 14." in corrected
     moving_day = date.today() + timedelta(days=40)
-    confirmation = customer.reads(moving_day.strftime("%d-%m-%Y"))
-    assert f"2514 GL 14 op {format_date_nl(moving_day)}" in confirmation
+    summary = customer.reads(moving_day.strftime("%d-%m-%Y"))
+    for line in ("Klantnummer: 11223344", "Nieuwe postcode: 2514 GL", "Nieuw huisnummer: 14",
+                 f"Verhuisdatum: {format_date_nl(moving_day)}", "Klopt dit?"):
+        assert line in summary, (line, summary)
+    columns = ("customer_number", "customer_postcode", "customer_house_number", "postcode", "house_number", "moving_date")
+    assert backoffice_row(backoffice_db, "moves", columns, customer.sender) is None, "saved before 'ja'"
 
-    with sqlite3.connect(backoffice_db) as db:
-        row = db.execute(
-            "SELECT postcode, house_number, moving_date FROM moves WHERE conversation_id = ?", (customer.sender,)
-        ).fetchone()
-    assert row == ("2514 GL", "14", moving_day.isoformat())
+    confirmation = customer.reads("ja")
+    assert f"2514 GL 14 op {format_date_nl(moving_day)}" in confirmation
+    assert backoffice_row(backoffice_db, "moves", columns, customer.sender) == (
+        "11223344", None, None, "2514 GL", "14", moving_day.isoformat()
+    )
 
 
 def test_stop_in_the_middle_of_a_form_saves_nothing(customer: Customer, backoffice_db: Path) -> None:

@@ -6,18 +6,23 @@ browser context of their own, as two people on two computers:
   moment, and the agent sees it in the desk's inbox, claims it, records "teruggebeld" and closes it;
 - waiting for a colleague: the header says so, no fake typing, then the agent takes over and the
   reply arrives in the same window (on a phone);
-- two customers wait: the second is number 2, and moves up once the agent takes the first.
+- two customers wait: the second is number 2, and moves up once the agent takes the first;
+- a form finished without a customer number: postcode and house number, a double meter with
+  solar panels, one reading changed at "Klopt dit?", every reading in its own back-office column.
 
 Writes results/screenshots/e2e-chat-phone.png, e2e-chat-desktop.png, e2e-desk.png,
-e2e-desk-queue.png and e2e-desk-inbox.png.
+e2e-desk-queue.png, e2e-desk-inbox.png and e2e-form-phone.png.
 """
 from __future__ import annotations
 
 import re
 import time
+from datetime import date, timedelta
+from pathlib import Path
 
+from naadloos.parsing import format_date_nl
 from tests.e2e.browser import PHONE, Browser
-from tests.e2e.page_objects import DEMO_AGENT_NAME, ROOT, ChatPage, desk_of, js, screenshot
+from tests.e2e.page_objects import DEMO_AGENT_NAME, ROOT, ChatPage, backoffice_row, desk_of, js, screenshot
 
 ASK_FOR_A_PERSON = "ik wil een medewerker spreken"
 HANDED_OVER = "Je hoeft niets te herhalen"  # in the bot's hand-over message
@@ -151,3 +156,75 @@ async def test_the_second_customer_in_the_queue_moves_up_when_the_first_is_taken
         finally:  # nobody left waiting for the journeys after this one
             for handover_id in handovers:
                 await desk.gives_back(handover_id)
+
+
+READING_COLUMNS = (
+    "customer_number", "customer_postcode", "customer_house_number", "meter_type", "electricity_kwh",
+    "electricity_normal_kwh", "electricity_offpeak_kwh", "return_kwh", "return_normal_kwh", "return_offpeak_kwh", "gas_m3",
+    "reading_date",
+)
+
+
+def backoffice_of(live_system: dict[str, str]) -> Path:
+    """The back-office file of `live_system`: next to its outbox (tests/e2e/conftest.py)."""
+    return Path(live_system["outbox"]).parent / "backoffice.sqlite3"
+
+
+async def test_a_meter_reading_without_a_customer_number_is_checked_changed_and_stored_per_reading(
+    browser: Browser, live_system: dict[str, str]
+) -> None:
+    chat = await ChatPage.open(await browser.new_context(), live_system["livechat"], PHONE)
+    await chat.says("ik wil mijn meterstand doorgeven")
+    await chat.reads("Wat is je klantnummer?")
+    await chat.clicks("Ik heb geen klantnummer")
+    await chat.reads("Wat zijn je postcode en huisnummer?")
+    await chat.says("3512 JE 8")
+    await chat.reads("Heb je een enkele of een dubbele meter?")
+    await chat.clicks("Dubbele meter")
+    await chat.reads("Wat is je stand normaal")
+    await chat.says("12345")
+    await chat.reads("En wat is je stand dal?")
+    await chat.says("9876")
+    await chat.reads("Heb je zonnepanelen")
+    await chat.clicks("Ja")
+    await chat.reads("Wat is je terugleverstand normaal")
+    await chat.says("3456")
+    await chat.reads("En je terugleverstand dal?")
+    await chat.says("1234")
+    await chat.reads("de stand van je gasmeter")
+    await chat.says("geen gas")
+    await chat.reads("Op welke dag heb je de meter afgelezen?")
+    await chat.says("gisteren")
+    await chat.reads("Klopt dit?")
+    yesterday = date.today() - timedelta(days=1)
+    summary = "\n".join(await chat.bot_texts())
+    for line in ("Postcode en huisnummer: 3512 JE 8", "Soort meter: dubbele meter", "Stroom normaal: 12345 kWh",
+                 "Stroom dal: 9876 kWh", "Zonnepanelen: ja", "Teruglevering normaal: 3456 kWh",
+                 "Teruglevering dal: 1234 kWh", "Gas: geen gas", f"Afgelezen op: {format_date_nl(yesterday)}"):
+        assert line in summary.splitlines(), (line, summary)
+    conversation = await chat.session_id()
+    backoffice = backoffice_of(live_system)
+    assert backoffice_row(backoffice, "meter_readings", READING_COLUMNS, conversation) is None, "stored before 'ja'"
+
+    await chat.clicks("Nee, aanpassen")
+    await chat.reads("Wat wil je aanpassen?")
+    await chat.clicks("Stroom dal")
+    await chat.reads("En wat is je stand dal?")
+    await chat.says("9867")
+    await chat.reads("Klopt dit?")
+    summary = "\n".join(await chat.bot_texts())
+    assert "Stroom dal: 9867 kWh" in summary.splitlines() and "Stroom normaal: 12345 kWh" in summary.splitlines(), summary
+    await screenshot(chat.tab, "e2e-form-phone.png")
+    assert backoffice_row(backoffice, "meter_readings", READING_COLUMNS, conversation) is None, "stored before 'ja'"
+
+    await chat.clicks("Ja, klopt")
+    await chat.reads("Je referentie is MS-")
+    confirmation = "\n".join(await chat.bot_texts())
+    assert "stroom normaal 12345 kWh, stroom dal 9867 kWh, teruglevering normaal 3456 kWh en teruglevering dal 1234 kWh" \
+        in confirmation, confirmation
+    reference = re.search(r"MS-(\d{6})", confirmation)
+    assert reference, confirmation
+    assert backoffice_row(backoffice, "meter_readings", READING_COLUMNS, conversation) == (
+        None, "3512 JE", "8", "dubbel", None, "12345", "9867", None, "3456", "1234", None, yesterday.isoformat()
+    )
+    assert backoffice_row(backoffice, "meter_readings", ("id",), conversation) == (int(reference.group(1)),)

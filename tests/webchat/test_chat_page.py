@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from livechat.callback_wording import load_callback_wording
 from livechat.chat_page import CHAT_DIR, VENDOR_DIR, socket_origins
 from livechat.config import ConfigError, LiveChatConfig, public_origin
 from livechat.validation import MAX_TEXT
@@ -54,7 +55,13 @@ async def test_chat_page_has_a_strict_csp_that_allows_only_the_rasa_socket(servi
 async def test_page_references_only_local_scripts_and_styles_that_are_served(service, http):
     page = References()
     page.feed((await fetch_page(http, f"{service.url}/chat"))[0])
-    assert page.scripts == ["/vendor/socket.io.min.js", "/chat/static/links.js", "/chat/static/chat.js"]
+    assert page.scripts == [
+        "/vendor/socket.io.min.js",
+        "/chat/static/links.js",
+        "/chat/static/handover_socket.js",
+        "/chat/static/callback_offer.js",
+        "/chat/static/chat.js",
+    ]
     assert page.styles == ["/chat/static/chat.css"]
     assert page.inline_handlers == []
     for url, kind in [(src, "javascript") for src in page.scripts] + [(href, "css") for href in page.styles]:
@@ -75,6 +82,7 @@ async def test_config_tells_the_page_where_rasa_is(service, http):
     assert config == {
         "socket_url": RASA_PUBLIC_URL, "socket_path": "/socket.io", "organisation": "Polderstroom",
         "max_message_length": MAX_TEXT, **settings.to_json("Polderstroom"),
+        "callback": load_callback_wording().to_json(),  # the bot's callback form, offered while waiting
     }
     assert "{organisation}" not in config["welcome"] and 3 <= len(config["subjects"]) <= 5
 
