@@ -193,6 +193,10 @@ class ValidateMeterstandForm(ConfirmingFormValidation):
     validate_return_normal_reading = _reading_validator(RETURN_NORMAL_READING)
     validate_return_offpeak_reading = _reading_validator(RETURN_OFFPEAK_READING)
 
+    def extract_gas_reading(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> SlotDict:
+        # "we koken elektrisch, geen gas" reads like the outage FAQ to the classifier
+        return self.free_answer(tracker, GAS_READING, lambda text: says_no_gas(text) or parse_meter_reading(text) is not None)
+
     def validate_gas_reading(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
+import yaml
 from rasa_sdk.events import SlotSet
 
 from naadloos.parsing import find_entities
@@ -12,6 +14,24 @@ from naadloos.parsing import find_entities
 TODAY = date(2026, 11, 18)  # a Wednesday
 # Slots whose mapping is `custom` in domain.yml: Rasa puts no candidate in the tracker for them.
 CUSTOM_MAPPED = {"meter_type", "solar_panels", "form_confirmed", "form_change"}
+DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
+
+
+@lru_cache(maxsize=1)
+def _from_text_exclusions() -> dict[str, set[str]]:
+    """Per slot, the intents its `from_text` mapping in domain.yml ignores (`not_intent`)."""
+    slots = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["slots"]
+    return {
+        name: set(mapping.get("not_intent") or [])
+        for name, slot in slots.items()
+        for mapping in slot.get("mappings") or []
+        if mapping.get("type") == "from_text"
+    }
+
+
+def from_text_fills(slot: str, intent: str) -> bool:
+    """Whether Rasa's from_text mapping puts the message in `slot` as a candidate."""
+    return slot not in CUSTOM_MAPPED and intent not in _from_text_exclusions().get(slot, set())
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +96,7 @@ def form_turn(make_tracker, run_action, entities_in):
             text,
             intent=intent,
             entities=entities_in(text),
-            candidates={**(extracted or {}), **({asked: text} if asked not in CUSTOM_MAPPED else {})},
+            candidates={**(extracted or {}), **({asked: text} if from_text_fills(asked, intent) else {})},
             slots=dict(before),
             history=[
                 *(earlier or []),

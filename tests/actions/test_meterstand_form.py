@@ -248,6 +248,18 @@ async def test_a_question_at_the_meter_type_is_left_to_the_faq_rule(form, form_t
     assert events == []
 
 
+@pytest.mark.parametrize("text", ["we koken elektrisch, geen gas", "<b>geen gas</b>", "02345"])
+async def test_a_gas_answer_the_classifier_took_for_an_faq_still_counts(form, form_turn, text):
+    """Found in the browser journeys: the outage FAQ answered and the gas question came back."""
+    events = await form_turn(form, "gas_reading", text, before=SINGLE, intent="faq")
+    assert events[:1] == [SlotSet("gas_reading", "2345" if text == "02345" else "geen")]
+
+
+async def test_a_question_at_the_gas_reading_is_left_to_the_faq_rule(form, form_turn):
+    events = await form_turn(form, "gas_reading", "wat doe ik bij een gaslucht?", before=SINGLE, intent="faq")
+    assert events == []
+
+
 @pytest.mark.parametrize("intent", ["stop", "request_human", "bereavement"])
 async def test_stopping_or_a_sensitive_topic_is_never_a_meter_type(form, form_turn, intent):
     assert await form_turn(form, "meter_type", "enkel", before=KNOWN, intent=intent) == []
