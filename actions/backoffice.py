@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from naadloos.local_db import immediate_transaction, open_sqlite
-from naadloos.settings import Settings
+from naadloos.core.local_db import immediate_transaction, open_sqlite
+from naadloos.core.settings import Settings
 
 # table -> (column, declaration) in order; `id` is the reference number.
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {

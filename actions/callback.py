@@ -11,12 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.constants import CALLBACK_FORM, CALLBACK_MOMENT, CALLBACK_PHONE, ESCALATION_REASON
 from actions.forms import DutchFormValidation, SlotDict
 from actions.handover import conversation_key
-from naadloos.escalation_config import EscalationConfig
+from naadloos.core.parsing import parse_date, parse_phone_number
+from naadloos.escalation.config import EscalationConfig, current_escalation_config
 from naadloos.handover_contract.backend import handover_backend_from_settings
+from naadloos.handover_contract.outbox import Outbox, send_or_keep
 from naadloos.handover_contract.schema import CallbackRequest
-from naadloos.outbox import Outbox, send_or_keep
-from naadloos.parsing import parse_date, parse_phone_number
-from naadloos.settings import current_escalation_config
 
 MAX_MOMENT_CHARS = 200
 _HAS_WORD_OR_NUMBER = re.compile(r"[^\W_]{2,}")
@@ -73,10 +72,6 @@ class ActionCallbackSubmit(Action):
         await send_or_keep(
             handover_backend_from_settings(), Outbox.from_settings(), callback_request(tracker, current_escalation_config())
         )
-        dispatcher.utter_message(
-            text=(
-                f"Dank je. Een collega belt je terug op {phone} ({moment}). "
-                "We hebben ons gesprek bewaard, dus je hoeft je verhaal niet opnieuw te vertellen."
-            )
-        )
+        # Rendered by Rasa before the slots below are cleared; the values are given anyway.
+        dispatcher.utter_message(response="utter_callback_submitted", **{CALLBACK_PHONE: phone, CALLBACK_MOMENT: moment})
         return [SlotSet(CALLBACK_PHONE, None), SlotSet(CALLBACK_MOMENT, None)]

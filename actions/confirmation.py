@@ -31,25 +31,28 @@ from actions.constants import (
 )
 from actions.forms import SlotDict, latest_intent
 from actions.identification import IdentifyingFormValidation, identification_slots
-from naadloos.answers import parse_confirmation, parse_yes_no, pick_field
+from actions.wording import wording
+from naadloos.core.answers import parse_confirmation, parse_yes_no, pick_field
 
 
 @dataclass(frozen=True)
 class FormField:
     """One answer in the summary: its line, its button, and what changing it asks again."""
 
-    label: str  # "Stroom dal": the summary line's name, and the button's title and payload
+    label: str  # "Stroom dal" (a response in domain.yml): the summary line's name, the button's title and payload
     value: str  # "2345 kWh"
     slots: tuple[str, ...]  # cleared when the customer changes this answer, so the form asks them again
     pattern: str  # how a customer names it (naadloos.answers.pick_field); must match `label`
 
 
 def identification_field(tracker: Tracker, address_label: str, address_pattern: str) -> FormField:
-    """The customer number, or postcode and house number when the customer gave those."""
+    """The customer number, or postcode and house number when the customer gave those;
+    `address_label` is the response with the form's name for that address."""
     if identification_slots(tracker) == [CUSTOMER_NUMBER]:
-        return FormField("Klantnummer", str(tracker.get_slot(CUSTOMER_NUMBER)), (CUSTOMER_NUMBER,), r"klant")
+        label = wording(tracker, "utter_form_label_customer_number")
+        return FormField(label, str(tracker.get_slot(CUSTOMER_NUMBER)), (CUSTOMER_NUMBER,), r"klant")
     address = f"{tracker.get_slot(POSTCODE)} {tracker.get_slot(HOUSE_NUMBER)}"
-    return FormField(address_label, address, (POSTCODE, HOUSE_NUMBER), address_pattern)
+    return FormField(wording(tracker, address_label), address, (POSTCODE, HOUSE_NUMBER), address_pattern)
 
 
 class ConfirmingFormValidation(IdentifyingFormValidation):

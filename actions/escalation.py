@@ -17,7 +17,7 @@ from actions.constants import (
     REASON_NOT_HELPED,
 )
 from actions.turns import this_turn
-from naadloos.escalation_config import EscalationConfig
+from naadloos.escalation.config import EscalationConfig
 
 # Offered after "nee" to "Heb ik je hiermee geholpen?": yes, or asking for a person, is not_helped.
 NOT_HELPED_OFFER = "utter_feedback_not_helped"

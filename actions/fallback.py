@@ -19,9 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.constants import INTENT_NLU_FALLBACK, REASON_LOW_CONFIDENCE, REASON_REPEATED_FAILURE
 from actions.escalation import failure_slots
 from actions.turns import previous_turn
-from naadloos.escalation_config import Choice, EscalationConfig
-from naadloos.parse_data import VERDICT_FAR, VERDICT_NO_WORDS, nearest_intents, scope_of
-from naadloos.settings import current_escalation_config
+from naadloos.core.parse_data import VERDICT_FAR, VERDICT_NO_WORDS, nearest_intents, scope_of
+from naadloos.escalation.config import Choice, EscalationConfig, current_escalation_config
 
 ACTION_NAME = "action_fallback_clarify"
 RESPONSE_NO_WORDS = "utter_fallback_no_words"

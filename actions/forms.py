@@ -40,18 +40,20 @@ from actions.constants import (
 )
 from actions.escalation import failure_slots
 from actions.turns import previous_turn, this_turn
-from naadloos.parsing import format_date_nl, parse_date
-from naadloos.settings import current_escalation_config, current_organisation
+from naadloos.core.parsing import format_date_nl, parse_date
+from naadloos.core.settings import current_organisation
+from naadloos.escalation.config import current_escalation_config
 
 SlotDict = dict[str, Any]
 
-# How a corrected slot is named when the assistant confirms the change.
-SLOT_LABELS = {
-    CUSTOMER_NUMBER: "je klantnummer",
-    POSTCODE: "je postcode",
-    HOUSE_NUMBER: "je huisnummer",
-    "new_postcode": "de postcode",
-    "new_house_number": "het huisnummer",
+# What the assistant says when an answer replaced an earlier one (domain.yml); the response gets
+# the new value under the slot's name, so `{postcode}` says the new postcode.
+CHANGED_RESPONSES = {
+    CUSTOMER_NUMBER: "utter_form_changed_customer_number",
+    POSTCODE: "utter_form_changed_postcode",
+    HOUSE_NUMBER: "utter_form_changed_house_number",
+    "new_postcode": "utter_form_changed_new_postcode",
+    "new_house_number": "utter_form_changed_new_house_number",
 }
 
 # Said instead of the error at the second wrong answer to a question in `offers_colleague`.
@@ -233,8 +235,8 @@ class DutchFormValidation(FormValidationAction):
     def accept(self, slot: str, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotDict:
         """Keeps `value`; confirms it when it replaced an earlier answer while another slot was asked."""
         asked = tracker.get_slot(REQUESTED_SLOT)
-        if asked not in (None, slot) and slot in SLOT_LABELS and self._was_answered_before(tracker, slot):
-            dispatcher.utter_message(text=f"Ik heb {SLOT_LABELS[slot]} aangepast naar {value}.")
+        if asked not in (None, slot) and slot in CHANGED_RESPONSES and self._was_answered_before(tracker, slot):
+            dispatcher.utter_message(response=CHANGED_RESPONSES[slot], **{slot: value})
         return {slot: value}
 
     def accept_parsed(

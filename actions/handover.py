@@ -35,8 +35,12 @@ from actions.constants import (
 )
 from actions.escalation import escalation_reason
 from actions.transcript import MAX_TURN_CHARS, customer_details, handover_summary, transcript_from_events
-from naadloos.escalation_config import Trigger, fill_lines
+from actions.wording import wording
+from naadloos.core.organisation import Organisation
+from naadloos.core.settings import current_organisation
+from naadloos.escalation.config import Trigger, current_escalation_config, fill_lines
 from naadloos.handover_contract.backend import HandoverBackend, handover_backend_from_settings
+from naadloos.handover_contract.outbox import Outbox, send_or_keep
 from naadloos.handover_contract.schema import (
     MAX_EVENTS,
     Handover,
@@ -45,22 +49,20 @@ from naadloos.handover_contract.schema import (
     LiveChatUnavailable,
     TicketRequest,
 )
-from naadloos.organisation import Organisation
-from naadloos.outbox import Outbox, send_or_keep
-from naadloos.settings import current_escalation_config, current_organisation
 
 logger = logging.getLogger(__name__)
 
 UNREACHABLE = "unreachable"
 MAX_EVENTS_SENT = MAX_EVENTS // 2  # half the contract's limit: stays under the live chat's body limit
 
-# Why no colleague can take over, in the customer's words.
-NO_AGENT_MESSAGES = {
-    "closed": "Onze collega's zijn er op dit moment niet.",
-    "holiday": "Het is vandaag een feestdag, dus onze collega's zijn er niet.",
-    "no_agents": "Er is op dit moment geen collega vrij om het gesprek over te nemen.",
-    "queue_full": "Het is nu erg druk: al onze collega's zijn in gesprek.",
-    UNREACHABLE: "Het lukt me nu niet om je door te verbinden met een collega.",
+# Why no colleague can take over (the back end's reason), in the customer's words: the
+# response in domain.yml that `utter_handover_unavailable` says as its {why}.
+NO_AGENT_RESPONSES = {
+    "closed": "utter_handover_unavailable_closed",
+    "holiday": "utter_handover_unavailable_holiday",
+    "no_agents": "utter_handover_unavailable_no_agents",
+    "queue_full": "utter_handover_unavailable_queue_full",
+    UNREACHABLE: "utter_handover_unavailable_unreachable",
 }
 
 
@@ -83,10 +85,11 @@ def said_in_turn(tracker: Tracker, text: str) -> dict[str, Any]:
     return {"role": "bot", "text": text[:MAX_TURN_CHARS], "timestamp": moment}
 
 
-def wait_text(minutes: int) -> str:
+def wait_text(tracker: Tracker, minutes: int) -> str:
+    """The {wait} of `utter_handover_queued`."""
     if minutes <= 1:
-        return "Je bent zo aan de beurt."
-    return f"De verwachte wachttijd is ongeveer {minutes} minuten."
+        return wording(tracker, "utter_handover_wait_soon")
+    return wording(tracker, "utter_handover_wait_minutes", minutes=minutes)
 
 
 def waiting_payload(handover: Handover) -> dict[str, Any] | None:
@@ -158,6 +161,7 @@ class ActionHandover(Clocked, Action):
             idempotency_key=f"handover-{conversation_key(tracker)}",
             slots=slots,
             events=tracker.events[-MAX_EVENTS_SENT:],
+            ask_satisfaction=trigger.ask_satisfaction,  # never after a death or a crisis
             **about,
         )
         try:
@@ -170,14 +174,12 @@ class ActionHandover(Clocked, Action):
         else:
             await self._flush(outbox, backend)
             payload = waiting_payload(opened.handover)
-            dispatcher.utter_message(
-                text=(
-                    f"Ik geef je door aan een collega van {organisation.name}. "
-                    f"{wait_text(opened.handover.estimated_wait_minutes)} Je hoeft niets te herhalen: "
-                    "onze collega leest ons hele gesprek. Blijf in dit venster, hier krijg je antwoord."
-                ),
-                json_message=web_chat_custom(payload) if payload else None,
+            # Put together here, not response=: its {wait} is one of two other responses.
+            queued = wording(
+                tracker, "utter_handover_queued",
+                **organisation.response_slots(now), wait=wait_text(tracker, opened.handover.estimated_wait_minutes),
             )
+            dispatcher.utter_message(text=queued, json_message=web_chat_custom(payload) if payload else None)
             return [
                 *settled,
                 SlotSet(ESCALATION_TEAM, opened.team),
@@ -185,7 +187,7 @@ class ActionHandover(Clocked, Action):
                 ConversationPaused(),
             ]
 
-        no_agent = self._no_agent_text(trigger, unavailable_because, organisation, facts, now)
+        no_agent = self._no_agent_text(tracker, trigger, unavailable_because, organisation, facts, now)
         ticket = TicketRequest(  # whoever reads it also reads what the customer was told last
             idempotency_key=f"ticket-{conversation_key(tracker)}",
             contact_preference="callback_offered" if trigger.offer_callback else "referred",
@@ -207,14 +209,12 @@ class ActionHandover(Clocked, Action):
 
     @staticmethod
     def _no_agent_text(
-        trigger: Trigger, reason: str, organisation: Organisation, facts: dict[str, str], now: datetime
+        tracker: Tracker, trigger: Trigger, reason: str, organisation: Organisation, facts: dict[str, str], now: datetime
     ) -> str:
-        """The trigger's own alternatives, or why nobody can chat now and every other channel."""
+        """The trigger's own alternatives, or why nobody can chat now and every other channel.
+        A text, not response=: the ticket's transcript ends with exactly these words."""
         if trigger.no_agent:
             return fill_lines(trigger.no_agent, facts)
         channels = "\n".join(f"- {line}" for line in organisation.contact_lines(now))
-        return (
-            f"{NO_AGENT_MESSAGES.get(reason, NO_AGENT_MESSAGES[UNREACHABLE])} "
-            "Ik heb ons gesprek bewaard, zodat een collega het kan teruglezen. "
-            f"Je kunt ons ook op een andere manier bereiken:\n{channels}"
-        )
+        why = wording(tracker, NO_AGENT_RESPONSES.get(reason, NO_AGENT_RESPONSES[UNREACHABLE]))
+        return wording(tracker, "utter_handover_unavailable", **organisation.response_slots(now), why=why, channels=channels)

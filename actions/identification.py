@@ -16,9 +16,9 @@ from rasa_sdk.types import DomainDict
 from actions.backoffice import Identification
 from actions.constants import CUSTOMER_NUMBER, HOUSE_NUMBER, NO_CUSTOMER_NUMBER, POSTCODE
 from actions.forms import DutchFormValidation, SlotDict
-from naadloos.answers import says_dont_know, says_no_customer_number
-from naadloos.parsing import HOUSE_NUMBER as HOUSE_NUMBER_ENTITY
-from naadloos.parsing import find_entities, parse_customer_number, parse_house_number, parse_postcode
+from naadloos.core.answers import says_dont_know, says_no_customer_number
+from naadloos.core.parsing import HOUSE_NUMBER as HOUSE_NUMBER_ENTITY
+from naadloos.core.parsing import find_entities, parse_customer_number, parse_house_number, parse_postcode
 
 
 def identification_slots(tracker: Tracker) -> list[str]:

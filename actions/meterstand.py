@@ -48,8 +48,9 @@ from actions.constants import (
 )
 from actions.forms import OFFER_COLLEAGUE, DateRules, SlotDict, latest_intent, responses_in_previous_turn, shown_date
 from actions.identification import identification_of
-from naadloos.answers import METER_DOUBLE, METER_SINGLE, parse_meter_type, says_dont_know, says_solar_panels
-from naadloos.parsing import MAX_METER_DIGITS, parse_meter_reading, says_no_gas
+from actions.wording import wording
+from naadloos.core.answers import METER_DOUBLE, METER_SINGLE, parse_meter_type, says_dont_know, says_solar_panels
+from naadloos.core.parsing import MAX_METER_DIGITS, parse_meter_reading, says_no_gas
 
 READING_DATE_RULES = DateRules(
     prefer_future=False,
@@ -72,18 +73,20 @@ ALL_USAGE_READINGS = READINGS[METER_SINGLE][0] + READINGS[METER_DOUBLE][0]
 ALL_RETURN_READINGS = READINGS[METER_SINGLE][1] + READINGS[METER_DOUBLE][1]
 METER_TYPE_HELP = "utter_meterstand_meter_type_help"
 
-# reading slot -> (label in the summary and in the confirmation, how a customer names it)
+# reading slot -> (its label in the summary and in the confirmation, a response in domain.yml;
+# how a customer names it)
 _NOT_RETURN = r"^(?!.*terug)"
 _NORMAL = r"(normaal|t2|hoog)"
 _OFFPEAK = r"(dal|t1|laag|nacht)"
 READING_FIELDS = {
-    ELECTRICITY_READING: ("Stroom", rf"{_NOT_RETURN}.*(stroom|elektr|kwh)"),
-    ELECTRICITY_NORMAL_READING: ("Stroom normaal", rf"{_NOT_RETURN}.*{_NORMAL}"),
-    ELECTRICITY_OFFPEAK_READING: ("Stroom dal", rf"{_NOT_RETURN}.*{_OFFPEAK}"),
-    RETURN_READING: ("Teruglevering", r"terug"),
-    RETURN_NORMAL_READING: ("Teruglevering normaal", rf"terug.*{_NORMAL}|{_NORMAL}.*terug"),
-    RETURN_OFFPEAK_READING: ("Teruglevering dal", rf"terug.*{_OFFPEAK}|{_OFFPEAK}.*terug"),
+    ELECTRICITY_READING: ("utter_meterstand_label_electricity", rf"{_NOT_RETURN}.*(stroom|elektr|kwh)"),
+    ELECTRICITY_NORMAL_READING: ("utter_meterstand_label_electricity_normal", rf"{_NOT_RETURN}.*{_NORMAL}"),
+    ELECTRICITY_OFFPEAK_READING: ("utter_meterstand_label_electricity_offpeak", rf"{_NOT_RETURN}.*{_OFFPEAK}"),
+    RETURN_READING: ("utter_meterstand_label_return", r"terug"),
+    RETURN_NORMAL_READING: ("utter_meterstand_label_return_normal", rf"terug.*{_NORMAL}|{_NORMAL}.*terug"),
+    RETURN_OFFPEAK_READING: ("utter_meterstand_label_return_offpeak", rf"terug.*{_OFFPEAK}|{_OFFPEAK}.*terug"),
 }
+GAS_LABEL = "utter_meterstand_label_gas"
 
 
 def _shown_reading(value: Decimal) -> str:
@@ -121,22 +124,32 @@ class ValidateMeterstandForm(ConfirmingFormValidation):
         usage, returns = reading_slots(tracker)
         double = tracker.get_slot(METER_TYPE) == METER_DOUBLE
         gas = tracker.get_slot(GAS_READING)
+
+        def said(response: str) -> str:
+            return wording(tracker, response)
+
+        meter = said("utter_meterstand_value_double_meter" if double else "utter_meterstand_value_single_meter")
+        solar = said("utter_meterstand_value_solar_panels_yes" if returns else "utter_meterstand_value_solar_panels_no")
+        gas_value = said("utter_meterstand_value_no_gas") if gas == NO_GAS else f"{gas} m³"
         return [
-            identification_field(tracker, "Postcode en huisnummer", r"klant|postcode|huisnummer|adres|nummer"),
-            FormField("Soort meter", "dubbele meter" if double else "enkele meter", (METER_TYPE,), r"soort|type|enkel|dubbel"),
+            identification_field(tracker, "utter_meterstand_label_address", r"klant|postcode|huisnummer|adres|nummer"),
+            FormField(said("utter_meterstand_label_meter_type"), meter, (METER_TYPE,), r"soort|type|enkel|dubbel"),
             *(self._reading_field(tracker, slot) for slot in usage),
-            FormField("Zonnepanelen", "ja" if returns else "nee", (SOLAR_PANELS,), r"zon|panel"),
+            FormField(said("utter_meterstand_label_solar_panels"), solar, (SOLAR_PANELS,), r"zon|panel"),
             *(self._reading_field(tracker, slot) for slot in returns),
-            FormField("Gas", "geen gas" if gas == NO_GAS else f"{gas} m³", (GAS_READING,), r"gas"),
+            FormField(said(GAS_LABEL), gas_value, (GAS_READING,), r"gas"),
             FormField(
-                "Afgelezen op", shown_date(tracker.get_slot(READING_DATE)), (READING_DATE,), r"datum|afgelezen|\bdag\b|wanneer"
+                said("utter_meterstand_label_reading_date"),
+                shown_date(tracker.get_slot(READING_DATE)),
+                (READING_DATE,),
+                r"datum|afgelezen|\bdag\b|wanneer",
             ),
         ]
 
     @staticmethod
     def _reading_field(tracker: Tracker, slot: str) -> FormField:
         label, pattern = READING_FIELDS[slot]
-        return FormField(label, f"{tracker.get_slot(slot)} kWh", (slot,), pattern)
+        return FormField(wording(tracker, label), f"{tracker.get_slot(slot)} kWh", (slot,), pattern)
 
     # --- single or double meter, solar panels -------------------------------------------------
     def extract_meter_type(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> SlotDict:
@@ -256,14 +269,14 @@ class ActionMeterstandSubmit(Action):
             gas_m3=None if gas == NO_GAS else gas,
         )
         reference = Backoffice.from_settings().record_meter_reading(reading)
-        parts = [f"{READING_FIELDS[slot][0].lower()} {value} kWh" for slot, value in readings.items()]
+        parts = [f"{wording(tracker, READING_FIELDS[slot][0]).lower()} {value} kWh" for slot, value in readings.items()]
         if reading.gas_m3 is not None:
-            parts.append(f"gas {reading.gas_m3} m³")
-        dispatcher.utter_message(
-            text=(
-                f"Dank je! Ik heb je meterstanden doorgegeven: {_listed(parts)}, "
-                f"afgelezen op {shown_date(reading.reading_date)}. Je referentie is {reference}."
-            )
+            parts.append(f"{wording(tracker, GAS_LABEL).lower()} {reading.gas_m3} m³")
+        # A text, not response=: the feedback question that follows records this action as its subject.
+        submitted = wording(
+            tracker, "utter_meterstand_submitted",
+            readings=_listed(parts), date=shown_date(reading.reading_date), reference=reference,
         )
+        dispatcher.utter_message(text=submitted)
         cleared = (METER_TYPE, *ALL_USAGE_READINGS, SOLAR_PANELS, *ALL_RETURN_READINGS, GAS_READING, READING_DATE)
         return [SlotSet(slot, None) for slot in (*cleared, FORM_CONFIRMED, FORM_CHANGE)]

@@ -11,7 +11,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clock import Clocked
-from naadloos.settings import current_organisation
+from naadloos.core.settings import current_organisation
 
 
 class ActionSessionStart(Clocked, Action):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from naadloos.environment import SettingError
-from naadloos.escalation_teams import EscalationTeamsError, check_action_server_teams
+from naadloos.core.environment import SettingError
+from naadloos.escalation.teams import EscalationTeamsError, check_action_server_teams
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from actions.constants import CUSTOMER_NUMBER, HOUSE_NUMBER, NEW_HOUSE_NUMBER, NEW_POSTCODE, POSTCODE
+from naadloos.core.parse_data import VERDICT_KNOWN, scope_of
 from naadloos.handover_contract.schema import MAX_TEXT
-from naadloos.parse_data import VERDICT_KNOWN, scope_of
 
 CUSTOMER_SLOTS = {
     CUSTOMER_NUMBER: "klantnummer",

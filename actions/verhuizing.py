@@ -28,7 +28,8 @@ from actions.constants import (
 )
 from actions.forms import DateRules, SlotDict, shown_date
 from actions.identification import identification_of
-from naadloos.parsing import parse_house_number, parse_postcode
+from actions.wording import wording
+from naadloos.core.parsing import parse_house_number, parse_postcode
 
 MOVING_DATE_RULES = DateRules(
     prefer_future=True,
@@ -53,13 +54,21 @@ class ValidateVerhuizingForm(ConfirmingFormValidation):
 
     def fields(self, tracker: Tracker) -> list[FormField]:
         return [
-            identification_field(tracker, "Huidig adres", r"klant|huidig|\boud|nu woon"),
-            FormField("Nieuwe postcode", str(tracker.get_slot(NEW_POSTCODE)), (NEW_POSTCODE,), r"postcode"),
+            identification_field(tracker, "utter_verhuizing_label_current_address", r"klant|huidig|\boud|nu woon"),
             FormField(
-                "Nieuw huisnummer", str(tracker.get_slot(NEW_HOUSE_NUMBER)), (NEW_HOUSE_NUMBER,), r"nummer|huisnr|toevoeging"
+                wording(tracker, "utter_verhuizing_label_new_postcode"),
+                str(tracker.get_slot(NEW_POSTCODE)),
+                (NEW_POSTCODE,),
+                r"postcode",
             ),
             FormField(
-                "Verhuisdatum",
+                wording(tracker, "utter_verhuizing_label_new_house_number"),
+                str(tracker.get_slot(NEW_HOUSE_NUMBER)),
+                (NEW_HOUSE_NUMBER,),
+                r"nummer|huisnr|toevoeging",
+            ),
+            FormField(
+                wording(tracker, "utter_verhuizing_label_moving_date"),
                 shown_date(tracker.get_slot(MOVING_DATE)),
                 (MOVING_DATE,),
                 r"datum|verhuisdag|\bdag\b|wanneer|sleutel",
@@ -117,11 +126,11 @@ class ActionVerhuizingSubmit(Action):
             moving_date=tracker.get_slot(MOVING_DATE),
         )
         reference = Backoffice.from_settings().record_move(move)
-        dispatcher.utter_message(
-            text=(
-                f"Gelukt! Je verhuizing naar {move.postcode} {move.house_number} op {shown_date(move.moving_date)} "
-                f"is doorgegeven. Je referentie is {reference}. Je krijgt binnen 2 werkdagen een bevestiging per e-mail. "
-                f"Geef op je verhuisdag ook de meterstanden van je oude adres door."
-            )
+        # A text, not response=: the feedback question that follows records this action as its subject.
+        submitted = wording(
+            tracker, "utter_verhuizing_submitted",
+            new_postcode=move.postcode, new_house_number=move.house_number,
+            date=shown_date(move.moving_date), reference=reference,
         )
+        dispatcher.utter_message(text=submitted)
         return [SlotSet(slot, None) for slot in (NEW_POSTCODE, NEW_HOUSE_NUMBER, MOVING_DATE, FORM_CONFIRMED, FORM_CHANGE)]

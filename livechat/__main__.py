@@ -1,7 +1,8 @@
 """`python -m livechat`: starts the live-chat service on LIVECHAT_HOST:LIVECHAT_PORT
 (default 127.0.0.1:5056). On first run it creates the demo agent and says where its password is
 (demo-agent.txt in NAADLOOS_VAR_DIR, mode 0600); the password itself is never printed. A mistake
-in the canned replies file (`livechat.canned_replies`) or the organisation file, or a team that
+in the canned replies file (`livechat.canned_replies`) or the organisation file, a response it
+sends that domain.yml lacks (`livechat.customer_wording`), or a team that
 config/escalation.yml routes to but LIVECHAT_TEAMS lacks (`naadloos.escalation_teams`), stops it
 with exit code 2 and a message that names the place, before anything is created."""
 from __future__ import annotations
@@ -13,10 +14,12 @@ from livechat.agents import demo_file, ensure_demo_agent
 from livechat.app import create_app
 from livechat.canned_replies import CannedRepliesError, load_canned_replies
 from livechat.config import ConfigError, LiveChatConfig
+from livechat.customer_wording import load_livechat_wording
 from livechat.storage.db import DatabaseMissing, open_engine
-from naadloos.escalation_teams import EscalationTeamsError, check_teams
-from naadloos.organisation import OrganisationConfigError, load_organisation
-from naadloos.settings import Settings
+from naadloos.core.domain_responses import DomainResponseError
+from naadloos.core.organisation import OrganisationConfigError, load_organisation
+from naadloos.core.settings import Settings
+from naadloos.escalation.teams import EscalationTeamsError, check_teams
 
 
 def main() -> int:
@@ -29,8 +32,9 @@ def main() -> int:
     try:  # before anything is created: a designer's mistake must not leave a new database behind
         organisation = load_organisation(config.organisation_file)
         load_canned_replies(config.canned_replies_file, organisation.escalation_facts())
+        load_livechat_wording(organisation, config.domain_file)
         check_teams(Settings.from_environment().escalation_file, config.teams)
-    except (OrganisationConfigError, CannedRepliesError, EscalationTeamsError) as error:
+    except (OrganisationConfigError, CannedRepliesError, DomainResponseError, EscalationTeamsError) as error:
         print(f"livechat: configuration error: {error}", file=sys.stderr)
         return 2
     try:

@@ -2,7 +2,8 @@
 
 Nothing happens at import or in `create_app` itself: the database is opened, the schema
 created and the organisation and canned replies files read when the server starts
-(`before_server_start`); a mistake in the canned replies stops the start. A SQLite database
+(`before_server_start`); a mistake in the canned replies, or a response the service sends that
+domain.yml lacks (`livechat.customer_wording`), stops the start. A SQLite database
 that existed before and is missing now stops the start (`livechat.storage.db`).
 
 `GET /health` reads and writes the database: 200 `{"status": "ok", "database": "ok"}`, or 503
@@ -28,11 +29,12 @@ from livechat.chat_page import register_chat_page
 from livechat.clock import Clock, utc_now
 from livechat.config import LiveChatConfig
 from livechat.customer_channel import CustomerChannel, RasaCustomerChannel
+from livechat.customer_wording import load_livechat_wording
 from livechat.hub import DeskHub
 from livechat.pages import register_pages
 from livechat.services import Services
 from livechat.storage.db import Database, DatabaseUnhealthy
-from naadloos.organisation import load_organisation
+from naadloos.core.organisation import load_organisation
 
 DEFAULT_NAME = "naadloos_livechat"
 logger = logging.getLogger(__name__)
@@ -77,11 +79,13 @@ def create_app(
     @app.before_server_start
     async def start(app: Sanic, _loop: Any) -> None:
         services: Services = app.ctx.services
-        await services.db.start()
+        # The designers' files first: a mistake in one stops the start before the database opens.
         services.organisation_loaded = load_organisation(config.organisation_file)
+        services.wording_loaded = load_livechat_wording(services.organisation_loaded, config.domain_file)
         services.canned_replies = load_canned_replies(
             config.canned_replies_file, services.organisation_loaded.escalation_facts()
         )
+        await services.db.start()
 
     @app.after_server_start
     async def start_background(app: Sanic, _loop: Any) -> None:

@@ -25,8 +25,8 @@ from livechat.storage import agents as agent_store
 from livechat.storage import handovers as handover_store
 from livechat.storage.db import Database
 from livechat.storage.schema import iso
+from naadloos.core.organisation import Organisation
 from naadloos.handover_contract.schema import CLOSED, HOLIDAY, NO_AGENTS, OPEN, QUEUE_FULL
-from naadloos.organisation import Organisation
 
 
 @dataclass(frozen=True)

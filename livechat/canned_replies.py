@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from livechat.validation import MAX_TEXT
-from naadloos.yaml_file import read_yaml
+from naadloos.core.yaml_file import read_yaml
 
 MAX_TITLE = 60
 REPLY_KEYS = {"title", "text"}

@@ -2,7 +2,8 @@
 socket.io client under `/vendor/`) and `GET /chat/config`, which tells the page where Rasa's
 socket.io channel is (`RASA_PUBLIC_URL`), the welcome message and suggested subjects
 (`config/web_chat.yml`, read at start), the words of the callback offered while waiting (the
-bot's callback form in domain.yml, `livechat.callback_wording`, read at start) and the longest
+bot's callback form in domain.yml, `livechat.callback_wording`, read and checked at start with the
+service's other wording) and the longest
 message the customer may send: the live-chat service's limit for a customer message
 (`livechat.validation.MAX_TEXT`), because during a hand-over every message goes on to the
 colleague through that API.
@@ -18,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, file
 from sanic.response import json as json_response
 
-from livechat.callback_wording import CallbackWording, load_callback_wording
+from livechat.callback_wording import callback_wording
 from livechat.pages import STATIC_DIR, content_security_policy, serve_directory, socket_origins
 from livechat.services import services_of
 from livechat.validation import MAX_TEXT
@@ -45,7 +46,8 @@ async def chat(request: Request) -> HTTPResponse:
 async def chat_config(request: Request) -> HTTPResponse:
     services = services_of(request)
     settings: WebChatSettings = request.app.ctx.web_chat_settings
-    callback: CallbackWording = request.app.ctx.callback_wording
+    wording = services.wording
+    callback = callback_wording(wording.responses, wording.facts(services.clock()))
     return json_response(
         {
             "socket_url": services.config.rasa_public_url,
@@ -65,7 +67,6 @@ def register_chat_page(app: Sanic) -> None:
     @app.before_server_start
     async def load_settings(app: Sanic, _loop: object) -> None:
         app.ctx.web_chat_settings = load_web_chat_settings()
-        app.ctx.callback_wording = load_callback_wording()
 
     serve_directory(app, "/chat/static", CHAT_DIR, "chat_static")
     serve_directory(app, "/vendor", VENDOR_DIR, "vendor_static")

@@ -49,7 +49,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from naadloos.environment import (
+from naadloos.core.domain_responses import DOMAIN_FILE
+from naadloos.core.environment import (
     DEFAULT_VAR_DIR,
     PROJECT_ROOT,
     SettingError,
@@ -60,9 +61,9 @@ from naadloos.environment import (
     read_path,
     read_text,
 )
-from naadloos.escalation_teams import configured_teams
+from naadloos.core.settings import Settings
+from naadloos.escalation.teams import configured_teams
 from naadloos.handover_contract.secret import load_shared_secret
-from naadloos.settings import Settings
 
 ConfigError = SettingError  # the shared settings error, under the name this service's callers know
 DATABASE_FILE = "livechat.sqlite3"  # in the var folder, unless LIVECHAT_DATABASE_URL says otherwise
@@ -110,6 +111,7 @@ class LiveChatConfig:
     public_url: str = "http://127.0.0.1:5056"
     var_dir: Path = PROJECT_ROOT / DEFAULT_VAR_DIR
     canned_replies_file: Path = PROJECT_ROOT / "config" / "canned_replies.yml"
+    domain_file: Path = DOMAIN_FILE  # the responses the service sends the customer (livechat.customer_wording)
 
     @property
     def default_team(self) -> str:

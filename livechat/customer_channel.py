@@ -6,10 +6,11 @@ Re-exported here so the desk's modules keep importing it from their own package.
 from __future__ import annotations
 
 from naadloos.handover_contract.customer_channel import (
+    BACK_TO_BOT_RESPONSE,
     DELIVERY_KEY,
-    RESOLVED_TEXT,
-    RESUME_TEXT,
-    SATISFACTION_QUESTION,
+    RESOLVED_RESPONSE,
+    RESUME_RESPONSES,
+    SATISFACTION_RESPONSE,
     CustomerChannel,
     DeliveryError,
     RasaCustomerChannel,
@@ -18,10 +19,11 @@ from naadloos.handover_contract.customer_channel import (
 )
 
 __all__ = [
+    "BACK_TO_BOT_RESPONSE",
     "DELIVERY_KEY",
-    "RESOLVED_TEXT",
-    "RESUME_TEXT",
-    "SATISFACTION_QUESTION",
+    "RESOLVED_RESPONSE",
+    "RESUME_RESPONSES",
+    "SATISFACTION_RESPONSE",
     "CustomerChannel",
     "DeliveryError",
     "RasaCustomerChannel",

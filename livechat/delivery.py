@@ -30,11 +30,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from livechat.customer_channel import RESOLVED_TEXT, RESUME_TEXT, DeliveryError
+from livechat.customer_channel import BACK_TO_BOT_RESPONSE, RESOLVED_RESPONSE, SATISFACTION_RESPONSE, DeliveryError
 from livechat.services import Services
 from livechat.storage import handovers as store
 from livechat.storage.handovers import DELIVERED, FAILED, Handover, Message
-from naadloos.backoff import Backoff, repeat
+from naadloos.core.backoff import Backoff, repeat
 from naadloos.handover_contract.satisfaction import asks_satisfaction
 
 logger = logging.getLogger(__name__)
@@ -96,16 +96,20 @@ async def deliver_waiting(services: Services, handover_id: int, fresh_id: int | 
         return None
 
 
-def resume_text(handover: Handover) -> str:
-    return RESUME_TEXT if handover.outcome == "back_to_bot" else RESOLVED_TEXT
+def resume_response(handover: Handover) -> str:
+    """What the customer reads when the closed hand-over goes back to the bot (a response name)."""
+    return BACK_TO_BOT_RESPONSE if handover.outcome == "back_to_bot" else RESOLVED_RESPONSE
 
 
 async def _resume(services: Services, handover: Handover) -> str | None:
     """Gives the closed conversation back to the bot (after its last messages went out); any
     message that got stored meanwhile is given up. The reason when Rasa did not take it now."""
     try:
-        ask = asks_satisfaction(handover.outcome, handover.reason)
-        await services.channel.resume_bot(handover.conversation_id, resume_text(handover), ask_satisfaction=ask)
+        now = services.clock()
+        text = services.wording.text(resume_response(handover), now)
+        ask = asks_satisfaction(handover.outcome, handover.ask_satisfaction)
+        question = services.wording.text(SATISFACTION_RESPONSE, now) if ask else None
+        await services.channel.resume_bot(handover.conversation_id, text, satisfaction_question=question)
     except DeliveryError as error:
         return str(error)
     except Exception:  # noqa: BLE001 - a broken channel must not fail the agent's request

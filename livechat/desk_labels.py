@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from naadloos.escalation_config import EscalationConfigError
-from naadloos.settings import current_escalation_config
+from naadloos.escalation.config import EscalationConfigError, current_escalation_config
 
 logger = logging.getLogger(__name__)
 

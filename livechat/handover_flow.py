@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from livechat.availability import (
@@ -19,6 +19,7 @@ from livechat.availability import (
     check_availability,
     estimated_wait_minutes,
 )
+from livechat.customer_wording import ACCEPTED, TRANSFERRED
 from livechat.delivery import deliver_waiting
 from livechat.desk_labels import outcome_label, reason_label, reason_labels, team_label
 from livechat.errors import ApiError
@@ -28,6 +29,7 @@ from livechat.storage import handovers as store
 from livechat.storage import history
 from livechat.storage.agents import Agent
 from livechat.storage.handovers import Handover, Message, NewHandover, Transfer
+from naadloos.core.domain_responses import CustomerWording
 
 logger = logging.getLogger(__name__)
 
@@ -132,11 +134,9 @@ async def agent_message(services: Services, handover: Handover, agent: Agent, te
     return await _send_stored(services, handover, message)
 
 
-def accepted_text(agent: Agent, organisation_name: str) -> str:
-    return (
-        f"Je praat nu met {agent.display_name} van {organisation_name}. "
-        f"{agent.display_name} heeft ons gesprek gelezen, dus je hoeft niets te herhalen."
-    )
+def accepted_text(wording: CustomerWording, agent: Agent, moment: datetime | None = None) -> str:
+    """The customer's line when a colleague accepts (`utter_handover_accepted`)."""
+    return wording.text(ACCEPTED, moment, agent_name=agent.display_name)
 
 
 async def accept(services: Services, handover_id: int, agent: Agent) -> Handover:
@@ -156,7 +156,7 @@ async def accept(services: Services, handover_id: int, agent: Agent) -> Handover
     await services.hub.publish(
         "handover_accepted", handover.team, handover_id=handover.id, agent={"id": agent.id, "name": agent.display_name}
     )
-    text = accepted_text(agent, services.organisation.name)
+    text = accepted_text(services.wording, agent, services.clock())
     message, _ = await services.db.run(
         store.add_message, handover.id, "system", text, services.clock(), delivery_status=PENDING
     )
@@ -192,9 +192,9 @@ async def close(
     return updated, delivery
 
 
-def transferred_text(team: str) -> str:
-    """The customer's one line when a colleague passes the conversation on (B1)."""
-    return f"Ik geef je door aan een collega van het team {team_label(team)}. Je hoeft niets te herhalen."
+def transferred_text(wording: CustomerWording, team: str, moment: datetime | None = None) -> str:
+    """The customer's one line when a colleague passes the conversation on (`utter_handover_transferred`)."""
+    return wording.text(TRANSFERRED, moment, team=team_label(team))
 
 
 def transfer_note(agent: Agent, handover: Handover, to_team: str, colleague: Agent | None, note: str) -> str:
@@ -258,7 +258,8 @@ async def transfer(
     if to_agent_id is None and to_team == handover.team and handover.status == "queued":
         raise ApiError(409, "conflict", "the hand-over is already waiting in this team's queue", field="team")
     colleague = await _online_colleague(services, to_agent_id, to_team) if to_agent_id is not None else None
-    plan = Transfer(to_team, to_agent_id, transfer_note(agent, handover, to_team, colleague, note), transferred_text(to_team))
+    said = transferred_text(services.wording, to_team, services.clock())
+    plan = Transfer(to_team, to_agent_id, transfer_note(agent, handover, to_team, colleague, note), said)
     moved = await services.db.run(store.transfer_handover, handover, agent.id, plan, services.clock())
     if moved is None:
         current = await services.db.run(store.get_handover, handover.id)

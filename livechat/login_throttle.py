@@ -30,7 +30,7 @@ from sanic.response import json as json_response
 
 from livechat.storage import login_attempts as store
 from livechat.storage.db import Database
-from naadloos.backoff import doubled
+from naadloos.core.backoff import doubled
 
 logger = logging.getLogger(__name__)
 

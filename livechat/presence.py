@@ -25,7 +25,7 @@ from livechat.storage import handovers as store
 from livechat.storage import presence as presence_store
 from livechat.storage.handovers import Handover
 from livechat.storage.schema import iso
-from naadloos.backoff import Backoff, repeat
+from naadloos.core.backoff import Backoff, repeat
 
 logger = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from livechat.storage.handovers import NewHandover
 from livechat.storage.schema import INBOX_OUTCOMES, OUTCOMES
+from naadloos.core.parsing import parse_phone_number
 from naadloos.handover_contract.schema import (
     CODE_PATTERN,
     MAX_CODE,
@@ -31,7 +32,6 @@ from naadloos.handover_contract.schema import (
     MAX_TRANSCRIPT_TURNS,
     PRIORITIES,
 )
-from naadloos.parsing import parse_phone_number
 
 MAX_MAPPING_KEYS = 200
 ROLES = ("user", "bot")
@@ -148,6 +148,16 @@ def _timestamp(value: Any, field: str) -> float | None:
     raise ValidationError(field, "must be Unix seconds or an ISO 8601 date-time")
 
 
+def yes_no(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    """A true/false field; `default` when absent or null."""
+    value = data.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ValidationError(key, "must be true or false")
+    return value
+
+
 def team(data: Mapping[str, Any], teams: Sequence[str], default_team: str) -> str:
     """The request's team: one of LIVECHAT_TEAMS (`teams`), the default team when absent."""
     return text(data, "team", MAX_CODE, required=False, allowed=teams) or default_team
@@ -172,6 +182,7 @@ def handover(data: Any, teams: Sequence[str], default_team: str) -> NewHandover:
         slots=mapping(body, "slots"),
         transcript=transcript,
         raw_events=[dict(e) for e in events],
+        ask_satisfaction=yes_no(body, "ask_satisfaction", default=True),
     )
 
 

@@ -18,7 +18,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from livechat import validation
+from livechat import customer_wording, validation
 from livechat.customer_channel import DeliveryError
 from livechat.delivery import deliver_waiting
 from livechat.errors import ApiError
@@ -27,23 +27,20 @@ from livechat.storage import handovers as store
 from livechat.storage import tickets
 from livechat.storage.handovers import PENDING, Handover
 from livechat.storage.idempotency import IdempotencyConflict
-from naadloos.backoff import Backoff, repeat
-from naadloos.organisation import Organisation
+from naadloos.core.backoff import Backoff, repeat
+from naadloos.core.domain_responses import CustomerWording
+from naadloos.core.organisation import Organisation
 
 logger = logging.getLogger(__name__)
 
 CALLBACK_OFFERED, CALLBACK_REQUESTED = "offered", "requested"
 
 
-def alternatives_text(organisation: Organisation, moment: datetime | None = None) -> str:
-    """The notice after the wait timeout; with `moment`, whether the phone lines are open then
-    and until when (or when they open), otherwise their weekly hours."""
+def alternatives_text(wording: CustomerWording, organisation: Organisation, moment: datetime | None = None) -> str:
+    """The notice after the wait timeout (`utter_handover_waiting_too_long`); with `moment`, whether
+    the phone lines are open then and until when (or when they open), otherwise their weekly hours."""
     lines = "\n".join(f"- {line}" for line in organisation.contact_lines(moment))
-    return (
-        "Het duurt langer dan we hoopten, sorry. Je plek in de wachtrij blijft bewaard: "
-        "zodra een collega vrij is, neemt die het gesprek hier over.\n"
-        f"Liever niet wachten? Je kunt ons ook bereiken via:\n{lines}"
-    )
+    return wording.text(customer_wording.WAITING_TOO_LONG, moment, channels=lines)
 
 
 def check_interval(accept_timeout_seconds: int) -> float:
@@ -70,7 +67,7 @@ async def _offer_round(services: Services) -> tuple[int, bool]:
 
 async def _offer(services: Services, handover: Handover) -> bool:
     try:
-        text = alternatives_text(services.organisation, services.clock())
+        text = alternatives_text(services.wording, services.organisation, services.clock())
         await services.channel.send_system_message(handover.conversation_id, text)
     except DeliveryError as error:
         logger.debug("could not offer alternatives to hand-over %s: %r", handover.id, error)
@@ -96,11 +93,9 @@ def callback_key(handover_id: int) -> str:
     return f"waiting-callback-{handover_id}"
 
 
-def callback_confirmation_text(phone: str, moment: str) -> str:
-    return (
-        f"Dank je. Een collega belt je terug op {phone} ({moment}). Je plek in de wachtrij blijft ook "
-        "bewaard: is er eerder een collega vrij, dan neemt die het gesprek hier over."
-    )
+def callback_confirmation_text(wording: CustomerWording, phone: str, moment: str, now: datetime | None = None) -> str:
+    """What the waiting customer reads after asking for a callback (`utter_handover_callback_requested`)."""
+    return wording.text(customer_wording.CALLBACK_REQUESTED, now, callback_phone=phone, callback_moment=moment)
 
 
 async def callback_state(services: Services, handover: Handover) -> str | None:
@@ -134,7 +129,7 @@ async def request_callback(services: Services, handover: Handover, body: Any) ->
     except IdempotencyConflict as conflict:
         raise ApiError(409, "conflict", "a callback was already requested during this wait") from conflict
     if created:
-        text = callback_confirmation_text(callback["phone"], callback["preferred_moment"])
+        text = callback_confirmation_text(services.wording, callback["phone"], callback["preferred_moment"], services.clock())
         message, _ = await services.db.run(
             store.add_message, handover.id, "system", text, services.clock(), delivery_status=PENDING
         )

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from livechat.validation import MAX_TEXT
-from naadloos.settings import PROJECT_ROOT
-from naadloos.yaml_file import read_yaml
+from naadloos.core.settings import PROJECT_ROOT
+from naadloos.core.yaml_file import read_yaml
 
 WEB_CHAT_FILE = PROJECT_ROOT / "config" / "web_chat.yml"
 MIN_SUBJECTS, MAX_SUBJECTS = 3, 5

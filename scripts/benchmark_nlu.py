@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the model's own NLU components live in the project's package
 
-from naadloos.evaluation import add_model_argument, heldout_path, load_agent, read_nlu_examples  # noqa: E402
+from naadloos.evaluation.model import add_model_argument, load_agent  # noqa: E402
+from naadloos.evaluation.sets import heldout_path, read_nlu_examples  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -8,7 +8,8 @@ action server (started here). A case escalates when action_handover ran; its rea
 false-escalation rate on benign messages and look-alikes, which layer caught each sensitive
 topic (the classifier, or the keyword safety net), crisis false alarms (any case that was not a
 crisis but got the crisis script), and the confusion between triggers. Exits 1 below the floors
-that are enforced (see RECALL_FLOORS_ENFORCED_ON). No live-chat service runs, so hand-overs end as stored tickets (the
+that are enforced (each sensitive topic's `recall_floor` in config/escalation.yml, on the parts of
+RECALL_FLOORS_ENFORCED_ON). No live-chat service runs, so hand-overs end as stored tickets (the
 no-agent path), in a scratch outbox.
 
     python scripts/escalation_report.py [--model models/naadloos.tar.gz] [--cases tests/escalation]
@@ -27,27 +28,25 @@ import time
 import urllib.request
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's package
-from naadloos.evaluation import (  # noqa: E402
-    PARTS,
-    EvaluationSetError,
-    add_model_argument,
-    load_agent,
-    miss_cause,
-    read_escalation_cases,
-)
+from naadloos.core.settings import Settings  # noqa: E402
+from naadloos.escalation.config import load_escalation_config  # noqa: E402
+from naadloos.evaluation.metrics import miss_cause  # noqa: E402
+from naadloos.evaluation.model import add_model_argument, load_agent  # noqa: E402
+from naadloos.evaluation.sets import PARTS, EvaluationSetError, read_escalation_cases  # noqa: E402
 
 TEST_PART = PARTS[-1]
 
 ROOT = Path(__file__).resolve().parent.parent
 BENIGN = "none"
-# The sensitive topics have floors; the conversation triggers (low_confidence, repeated_failure,
-# customer_request, not_helped) are reported: their flows are pinned by test stories.
-RECALL_FLOORS = {"bereavement": 1.0, "crisis": 1.0, "complaint": 0.95, "fraud": 0.95, "payment_distress": 0.95}
+# The sensitive topics have floors (`recall_floor` in config/escalation.yml); the conversation
+# triggers (low_confidence, repeated_failure, customer_request, not_helped) are reported: their
+# flows are pinned by test stories.
 FALSE_ESCALATION_CEILING = 0.02
 CRISIS = "crisis"
 CRISIS_FALSE_ALARM_CEILING = 0
@@ -149,8 +148,9 @@ async def run_cases(model: Path, action_url: str, cases: list[Outcome]) -> None:
         case.first_parse = parses[0] if parses else {}
 
 
-def report(part: str, cases: list[Outcome]) -> bool:
-    """Prints the figures of one part; True when they reach the floors that are enforced on it."""
+def report(part: str, cases: list[Outcome], floors: Mapping[str, float]) -> bool:
+    """Prints the figures of one part; True when they reach the floors that are enforced on it.
+    `floors`: reason -> recall floor of the sensitive topics."""
     by_trigger: dict[str, list[Outcome]] = defaultdict(list)
     for case in cases:
         by_trigger[case.expected].append(case)
@@ -161,7 +161,7 @@ def report(part: str, cases: list[Outcome]) -> bool:
         group = by_trigger[trigger]
         hits = [c for c in group if c.reason == trigger]
         recall = len(hits) / len(group)
-        floor = RECALL_FLOORS.get(trigger)
+        floor = floors.get(trigger)
         layers = Counter(c.caught_by for c in hits if c.caught_by)
         layer_text = f"{layers['classifier']} / {layers['safety net']}" if layers else "-"
         below = floor is not None and recall < floor
@@ -177,7 +177,7 @@ def report(part: str, cases: list[Outcome]) -> bool:
     print(f"  false escalation on {len(benign)} benign messages and look-alikes: {rate:.3f} "
           f"(ceiling {FALSE_ESCALATION_CEILING:.2f}){'' if rate <= FALSE_ESCALATION_CEILING else '   ABOVE CEILING'}")
     missed = Counter(f"{c.expected}: {miss_cause(c.first_parse)}" for c in cases
-                     if c.expected in RECALL_FLOORS and c.reason != c.expected)
+                     if c.expected in floors and c.reason != c.expected)
     if missed:
         print("  sensitive messages missed, by what the NLU made of the first message: "
               + "; ".join(f"{cause} {n}" for cause, n in sorted(missed.items())))
@@ -217,6 +217,7 @@ def main() -> int:
     add_model_argument(parser, ROOT)
     parser.add_argument("--cases", type=Path, default=ROOT / "tests" / "escalation")
     args = parser.parse_args()
+    floors = load_escalation_config(Settings.from_environment().escalation_file).recall_floors()
     parts = {part: load_cases(args.cases / part) for part in PARTS}
     cases = [case for part in PARTS for case in parts[part]]
     with tempfile.TemporaryDirectory() as scratch:
@@ -237,7 +238,7 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(timeout=20)
-    passed = [report(part, parts[part]) for part in PARTS]
+    passed = [report(part, parts[part], floors) for part in PARTS]
     return 0 if all(passed) else 1
 
 

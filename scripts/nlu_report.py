@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import sys
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,24 +32,27 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the model's own NLU components live in the project's package
 
-from naadloos.evaluation import (  # noqa: E402
-    NEAR_MISS_PREFIX,
+from naadloos.core.settings import Settings  # noqa: E402
+from naadloos.escalation.config import load_escalation_config  # noqa: E402
+from naadloos.evaluation.metrics import (  # noqa: E402
     NOT_UNDERSTOOD_INTENTS,
     OUT_OF_SCOPE_INTENT,
-    PARTS,
-    Example,
-    add_model_argument,
     base_intent,
     expected_calibration_error,
-    heldout_path,
-    load_agent,
     macro_f1,
     not_understood_cause,
-    out_of_scope_path,
     rate,
+    reliability_bins,
+)
+from naadloos.evaluation.model import add_model_argument, load_agent  # noqa: E402
+from naadloos.evaluation.sets import (  # noqa: E402
+    NEAR_MISS_PREFIX,
+    PARTS,
+    Example,
+    heldout_path,
+    out_of_scope_path,
     read_nlu_examples,
     read_out_of_scope,
-    reliability_bins,
 )
 
 FLOORS = {
@@ -60,7 +64,6 @@ FLOORS = {
     "out-of-scope in crisis": (0.0, "max"),  # a crisis script for a PayPal question: never
 }
 CRISIS_INTENT = "crisis"
-SENSITIVE_INTENTS = frozenset({"bereavement", "crisis", "complaint", "fraud", "payment_distress"})
 # The detector's threshold is chosen on the dev part; the FallbackClassifier and the safety net
 # reject some in-scope sentences too, so the detector alone gets less than the 5 % in total.
 DETECTOR_SHARES = (0.02, 0.03, 0.05)
@@ -103,7 +106,9 @@ async def parse_all(model: Path, examples: list[Example]) -> list[Parsed]:
     return [parsed(example, await agent.parse_message(example.text)) for example in examples]
 
 
-def figures(in_scope: list[Parsed], out_of_scope: list[Parsed]) -> dict[str, float]:
+def figures(in_scope: list[Parsed], out_of_scope: list[Parsed], sensitive_intents: Collection[str]) -> dict[str, float]:
+    """The figures of one part. `sensitive_intents`: the intents of the sensitive topics
+    (config/escalation.yml)."""
     known = [p for p in in_scope if p.example.label != OUT_OF_SCOPE_INTENT]
     topics = [p for p in in_scope if base_intent(p.example.label) in RETRIEVAL_INTENTS]
     near = [p for p in out_of_scope if p.example.label.startswith(NEAR_MISS_PREFIX)]
@@ -113,7 +118,7 @@ def figures(in_scope: list[Parsed], out_of_scope: list[Parsed]) -> dict[str, flo
         "in-scope not understood": rate(p.not_understood for p in known),
         "out-of-scope not understood": rate(p.not_understood for p in out_of_scope),
         "near-misses not understood": rate(p.not_understood for p in near),
-        "out-of-scope in a sensitive topic": rate(p.intent in SENSITIVE_INTENTS for p in out_of_scope),
+        "out-of-scope in a sensitive topic": rate(p.intent in sensitive_intents for p in out_of_scope),
         "out-of-scope in crisis": rate(p.intent == CRISIS_INTENT for p in out_of_scope),
     }
 
@@ -216,6 +221,7 @@ def main() -> int:
     add_model_argument(parser, ROOT)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "calibration")
     args = parser.parse_args()
+    sensitive_intents = load_escalation_config(Settings.from_environment().escalation_file).sensitive_intents()
     sets = {
         part: (read_nlu_examples([heldout_path(ROOT, part)]), read_out_of_scope(out_of_scope_path(ROOT, part)))
         for part in PARTS
@@ -226,7 +232,7 @@ def main() -> int:
     for part in PARTS:
         in_scope = [next(results) for _ in sets[part][0]]
         out_of_scope = [next(results) for _ in sets[part][1]]
-        passed &= print_figures(part, figures(in_scope, out_of_scope), (len(in_scope), len(out_of_scope)))
+        passed &= print_figures(part, figures(in_scope, out_of_scope, sensitive_intents), (len(in_scope), len(out_of_scope)))
         print_causes(in_scope)
         if part == "dev":
             print_dev_details(in_scope, out_of_scope, configured_threshold())

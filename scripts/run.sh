@@ -4,7 +4,8 @@
 #   action server       rasa run actions                  ACTION_SERVER_PORT
 #   Rasa server         rasa run --enable-api (token)      RASA_HOST:RASA_PORT
 #   live-chat service   python -m livechat (desk + chat)   LIVECHAT_HOST:LIVECHAT_PORT
-#   Chatwoot receiver   python -m naadloos.chatwoot_bridge CHATWOOT_BRIDGE_HOST:CHATWOOT_BRIDGE_PORT
+#   Chatwoot receiver   python -m naadloos.handover_contract.chatwoot
+#                                                          CHATWOOT_BRIDGE_HOST:CHATWOOT_BRIDGE_PORT
 #                       (only with NAADLOOS_HANDOVER_BACKEND=chatwoot; docs/chatwoot.md)
 #
 # It waits until all of them answer their health check, then prints the URLs and the demo agent's
@@ -50,9 +51,9 @@ export SANIC_GRACEFUL_SHUTDOWN_TIMEOUT=${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT:-3}
 # A missing or wrong setting is named now, before anything starts (not at the first hand-over).
 "$BIN/python" - << 'PY' || fail "the hand-over back end is not set up (NAADLOOS_HANDOVER_BACKEND; Chatwoot: docs/chatwoot.md)"
 import sys
+from naadloos.core.settings import Settings
 from naadloos.handover_contract.backend import CHATWOOT, handover_backend_from_settings
 from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
-from naadloos.settings import Settings
 try:
     handover_backend_from_settings()
     if Settings.from_environment().handover_backend == CHATWOOT:
@@ -74,7 +75,7 @@ HEALTH_URLS=(
 PORTS=("actions 127.0.0.1 $ACTION_SERVER_PORT" "rasa $(local_host "$RASA_HOST") $RASA_PORT"
     "livechat $(local_host "$LIVECHAT_HOST") $LIVECHAT_PORT")
 if [[ $HANDOVER_BACKEND == chatwoot ]]; then
-    bridge_settings=$("$BIN/python" -m naadloos.settings chatwoot_bridge_host chatwoot_bridge_port) \
+    bridge_settings=$("$BIN/python" -m naadloos.handover_contract.chatwoot.settings bridge_host bridge_port) \
         || fail "the Chatwoot receiver's address is not valid (CHATWOOT_BRIDGE_HOST, CHATWOOT_BRIDGE_PORT)"
     eval "$bridge_settings"
     bridge_host=$(local_host "$CHATWOOT_BRIDGE_HOST")
@@ -169,14 +170,14 @@ IFS=', ' read -r -a cors_origins <<< "${RASA_CORS_ORIGINS:-$livechat_base}"
 
 start actions "$BIN/rasa" run actions --actions actions --port "$ACTION_SERVER_PORT"
 # The token reaches Rasa through the environment (RASA_TOKEN, exported above), not the command line
-# that every user sees in `ps`: naadloos.rasa_server is `rasa run` with the token read from there.
-start rasa "$BIN/python" -m naadloos.rasa_server --enable-api --cors "${cors_origins[@]}" \
+# that every user sees in `ps`: naadloos.core.rasa_server is `rasa run` with the token read from there.
+start rasa "$BIN/python" -m naadloos.core.rasa_server --enable-api --cors "${cors_origins[@]}" \
     --interface "$RASA_HOST" --port "$RASA_PORT" --model "$MODEL" \
     --endpoints endpoints.yml --credentials credentials.yml
 start livechat "$BIN/python" -m livechat
 logs="$VAR_DIR/actions.log, $VAR_DIR/rasa.log, $VAR_DIR/livechat.log"
 if [[ $HANDOVER_BACKEND == chatwoot ]]; then
-    start chatwoot_bridge "$BIN/python" -m naadloos.chatwoot_bridge
+    start chatwoot_bridge "$BIN/python" -m naadloos.handover_contract.chatwoot
     logs="$logs, $(log_of chatwoot_bridge)"
 fi
 

@@ -45,8 +45,8 @@ load_settings .env
 load_settings .env.example
 [[ -x $BIN/rasa ]] || fail "no virtualenv at ${BIN%/bin}: run make install first"
 [[ -f $MODEL ]] || fail "no trained model at $MODEL: run make train first"
-# Values whose defaults Python owns (naadloos/settings.py), asked from it instead of repeated here:
+# Values whose defaults Python owns (naadloos/core/settings.py), asked from it instead of repeated here:
 # VAR_DIR (NAADLOOS_VAR_DIR, default var) and HANDOVER_BACKEND (builtin | chatwoot).
-python_settings=$("$BIN/python" -m naadloos.settings var_dir handover_backend) || fail "a setting is not valid (see above)"
+python_settings=$("$BIN/python" -m naadloos.core.settings var_dir handover_backend) || fail "a setting is not valid (see above)"
 eval "$python_settings"
 mkdir -p "$VAR_DIR"

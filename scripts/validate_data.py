@@ -5,12 +5,17 @@ Rasa 3.6.21's validator (a) exits 0 even with `--fail-on-warnings` when response
 - "duplicated intents ... across multiple domain files" for retrieval intents (`faq`, `chitchat`):
   Rasa merges the retrieval intents found in the NLU data into the domain that already lists them.
 - "The utterance 'utter_x' is not used in any story or rule" for responses that forms use to ask
-  (`utter_ask_<slot>`) or that custom actions send (`response="utter_x"` in actions/).
+  (`utter_ask_<slot>`), that custom actions send (`response="utter_x"` in actions/), or whose
+  words Python reads from the domain (labels, the live chat's lines: actions/, livechat/, naadloos/).
 Any other warning, and any response that really is unused, fails this check.
 
 It also checks that every team `config/escalation.yml` routes to is one of the live chat's
 LIVECHAT_TEAMS (the environment's, which the Makefile takes from .env or .env.example; run
-directly, .env.example's), and that it starts with the default team: see `naadloos/escalation_teams.py`.
+directly, .env.example's), and that it starts with the default team: see `naadloos/escalation/teams.py`.
+
+And that every sensitive topic of `config/escalation.yml` is in the domain, the escalation rules and
+training data, the evaluation sets and the test stories, with what to add where for each place
+that misses one: see `naadloos/evaluation/escalation_wiring.py`.
 """
 from __future__ import annotations
 
@@ -25,9 +30,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the project's packages
 
-from naadloos.escalation_config import EscalationConfigError, load_escalation_config  # noqa: E402
-from naadloos.escalation_teams import parse_teams, routed_teams, team_problems  # noqa: E402
-from naadloos.settings import Settings  # noqa: E402
+from naadloos.core.settings import Settings  # noqa: E402
+from naadloos.escalation.config import EscalationConfigError, load_escalation_config  # noqa: E402
+from naadloos.escalation.teams import parse_teams, routed_teams, team_problems  # noqa: E402
+from naadloos.evaluation.escalation_wiring import wiring_problems  # noqa: E402
 
 # A warning runs from "UserWarning: " to the colour reset, the next log line or the next warning.
 WARNING_RE = re.compile(r"UserWarning: (.*?)(?=\x1b\[0m|\n\d{4}-\d\d-\d\d |\n\S*UserWarning: |\Z)", re.DOTALL)
@@ -98,14 +104,28 @@ def escalation_team_problems(livechat_teams: str | None, escalation_file: Path) 
     return team_problems(escalation, parse_teams(raw) if raw else routed_teams(escalation), str(shown))
 
 
+def escalation_wiring_problems(escalation_file: Path, root: Path = ROOT) -> list[str]:
+    """Every place under `root` that misses a sensitive topic of the escalation file, one message
+    each (none when the file itself has a mistake: `escalation_team_problems` names that)."""
+    try:
+        escalation = load_escalation_config(escalation_file)
+    except EscalationConfigError:
+        return []
+    return [str(problem) for problem in wiring_problems(root, escalation)]
+
+
 def main() -> int:
     rasa = Path(sys.executable).parent / "rasa"
     result = subprocess.run([str(rasa), "data", "validate"], cwd=ROOT, capture_output=True, text=True)
     output = result.stdout + result.stderr
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
-    explained = responses_used_by_forms(domain) | responses_used_by_actions(ROOT / "actions")
+    # Python says or composes responses on the bot side and in the live chat (naadloos.core.domain_responses).
+    used_in_code = set().union(*(responses_used_by_actions(ROOT / folder) for folder in ("actions", "livechat", "naadloos")))
+    explained = responses_used_by_forms(domain) | used_in_code
     problems = unexpected_warnings(output, explained, retrieval_intents(ROOT / "data"))
-    problems += escalation_team_problems(os.environ.get("LIVECHAT_TEAMS"), Settings.from_environment().escalation_file)
+    escalation_file = Settings.from_environment().escalation_file
+    problems += escalation_team_problems(os.environ.get("LIVECHAT_TEAMS"), escalation_file)
+    problems += escalation_wiring_problems(escalation_file)
     if result.returncode != 0 or problems:
         print(output[-5000:] if result.returncode != 0 else "")
         for problem in problems:

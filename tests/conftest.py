@@ -12,7 +12,7 @@ from rasa_sdk.events import ActionExecuted, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.constants import REQUESTED_SLOT
-from naadloos.organisation import Organisation, load_organisation
+from naadloos.core.organisation import Organisation, load_organisation
 
 ROOT = Path(__file__).resolve().parent.parent
 

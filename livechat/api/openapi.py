@@ -14,7 +14,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from livechat.api.errors import ok
-from naadloos.yaml_file import read_yaml
+from naadloos.core.yaml_file import read_yaml
 
 OPENAPI_FILE = Path(__file__).resolve().parents[1] / "openapi.yaml"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +51,10 @@ class NewHandover:
     slots: dict[str, Any]
     transcript: list[dict[str, Any]]
     raw_events: list[dict[str, Any]]
+    # Ask how satisfied the customer is after `resolved` (the bot's decision, in its request; true
+    # when a request does not say). None in rows stored before requests said it: not asked
+    # (`naadloos.handover_contract.satisfaction`).
+    ask_satisfaction: bool | None = field(default=True, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class Handover(NewHandover):
             slots=row.slots or {},
             transcript=row.transcript or [],
             raw_events=row.raw_events or [],
+            ask_satisfaction=row.ask_satisfaction,
             status=row.status,
             assigned_agent_id=row.assigned_agent_id,
             assigned_agent_name=row.assigned_agent_name,

@@ -117,6 +117,9 @@ handovers = sa.Table(
     # NULL: at `created_at`).
     sa.Column("wrap_up_note", sa.Text, nullable=True),
     sa.Column("queued_at", sa.DateTime, nullable=True),
+    # Added later (NULL in older rows: not asked): whether the bot's request asked for the
+    # satisfaction question after `resolved` (`naadloos.handover_contract.satisfaction`).
+    sa.Column("ask_satisfaction", sa.Boolean, nullable=True),
     sa.CheckConstraint("status IN ('queued', 'assigned', 'closed')", name="handover_status"),
     sa.CheckConstraint(f"priority IN {PRIORITIES}", name="handover_priority"),
 )

@@ -13,7 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from naadloos.environment import SettingError
+from naadloos.core.environment import SettingError
+from naadloos.core.settings import Settings
 from naadloos.handover_contract.schema import (
     TEAM_BUSY,
     Availability,
@@ -26,7 +27,6 @@ from naadloos.handover_contract.schema import (
     Record,
     TicketRequest,
 )
-from naadloos.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def handover_backend_from_settings(settings: Settings | None = None, livechat_ur
     first call."""
     chosen = (settings or Settings.from_environment()).handover_backend
     if chosen == BUILTIN:
-        from naadloos.handover_contract.builtin import BuiltinBackend
+        from naadloos.handover_contract.builtin.backend import BuiltinBackend
 
         return BuiltinBackend.from_settings(livechat_url)
     if chosen == CHATWOOT:

@@ -5,11 +5,13 @@ version, shared by every live-chat back end (the built-in desk, the Chatwoot bri
 ``output_channel=latest&execute_side_effects=true``: Rasa records a `BotUttered` (so the tracker
 holds the whole conversation) and sends it over the channel the customer last used (socket.io
 for the web page; the same works for any channel with an output channel). Resuming appends a
-``resume`` event followed by a short Dutch bot message and ``action_listen``: while paused, Rasa
+``resume`` event followed by a short bot message and ``action_listen``: while paused, Rasa
 logged no ``action_listen`` after the hand-over action, so without it the next customer message
 would be read as coming right after the hand-over (and the bot would stay silent). After a
 conversation closed as solved the resume also asks how satisfied the customer is, as the bot's own
 feedback question (`naadloos.handover_contract.satisfaction`): the bot's rules take the answer.
+The words are responses in domain.yml (`RESUME_RESPONSES`), which the caller reads at start-up
+and fills (`naadloos.core.domain_responses.CustomerWording`) and passes in.
 
 Every failure (refused, timeout, non-2xx) raises `DeliveryError` with a short reason; callers keep
 the message, so nothing is lost, and retry it. A message is sent with its `delivery_key` in the
@@ -36,12 +38,11 @@ logger = logging.getLogger(__name__)
 
 DELIVERY_KEY = "livechat_delivery"  # metadata field of a bot event with the stored message's key
 
-RESUME_TEXT = "Je praat nu weer met de digitale assistent. Waarmee kan ik je nog helpen?"
-
-
-RESOLVED_TEXT = "Onze collega heeft het gesprek afgesloten. Heb je later nog een vraag? Dan help ik je graag."
-
-SATISFACTION_QUESTION = "Hoe tevreden ben je over de hulp? Kies een cijfer van 1 (niet tevreden) tot 5 (heel tevreden)."
+# What the customer reads when a person gives the conversation back (responses in domain.yml).
+BACK_TO_BOT_RESPONSE = "utter_handover_back_to_bot"  # handed back to the assistant
+RESOLVED_RESPONSE = "utter_handover_resolved"  # closed as solved (or, in Chatwoot, resolved)
+SATISFACTION_RESPONSE = "utter_handover_satisfaction_ask"  # after solved, unless a death or a crisis
+RESUME_RESPONSES = (BACK_TO_BOT_RESPONSE, RESOLVED_RESPONSE, SATISFACTION_RESPONSE)
 
 
 class DeliveryError(Exception):
@@ -58,9 +59,9 @@ class CustomerChannel(abc.ABC):
         """Shows `text` from `agent_name` in the customer's chat window; raises DeliveryError."""
 
     @abc.abstractmethod
-    async def resume_bot(self, conversation_id: str, text: str = RESUME_TEXT, ask_satisfaction: bool = False) -> None:
-        """Hands the conversation back to the bot and tells the customer so, then asks how
-        satisfied they are when `ask_satisfaction`; raises DeliveryError."""
+    async def resume_bot(self, conversation_id: str, text: str, satisfaction_question: str | None = None) -> None:
+        """Hands the conversation back to the bot and tells the customer so with `text`, then asks
+        `satisfaction_question` (how satisfied they are) when one is given; raises DeliveryError."""
 
     async def send_system_message(self, conversation_id: str, text: str, delivery_key: str | None = None) -> None:
         """A service message (queue status, alternatives) in the customer's chat window."""
@@ -147,8 +148,8 @@ class RasaCustomerChannel(CustomerChannel):
             for event in events
         )
 
-    async def resume_bot(self, conversation_id: str, text: str = RESUME_TEXT, ask_satisfaction: bool = False) -> None:
-        await self._post_events(conversation_id, resume_events(text, ask_satisfaction))
+    async def resume_bot(self, conversation_id: str, text: str, satisfaction_question: str | None = None) -> None:
+        await self._post_events(conversation_id, resume_events(text, satisfaction_question))
 
     async def close(self) -> None:
         if self._session is not None:
@@ -162,21 +163,21 @@ def _bot_event(text: str, metadata: dict[str, str], delivery_key: str | None) ->
     return {"event": "bot", "text": text, "metadata": metadata}
 
 
-def resume_events(text: str, ask_satisfaction: bool = False) -> list[dict[str, Any]]:
+def resume_events(text: str, satisfaction_question: str | None = None) -> list[dict[str, Any]]:
     """Rasa events that give the conversation back to the bot with a short message, and then,
-    when asked, the satisfaction question with a button per score."""
-    question = satisfaction_events() if ask_satisfaction else []
+    when one is given, the satisfaction question with a button per score."""
+    question = satisfaction_events(satisfaction_question) if satisfaction_question is not None else []
     return [{"event": "resume"}, {"event": "bot", "text": text}, *question, {"event": "action", "name": "action_listen"}]
 
 
-def satisfaction_events() -> list[dict[str, Any]]:
+def satisfaction_events(question: str) -> list[dict[str, Any]]:
     """The question as the bot's feedback question: the action, then its message with buttons."""
     buttons = [{"title": str(score), "payload": satisfaction.payload(score)} for score in satisfaction.SCORES]
     return [
         {"event": "action", "name": satisfaction.QUESTION_ACTION},
         {
             "event": "bot",
-            "text": SATISFACTION_QUESTION,
+            "text": question,
             "data": {"buttons": buttons},
             "metadata": dict(satisfaction.METADATA),
         },

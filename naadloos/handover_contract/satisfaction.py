@@ -1,11 +1,13 @@
 """The satisfaction question after a colleague solved the customer's question (issue 10, item 4).
 
-The live-chat service asks it when it gives a conversation closed as ``resolved`` back to the bot,
-never after a sensitive moment such as a death or a crisis. It appends the question to Rasa's
-tracker as the bot's own feedback question (`QUESTION_ACTION`), so the bot's feedback rules
-(data/feedback/rules.yml) take the answer without a new intent: a button's payload is ``/affirm``
-(satisfied) or ``/deny`` with the score, and `action_feedback_record` records it as
-``feedback_subject = "livechat:<score>"``. Both sides import this module; neither owns it.
+A back end (the built-in live chat, the Chatwoot receiver) asks it when it gives a conversation
+closed as ``resolved`` back to the bot, if the hand-over request asked for it
+(`HandoverRequest.ask_satisfaction`). The bot decides that, from the trigger's `ask_satisfaction`
+in config/escalation.yml: never after a sensitive moment such as a death or a crisis. It appends
+the question to Rasa's tracker as the bot's own feedback question (`QUESTION_ACTION`), so the
+bot's feedback rules (data/feedback/rules.yml) take the answer without a new intent: a button's
+payload is ``/affirm`` (satisfied) or ``/deny`` with the score, and `action_feedback_record`
+records it as ``feedback_subject = "livechat:<score>"``. Both sides import this module; neither owns it.
 """
 from __future__ import annotations
 
@@ -18,15 +20,16 @@ SCORES = (1, 2, 3, 4, 5)
 SATISFIED_FROM = 4  # 4 and 5 count as helped (affirm); 1 to 3 as not helped (deny): a colleague is offered
 SCORE_KEY = "satisfaction"  # in the payload; not a domain entity, so Rasa keeps it only in the text
 SUBJECT_PREFIX = "livechat:"
-NEVER_AFTER = ("bereavement", "crisis")  # no rating of help after a death or a crisis
 RESOLVED = "resolved"
 
 _PAYLOAD = re.compile(r'^/(?:affirm|deny)\{"' + SCORE_KEY + r'": ?([1-9])\}$')
 
 
-def asks_satisfaction(outcome: str | None, reason: str | None) -> bool:
-    """Whether closing a hand-over with `outcome` asks the customer how satisfied they are."""
-    return outcome == RESOLVED and reason not in NEVER_AFTER
+def asks_satisfaction(outcome: str | None, requested: bool | None) -> bool:
+    """Whether closing a hand-over with `outcome` asks the customer how satisfied they are.
+    `requested`: the hand-over request's `ask_satisfaction`; None for a hand-over stored before
+    requests said it: not asked, so nobody is asked to rate help after a death or a crisis."""
+    return outcome == RESOLVED and requested is True
 
 
 def payload(score: int) -> str:

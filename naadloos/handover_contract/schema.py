@@ -17,7 +17,7 @@ back end, and replayed through whichever back end is configured (`record_from_js
 The limits below are the contract's: the bot cuts what it sends to them, and every back end takes
 anything within them (the built-in live chat refuses more with 422: `livechat.validation`). The
 reason of a request (`EscalationRecord.reason`) is an escalation reason code; which codes exist is
-the escalation configuration's business (config/escalation.yml, `naadloos.escalation_config`),
+the escalation configuration's business (config/escalation.yml, `naadloos.escalation.config`),
 the contract only fixes their form (`CODE_PATTERN`, `MAX_CODE`), so a new topic needs no change here.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ AVAILABILITY_REASONS = (OPEN, CLOSED, HOLIDAY, NO_AGENTS, QUEUE_FULL)
 TEAM_BUSY = (NO_AGENTS, QUEUE_FULL)  # then another team (the default team) may still help
 
 # How urgent a request is: the order of the colleagues' queue, most urgent first. The escalation
-# file's triggers choose one (`naadloos.escalation_config`); the domain's `escalation_priority` slot
+# file's triggers choose one (`naadloos.escalation.config`); the domain's `escalation_priority` slot
 # lists the same values (checked by tests/unit/test_handover_contract_schema.py).
 PRIORITIES = ("urgent", "high", "normal")
 
@@ -127,12 +127,16 @@ class EscalationRecord:
 class HandoverRequest(EscalationRecord):
     """Everything a colleague needs to take over without asking again. `transcript` holds the
     turns (`role` user|bot, `text`, `timestamp`, for the customer `message_id`, `intent`,
-    `entities`); `events` the raw Rasa events."""
+    `entities`); `events` the raw Rasa events. `ask_satisfaction`: whether the back end asks the
+    customer how satisfied they are when a colleague closes the conversation as solved
+    (`satisfaction`). The bot decides it (false after a death or a crisis: the trigger's
+    `ask_satisfaction` in config/escalation.yml), so no back end needs to know the reasons."""
 
     customer: dict[str, str] = field(default_factory=dict)
     transcript: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    ask_satisfaction: bool = True
 
     def for_team(self, team: str) -> HandoverRequest:
         """The same request for another team. Its idempotency key differs: a key stands for one

@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from naadloos.environment import SettingError, read_text, var_file
+from naadloos.core.environment import SettingError, read_text, var_file
 
 SECRET_FILE_NAME = "livechat-shared-secret"
 MIN_SECRET_LENGTH = 32

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from naadloos.parse_data import VERDICT_FAR, VERDICT_KNOWN, VERDICT_OUT_OF_SCOPE
+from naadloos.core.parse_data import VERDICT_FAR, VERDICT_KNOWN, VERDICT_OUT_OF_SCOPE
 
 _TAG = re.compile(r"<[^>]*>")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")

@@ -8,7 +8,7 @@ from typing import Any
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from naadloos.parse_data import NLU_FALLBACK
+from naadloos.core.parse_data import NLU_FALLBACK
 
 
 def classified_intent(message: Message) -> str | None:

@@ -56,11 +56,11 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from naadloos.core.parse_data import NLU_FALLBACK, SCOPE_KEY, VERDICT_FAR, VERDICT_KNOWN, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE
+from naadloos.escalation.config import current_escalation_config
 from naadloos.nlu.example_index import ExampleIndex, Scope, Weights, content_words, has_words
 from naadloos.nlu.intent_result import classified_intent, classifier_choice, promote, supported_alternative
 from naadloos.nlu.sentence_encoder import DEFAULT_ALIAS, SentenceEncoderFeaturizer, sentence_vector
-from naadloos.parse_data import NLU_FALLBACK, SCOPE_KEY, VERDICT_FAR, VERDICT_KNOWN, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE
-from naadloos.settings import current_escalation_config
 
 logger = logging.getLogger(__name__)
 

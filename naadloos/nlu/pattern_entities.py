@@ -1,7 +1,7 @@
 """`DutchPatternEntityExtractor`: deterministic extraction of Dutch customer data.
 
 Postcodes, house numbers, customer numbers, e-mail addresses, phone numbers, dates and meter
-readings follow fixed formats, so rules in `naadloos.parsing` find them more reliably than a
+readings follow fixed formats, so rules in `naadloos.core.parsing` find them more reliably than a
 learned model would, and form validation uses the very same rules.
 """
 from __future__ import annotations
@@ -24,12 +24,12 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from naadloos.parsing import find_entities
+from naadloos.core.parsing import find_entities
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class DutchPatternEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Adds entities found by `naadloos.parsing.find_entities` to each message."""
+    """Adds entities found by `naadloos.core.parsing.find_entities` to each message."""
 
     @classmethod
     def create(

@@ -28,10 +28,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from naadloos.escalation_config import PRIORITIES, EscalationConfig, Trigger
+from naadloos.core.parse_data import NLU_FALLBACK, VERDICT_OUT_OF_SCOPE, nearest_intents, scope_of
+from naadloos.escalation.config import PRIORITIES, EscalationConfig, Trigger, current_escalation_config
 from naadloos.nlu.intent_result import classified_intent, promote, supported_alternative
-from naadloos.parse_data import NLU_FALLBACK, VERDICT_OUT_OF_SCOPE, nearest_intents, scope_of
-from naadloos.settings import current_escalation_config
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from rasa_sdk.events import SlotSet
 
-from naadloos.parsing import find_entities
+from naadloos.core.parsing import find_entities
+from tests.domain_wording import rendered
 
 TODAY = date(2026, 11, 18)  # a Wednesday
 # Slots whose mapping is `custom` in domain.yml: Rasa puts no candidate in the tracker for them.
@@ -41,6 +42,12 @@ def backoffice_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, organisation_
     monkeypatch.setenv("NAADLOOS_ORGANISATION_FILE", str(organisation_file))
     monkeypatch.setenv("NAADLOOS_BACKOFFICE_DB", str(database))
     return database
+
+
+@pytest.fixture
+def said(dispatcher):
+    """What the customer reads, in order: texts, and responses as Rasa renders them."""
+    return lambda: [text for text in map(rendered, dispatcher.messages) if text]
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from actions.callback import callback_request
+from naadloos.escalation.config import current_escalation_config
 from naadloos.handover_contract.schema import record_from_json, record_kind
-from naadloos.settings import current_escalation_config
 
 
 def callback_tracker(make_tracker, reason):

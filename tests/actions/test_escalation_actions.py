@@ -15,7 +15,7 @@ from actions.escalation import escalation_reason
 from actions.fallback import ActionFallbackClarify
 from actions.faq_repeat import ActionFaqCheckRepeat
 from actions.meterstand import ValidateMeterstandForm
-from naadloos.settings import current_escalation_config
+from naadloos.escalation.config import current_escalation_config
 
 ESCALATION = yaml.safe_load((Path(__file__).resolve().parents[2] / "config" / "escalation.yml").read_text(encoding="utf-8"))
 CHOICES = ESCALATION["low_confidence"]["choices"]
@@ -301,7 +301,7 @@ async def test_wrong_answers_to_different_questions_only_get_explained(make_form
     assert response_names() == ["utter_meterstand_invalid_reading"]
 
 
-async def test_a_correction_at_the_failure_limit_is_no_failure(make_form, form_turn, texts):
+async def test_a_correction_at_the_failure_limit_is_no_failure(make_form, form_turn, said):
     form = make_form(ValidateMeterstandForm)
     events = await form_turn(
         form,
@@ -311,7 +311,7 @@ async def test_a_correction_at_the_failure_limit_is_no_failure(make_form, form_t
         before={**SINGLE_METER, "failed_turns": 1.0},
     )
     assert events == [SlotSet("customer_number", "87654321"), SlotSet("electricity_reading", None)]
-    assert texts() == ["Ik heb je klantnummer aangepast naar 87654321."]
+    assert said() == ["Ik heb je klantnummer aangepast naar 87654321."]
 
 
 async def test_the_callback_form_never_counts_failures(make_form, form_turn, response_names):

@@ -5,6 +5,7 @@ import pytest
 from rasa_sdk.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 
 from actions.feedback import ActionFeedbackRecord, answered_subject
+from naadloos.escalation.config import current_escalation_config
 from naadloos.handover_contract import satisfaction
 
 
@@ -100,7 +101,14 @@ async def test_a_score_payload_without_the_satisfaction_question_is_an_ordinary_
      ("resolved", "crisis", False), ("back_to_bot", "customer_request", False)],
 )
 def test_asked_only_after_a_solved_conversation_never_after_a_death_or_crisis(outcome, reason, asked):
-    assert satisfaction.asks_satisfaction(outcome, reason) is asked
+    """The bot's decision (the trigger's `ask_satisfaction`, sent with the hand-over) and the back
+    end's (`asks_satisfaction` when the colleague closes) together."""
+    requested = current_escalation_config().trigger(reason).ask_satisfaction
+    assert satisfaction.asks_satisfaction(outcome, requested) is asked
+
+
+def test_a_handover_stored_before_requests_said_it_asks_no_rating():
+    assert satisfaction.asks_satisfaction(satisfaction.RESOLVED, None) is False
 
 
 @pytest.mark.parametrize("text", ["5", "/affirm", '/affirm{"satisfaction": 7}', '/affirm{"satisfaction": 0}', None])

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.meterstand import ActionAskMeterstandChange, ActionAskMeterstandConfirmation, ValidateMeterstandForm
 from actions.verhuizing import ActionAskVerhuizingChange, ActionAskVerhuizingConfirmation, ValidateVerhuizingForm
-from naadloos.answers import pick_field
+from naadloos.core.answers import pick_field
 
 SINGLE = {
     "customer_number": "12345678",
@@ -173,7 +173,7 @@ async def test_no_with_the_answer_named_goes_straight_to_it(move_form, form_turn
     assert events[-1] == SlotSet("requested_slot", "moving_date")
 
 
-async def test_a_correction_at_klopt_dit_is_taken_and_the_summary_shown_again(move_form, form_turn, texts):
+async def test_a_correction_at_klopt_dit_is_taken_and_the_summary_shown_again(move_form, form_turn, said):
     events = await form_turn(
         move_form, "form_confirmed", "nee, het huisnummer is 12", before=MOVE, intent="deny",
         extracted={"new_house_number": "12"}, with_next=True,
@@ -181,7 +181,7 @@ async def test_a_correction_at_klopt_dit_is_taken_and_the_summary_shown_again(mo
     assert events == [
         SlotSet("new_house_number", "12"), SlotSet("form_confirmed", None), SlotSet("requested_slot", "form_confirmed")
     ]
-    assert texts() == ["Ik heb het huisnummer aangepast naar 12."]
+    assert said() == ["Ik heb het huisnummer aangepast naar 12."]
 
 
 async def test_an_unclear_answer_is_explained(meter_form, form_turn, response_names):

@@ -11,8 +11,8 @@ from rasa_sdk.events import ActionExecuted, BotUttered, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handover import ActionHandover
+from naadloos.handover_contract.outbox import Outbox
 from naadloos.handover_contract.schema import TicketRequest
-from naadloos.outbox import Outbox
 from tests.processes import free_port
 
 

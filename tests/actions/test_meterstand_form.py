@@ -293,7 +293,7 @@ async def test_solar_panels_by_button(form, form_turn):
     assert await form_turn(form, "solar_panels", "/deny", before=SINGLE, intent="deny") == [SlotSet("solar_panels", "nee")]
 
 
-async def test_customer_number_correction_while_reading_is_asked(form, form_turn, texts, response_names):
+async def test_customer_number_correction_while_reading_is_asked(form, form_turn, said, response_names):
     events = await form_turn(
         form,
         "electricity_reading",
@@ -302,8 +302,8 @@ async def test_customer_number_correction_while_reading_is_asked(form, form_turn
         before=SINGLE,
     )
     assert events == [SlotSet("customer_number", "87654321"), SlotSet("electricity_reading", None)]
-    assert texts() == ["Ik heb je klantnummer aangepast naar 87654321."]
-    assert response_names() == []
+    assert said() == ["Ik heb je klantnummer aangepast naar 87654321."]
+    assert response_names() == ["utter_form_changed_customer_number"]  # and no error
 
 
 async def test_first_customer_number_is_not_confirmed_as_a_change(form, form_turn, dispatcher):

@@ -10,8 +10,8 @@ import yaml
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 
 from actions.session import ActionSessionStart
-from naadloos.organisation import OrganisationConfigError
-from naadloos.settings import current_organisation
+from naadloos.core.organisation import OrganisationConfigError
+from naadloos.core.settings import current_organisation
 
 
 async def test_session_start_sets_every_org_slot(make_tracker, run_action, org_slots, organisation):

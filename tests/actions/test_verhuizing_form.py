@@ -58,7 +58,7 @@ async def test_invalid_answer_is_cleared_and_explained(form, form_turn, response
     assert response_names() == [response]
 
 
-async def test_house_number_correction_while_moving_date_is_asked(form, form_turn, texts, response_names):
+async def test_house_number_correction_while_moving_date_is_asked(form, form_turn, said, response_names):
     events = await form_turn(
         form,
         "moving_date",
@@ -67,8 +67,8 @@ async def test_house_number_correction_while_moving_date_is_asked(form, form_tur
         before={**KNOWN, "new_house_number": "10"},
     )
     assert events == [SlotSet("new_house_number", "12"), SlotSet("moving_date", None)]
-    assert texts() == ["Ik heb het huisnummer aangepast naar 12."]
-    assert response_names() == []
+    assert said() == ["Ik heb het huisnummer aangepast naar 12."]
+    assert response_names() == ["utter_form_changed_new_house_number"]  # and no error
 
 
 async def test_house_number_given_early_is_not_called_a_change(form, form_turn, dispatcher):
@@ -77,7 +77,7 @@ async def test_house_number_given_early_is_not_called_a_change(form, form_turn, 
     assert dispatcher.messages == []
 
 
-async def test_postcode_correction_while_house_number_is_asked(form, form_turn, texts, response_names):
+async def test_postcode_correction_while_house_number_is_asked(form, form_turn, said, response_names):
     events = await form_turn(
         form,
         "new_house_number",
@@ -86,8 +86,8 @@ async def test_postcode_correction_while_house_number_is_asked(form, form_turn, 
         before={**KNOWN, "new_postcode": "5678 CD"},
     )
     assert events == [SlotSet("new_postcode", "1234 AB"), SlotSet("new_house_number", None)]
-    assert texts() == ["Ik heb de postcode aangepast naar 1234 AB."]
-    assert response_names() == []
+    assert said() == ["Ik heb de postcode aangepast naar 1234 AB."]
+    assert response_names() == ["utter_form_changed_new_postcode"]  # and no error
 
 
 async def test_answer_to_the_asked_question_is_not_a_correction(form, form_turn, dispatcher):

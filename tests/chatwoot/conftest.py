@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sanic import Sanic
 
+from naadloos.core.organisation import Organisation, load_organisation
 from naadloos.handover_contract.chatwoot.api import ChatwootApi
 from naadloos.handover_contract.chatwoot.backend import ChatwootBackend
 from naadloos.handover_contract.chatwoot.bridge import create_app
 from naadloos.handover_contract.chatwoot.links import ChatwootLinks
 from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
 from naadloos.handover_contract.schema import HandoverRequest
-from naadloos.organisation import Organisation, load_organisation
 from tests.chatwoot.fake_chatwoot import FakeChatwoot, RasaRecorder, free_port, serve
 from tests.processes import ROOT, always_open_organisation
 

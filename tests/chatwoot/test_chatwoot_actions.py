@@ -15,9 +15,9 @@ from actions.callback import ActionCallbackSubmit
 from actions.handover import ActionHandover
 from naadloos.handover_contract.chatwoot.backend import CALLBACK_LABEL, TICKET_LABEL, ChatwootBackend
 from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
+from naadloos.handover_contract.event_broker import LiveChatEventBroker
+from naadloos.handover_contract.outbox import Outbox
 from naadloos.handover_contract.schema import TicketRequest
-from naadloos.livechat_broker import LiveChatEventBroker
-from naadloos.outbox import Outbox
 from tests.chatwoot.conftest import TEAMS
 from tests.chatwoot.fake_chatwoot import FakeChatwoot
 from tests.processes import always_open_organisation

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from naadloos.core.organisation import Organisation
 from naadloos.handover_contract.chatwoot.backend import CALLBACK_LABEL, TICKET_LABEL, ChatwootBackend
 from naadloos.handover_contract.chatwoot.links import ChatwootLinks
 from naadloos.handover_contract.chatwoot.notes import MAX_NOTE_CHARS
@@ -24,7 +25,6 @@ from naadloos.handover_contract.schema import (
     LiveChatUnavailable,
     TicketRequest,
 )
-from naadloos.organisation import Organisation
 from tests.chatwoot.conftest import CHRISTMAS_NOON, SUNDAY_NIGHT, WEDNESDAY_AFTERNOON, handover_request
 from tests.chatwoot.fake_chatwoot import FakeChatwoot, free_port
 

@@ -4,19 +4,24 @@ stale, replayed and malformed webhooks."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator
+from contextlib import closing
 from dataclasses import replace
+from pathlib import Path
 
 import aiohttp
 import pytest
 
+from naadloos.handover_contract import satisfaction
 from naadloos.handover_contract.chatwoot.backend import ChatwootBackend
+from naadloos.handover_contract.chatwoot.links import HANDOVER, ChatwootLinks, Link
 from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
-from naadloos.handover_contract.customer_channel import RESOLVED_TEXT, SATISFACTION_QUESTION
 from naadloos.handover_contract.schema import LiveChatRejected
 from tests.chatwoot.conftest import RASA_TOKEN, WEBHOOK_TOKEN, Receiver, handover_request, run_receiver
 from tests.chatwoot.fake_chatwoot import FakeChatwoot, RasaRecorder
+from tests.domain_wording import RESOLVED_TEXT, SATISFACTION_QUESTION
 
 SENDER = "web-7f3a9c"
 
@@ -91,10 +96,31 @@ async def test_after_a_crisis_no_satisfaction_question(
     chatwoot: FakeChatwoot, rasa: RasaRecorder, backend: ChatwootBackend, receiver: Receiver
 ) -> None:
     chatwoot.set_status(1, "online")
-    opened = await backend.open_handover(handover_request(sender=SENDER, reason="crisis", priority="urgent"))
+    # What action_handover sends for a crisis (`ask_satisfaction: false` in config/escalation.yml).
+    crisis = handover_request(sender=SENDER, reason="crisis", priority="urgent", ask_satisfaction=False)
+    opened = await backend.open_handover(crisis)
     chatwoot.resolve(opened.handover.id)
     await chatwoot.settled()
     assert bot_texts(rasa) == [RESOLVED_TEXT]
+
+
+def test_a_links_file_of_an_older_release_gets_the_new_column_and_asks_no_rating(tmp_path: Path) -> None:
+    """A hand-over stored before requests said `ask_satisfaction` (it could have been a crisis)."""
+    database = tmp_path / "chatwoot.sqlite3"
+    with closing(sqlite3.connect(database)) as old, old:
+        old.execute(
+            "CREATE TABLE conversations (conversation_id INTEGER PRIMARY KEY, sender_id TEXT NOT NULL, "
+            "kind TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', open INTEGER NOT NULL, created_at TEXT NOT NULL, "
+            "closed_at TEXT)"
+        )
+        old.execute("INSERT INTO conversations VALUES (7, 'web-1', 'handover', 'crisis', 1, '2026-11-30T10:00:00', NULL)")
+    links = ChatwootLinks(database)
+    link = links.link(7)
+    assert link == Link(7, "web-1", HANDOVER, "crisis", True, None)
+    assert satisfaction.asks_satisfaction(satisfaction.RESOLVED, link.ask_satisfaction) is False
+    links.remember_request("handover-8", 8, Link(8, "web-2", HANDOVER, "customer_request", True, True))
+    assert links.link(8) == Link(8, "web-2", HANDOVER, "customer_request", True, True)
+    assert ChatwootLinks(database).open_handover_of("web-2") == links.link(8)  # a second process: no second ALTER
 
 
 # --- forged, stale, replayed, malformed ------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`python -m naadloos.chatwoot_bridge` as the operator starts it: a real process that answers
+"""`python -m naadloos.handover_contract.chatwoot` as the operator starts it: a real process that answers
 /health and signed webhooks, and refuses to start without what it needs (exit code 2, the
 variable named)."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tests.chatwoot.conftest import WEBHOOK_SECRET
 from tests.chatwoot.fake_chatwoot import free_port, sign
 from tests.processes import ROOT, start_process, stop_process, wait_until_up
 
-COMMAND = (sys.executable, "-m", "naadloos.chatwoot_bridge")
+COMMAND = (sys.executable, "-m", "naadloos.handover_contract.chatwoot")
 
 
 def bridge_env(work: Path, port: int, **settings: str) -> dict[str, str]:

@@ -114,8 +114,8 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], env, work / "actions.log"
         ),
         "rasa": start_process(
-            # RASA_TOKEN (in env) reaches Rasa through naadloos.rasa_server, not the command line.
-            [str(BIN / "python"), "-m", "naadloos.rasa_server", "--enable-api", "--port", str(rasa_port),
+            # RASA_TOKEN (in env) reaches Rasa through naadloos.core.rasa_server, not the command line.
+            [str(BIN / "python"), "-m", "naadloos.core.rasa_server", "--enable-api", "--port", str(rasa_port),
              "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
              "--cors", f"http://127.0.0.1:{livechat_port}"],
             env,

@@ -15,8 +15,6 @@ One start of everything for the module; every wait is bounded.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
 import threading
 import time
@@ -33,18 +31,22 @@ from aiohttp import web
 from naadloos.handover_contract import satisfaction
 from naadloos.handover_contract.chatwoot.backend import CALLBACK_LABEL, TICKET_LABEL
 from naadloos.handover_contract.chatwoot.links import contact_identifier
-from naadloos.handover_contract.customer_channel import RESOLVED_TEXT, SATISFACTION_QUESTION
 from tests.chatwoot.fake_chatwoot import FakeChatwoot, serve
+from tests.domain_wording import RESOLVED_TEXT, SATISFACTION_QUESTION
 from tests.e2e.live_clients import ANSWER_TIMEOUT_SECONDS, WebCustomer
-from tests.processes import ROOT, always_open_organisation, free_port, log_tail
+from tests.processes import (
+    ROOT,
+    RUN_SCRIPT,
+    RunningSystem,
+    always_open_organisation,
+    free_port,
+    run_env,
+    running_system,
+)
 
-MODEL = ROOT / "models" / "naadloos.tar.gz"
-STARTUP_TIMEOUT_SECONDS = 240
 WEBHOOK_SECRET = "e2e-chatwoot-webhook-secret-" + uuid.uuid4().hex
 RASA_TOKEN = "e2e-rasa-token-" + uuid.uuid4().hex
 SANNE = 1  # the agent of team klantenservice (Chatwoot team 1)
-# Settings of the developer's environment that would point the test at their own instance.
-INHERITED = ("RASA_TOKEN", "LIVECHAT_SHARED_SECRET", "LIVECHAT_SHARED_SECRET_FILE", "LIVECHAT_VAR_DIR", "CHATWOOT_")
 T = TypeVar("T")
 
 
@@ -92,22 +94,11 @@ class ChatwootThread:
 @dataclass
 class System:
     chatwoot: ChatwootThread
-    process: subprocess.Popen
-    output: Path
-    var: Path
-    rasa: str
-
-    def printed(self) -> str:
-        return self.output.read_text(encoding="utf-8", errors="replace")
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {log.name}\n{log_tail(log)}" for log in sorted(self.var.glob("*.log")))
+    stack: RunningSystem  # scripts/run.sh with the Chatwoot receiver
 
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    if not MODEL.exists():
-        pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
     work = tmp_path_factory.mktemp("chatwoot_round_trip")
     fake = FakeChatwoot(webhook_secret=WEBHOOK_SECRET)
     fake.add_agent(SANNE, "Sanne de Vries", status="offline")
@@ -115,60 +106,25 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     chatwoot = ChatwootThread(fake)
     chatwoot.start()
     ports = {name: free_port() for name in ("actions", "rasa", "livechat", "bridge")}
-    rasa, livechat = f"http://127.0.0.1:{ports['rasa']}", f"http://127.0.0.1:{ports['livechat']}"
     fake.webhook_url = f"http://127.0.0.1:{ports['bridge']}/chatwoot/webhook"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(INHERITED)}
-    env.update({
-        "PYTHONUNBUFFERED": "1",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "NAADLOOS_VAR_DIR": str(work / "var"),
-        "NAADLOOS_ORGANISATION_FILE": str(always_open_organisation(work)),
-        "NAADLOOS_BACKOFFICE_DB": str(work / "backoffice.sqlite3"),
-        "NAADLOOS_OUTBOX_DB": str(work / "outbox.sqlite3"),
-        "ACTION_SERVER_PORT": str(ports["actions"]),
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
-        "RASA_HOST": "127.0.0.1",
-        "RASA_PORT": str(ports["rasa"]),
-        "RASA_URL": rasa,
-        "RASA_PUBLIC_URL": rasa,
-        "RASA_TOKEN": RASA_TOKEN,
-        "RASA_CORS_ORIGINS": livechat,
-        "LIVECHAT_HOST": "127.0.0.1",
-        "LIVECHAT_PORT": str(ports["livechat"]),
-        "LIVECHAT_URL": livechat,
-        "LIVECHAT_DATABASE_URL": f"sqlite:///{work / 'livechat.sqlite3'}",
-        "NAADLOOS_HANDOVER_BACKEND": "chatwoot",
-        "CHATWOOT_URL": fake.url,
-        "CHATWOOT_ACCOUNT_ID": str(fake.account_id),
-        "CHATWOOT_INBOX_ID": str(fake.inbox_id),
-        "CHATWOOT_API_TOKEN": fake.token,
-        "CHATWOOT_TEAMS": "klantenservice=1",
-        "CHATWOOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "CHATWOOT_BRIDGE_HOST": "127.0.0.1",
-        "CHATWOOT_BRIDGE_PORT": str(ports["bridge"]),
-    })
-    output = work / "run-output.txt"
-    with output.open("w") as sink:
-        process = subprocess.Popen(
-            ["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-    started = System(chatwoot, process, output, work / "var", rasa)
+    env = run_env(
+        work, ports,
+        NAADLOOS_ORGANISATION_FILE=str(always_open_organisation(work)),
+        RASA_TOKEN=RASA_TOKEN,
+        NAADLOOS_HANDOVER_BACKEND="chatwoot",
+        CHATWOOT_URL=fake.url,
+        CHATWOOT_ACCOUNT_ID=str(fake.account_id),
+        CHATWOOT_INBOX_ID=str(fake.inbox_id),
+        CHATWOOT_API_TOKEN=fake.token,
+        CHATWOOT_TEAMS="klantenservice=1",
+        CHATWOOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        CHATWOOT_BRIDGE_HOST="127.0.0.1",
+        CHATWOOT_BRIDGE_PORT=str(ports["bridge"]),
+    )
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while "Naadloos is running." not in started.printed():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"run.sh did not start:\n{started.printed()}\n{started.logs()}")
-            time.sleep(0.5)
-        yield started
+        with running_system(work, env, ports) as stack:
+            yield System(chatwoot, stack)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
         chatwoot.stop()
 
 
@@ -198,22 +154,22 @@ def messages_in(fake: FakeChatwoot, conversation_id: int) -> list[dict[str, Any]
 
 async def tracker(system: System, customer: WebCustomer) -> dict[str, Any]:
     async with aiohttp.ClientSession() as http:
-        url = f"{system.rasa}/conversations/{customer.session_id}/tracker"
+        url = f"{system.stack.rasa}/conversations/{customer.session_id}/tracker"
         async with http.get(url, params={"token": RASA_TOKEN}) as reply:
             return await reply.json()
 
 
 async def test_run_starts_the_chatwoot_receiver_next_to_the_assistant(system: System) -> None:
-    printed = system.printed()
+    printed = system.stack.printed()
     assert "Hand-over:      Chatwoot at " in printed and "/chatwoot/webhook" in printed
-    assert (system.var / "chatwoot_bridge.log").exists()
-    assert (system.var / "chatwoot.sqlite3").stat().st_mode & 0o777 == 0o600  # shared by the three, next to the logs
+    assert (system.stack.var / "chatwoot_bridge.log").exists()
+    assert (system.stack.var / "chatwoot.sqlite3").stat().st_mode & 0o777 == 0o600  # shared by the three, next to the logs
 
 
 async def test_a_customer_and_a_chatwoot_agent_talk_in_the_customers_window(system: System) -> None:
     chatwoot = system.chatwoot
     chatwoot.run(lambda fake: fake.set_status(SANNE, "online"))
-    customer = WebCustomer(system.rasa)
+    customer = WebCustomer(system.stack.rasa)
     await customer.connect()
     try:
         await customer.says("hallo")
@@ -274,7 +230,7 @@ async def test_a_customer_and_a_chatwoot_agent_talk_in_the_customers_window(syst
 
 async def test_nobody_online_in_chatwoot_leaves_a_ticket_and_a_callback_there(system: System) -> None:
     chatwoot = system.chatwoot
-    customer = WebCustomer(system.rasa)
+    customer = WebCustomer(system.stack.rasa)
     await customer.connect()
     try:
         await customer.says("kan ik met een mens praten?")
@@ -303,15 +259,13 @@ async def test_nobody_online_in_chatwoot_leaves_a_ticket_and_a_callback_there(sy
 
 def test_run_names_a_missing_chatwoot_setting_before_it_starts_anything(tmp_path: Path) -> None:
     ports = {name: free_port() for name in ("actions", "rasa", "livechat")}
-    env = {key: value for key, value in os.environ.items() if not key.startswith(INHERITED)}
-    env.update({
-        "NAADLOOS_VAR_DIR": str(tmp_path / "var"), "NAADLOOS_HANDOVER_BACKEND": "chatwoot", "RASA_TOKEN": RASA_TOKEN,
-        "ACTION_SERVER_PORT": str(ports["actions"]), "RASA_PORT": str(ports["rasa"]), "LIVECHAT_PORT": str(ports["livechat"]),
-        "CHATWOOT_URL": "http://127.0.0.1:9", "CHATWOOT_ACCOUNT_ID": "3", "CHATWOOT_INBOX_ID": "12", "CHATWOOT_API_TOKEN": "t",
+    env = run_env(
+        tmp_path, ports, NAADLOOS_HANDOVER_BACKEND="chatwoot", RASA_TOKEN=RASA_TOKEN,
+        CHATWOOT_URL="http://127.0.0.1:9", CHATWOOT_ACCOUNT_ID="3", CHATWOOT_INBOX_ID="12", CHATWOOT_API_TOKEN="t",
         # Set, but empty: a developer's .env must not fill them in.
         **{f"CHATWOOT_WEBHOOK_{name}": "" for name in ("SECRET", "SECRET_FILE", "TOKEN", "TOKEN_FILE")},
-    })
-    done = subprocess.run(["bash", "scripts/run.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    )
+    done = subprocess.run(RUN_SCRIPT, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "CHATWOOT_WEBHOOK_SECRET" in done.stderr and "docs/chatwoot.md" in done.stderr
     assert not list((tmp_path / "var").glob("*.log")), "nothing was started"

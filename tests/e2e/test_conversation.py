@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from naadloos.parsing import format_date_nl
+from naadloos.core.parsing import format_date_nl
 from tests.e2e.conftest import ABSENT_LIVECHAT_SECRET
 from tests.e2e.page_objects import backoffice_row
 from tests.processes import livechat_env, start_livechat, stop_process

@@ -20,7 +20,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from naadloos.parsing import format_date_nl
+from naadloos.core.parsing import format_date_nl
 from tests.e2e.browser import PHONE, Browser
 from tests.e2e.page_objects import DEMO_AGENT_NAME, ROOT, ChatPage, backoffice_row, desk_of, js, screenshot
 

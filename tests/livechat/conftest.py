@@ -196,6 +196,6 @@ def bot_side(monkeypatch: pytest.MonkeyPatch, outbox_db: Path, clock: FakeClock)
     monkeypatch.setenv("LIVECHAT_SHARED_SECRET", SECRET)
     monkeypatch.setenv("NAADLOOS_OUTBOX_DB", str(outbox_db))
     monkeypatch.setattr("naadloos.handover_contract.signing.time.time", lambda: clock().timestamp())
-    monkeypatch.setattr("naadloos.livechat_client.TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr("naadloos.handover_contract.builtin.client.TIMEOUT_SECONDS", 1.0)
     monkeypatch.setattr("actions.clock.Clocked.now", lambda self: clock())  # "nu open" as the service sees it
     return lambda url: monkeypatch.setenv("LIVECHAT_URL", url)

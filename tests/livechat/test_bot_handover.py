@@ -16,12 +16,13 @@ from rasa_sdk.events import ActionExecuted, BotUttered, ConversationPaused, Slot
 
 from actions.callback import ActionCallbackSubmit
 from actions.escalation import escalation_reason
-from naadloos.handover_contract.builtin import BuiltinBackend
+from naadloos.escalation.config import current_escalation_config
+from naadloos.handover_contract.builtin.backend import BuiltinBackend
+from naadloos.handover_contract.builtin.client import LiveChatClient
+from naadloos.handover_contract.event_broker import LiveChatEventBroker
+from naadloos.handover_contract.outbox import CUSTOMER_MESSAGES, Outbox
 from naadloos.handover_contract.schema import CallbackRequest, CustomerMessage, TicketRequest, record_kind
-from naadloos.livechat_broker import LiveChatEventBroker
-from naadloos.livechat_client import LiveChatClient
-from naadloos.outbox import CUSTOMER_MESSAGES, Outbox
-from naadloos.settings import current_escalation_config
+from tests.domain_wording import rendered
 from tests.livechat.helpers import (
     SECRET,
     SUNDAY_EVENING,
@@ -54,7 +55,8 @@ def conversation(make_tracker):
 
 
 def said(dispatcher) -> str:
-    return "\n".join(m["text"] for m in dispatcher.messages if m["text"])
+    """What the customer read: texts, and responses as Rasa renders them."""
+    return "\n".join(text for text in map(rendered, dispatcher.messages) if text)
 
 
 def desk_at(url: str) -> BuiltinBackend:

@@ -1,4 +1,4 @@
-"""The built-in live chat as a `HandoverBackend` (naadloos.handover_contract.builtin) against the
+"""The built-in live chat as a `HandoverBackend` (naadloos.handover_contract.builtin.backend) against the
 real service: a hand-over in one request, the fallback team only when the trigger's team is busy,
 a retry that finds the same hand-over, and the records the outbox replays by kind."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from naadloos.handover_contract.backend import handover_backend_from_settings, send_record
-from naadloos.handover_contract.builtin import BuiltinBackend, record_from_builtin_path
+from naadloos.handover_contract.builtin.backend import BuiltinBackend, record_from_builtin_path
 from naadloos.handover_contract.schema import (
     CLOSED,
     NO_AGENTS,

@@ -1,6 +1,6 @@
 """The customer's web chat page in a real (headless Chromium) browser, against the real live-chat
 service and a small stand-in for Rasa's socket.io channel (python-socketio, the library Rasa uses,
-speaking through `naadloos.webchat_channel.WebChatOutput`, the channel's real output). No model,
+speaking through `naadloos.channels.webchat.WebChatOutput`, the channel's real output). No model,
 no Rasa process. Issue 10, items 5 (honest waiting), 6 (welcome, times, safe links, counter,
 confirmation, no mid-word breaks) and 9 (contrast and touch targets at 390x844).
 
@@ -21,8 +21,8 @@ from aiohttp import web
 
 from livechat.validation import MAX_TEXT
 from livechat.web_chat_settings import load_web_chat_settings
+from naadloos.channels.webchat import WebChatOutput, valid_session_id
 from naadloos.handover_contract.wait_token import wait_token
-from naadloos.webchat_channel import WebChatOutput, valid_session_id
 from tests.e2e.browser import DESKTOP, PHONE, Browser, Tab, running_browser
 from tests.livechat.helpers import ROOT, SECRET, RunningService, handover_payload, running_service
 from tests.processes import free_port

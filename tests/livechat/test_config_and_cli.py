@@ -14,7 +14,7 @@ from livechat.config import ConfigError, LiveChatConfig, resolve_database_url
 from livechat.security import verify_password
 from livechat.storage import agents as agent_store
 from livechat.storage.db import open_engine
-from naadloos.settings import PROJECT_ROOT
+from naadloos.core.settings import PROJECT_ROOT
 from tests.livechat.helpers import PROJECT_TEAMS, SECRET
 from tests.processes import LIVECHAT_COMMAND, free_port, livechat_env, log_tail, start_livechat, start_process, stop_process
 

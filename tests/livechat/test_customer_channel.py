@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from livechat.customer_channel import RESUME_TEXT, DeliveryError, RasaCustomerChannel
+from livechat.customer_channel import DeliveryError, RasaCustomerChannel
+from tests.domain_wording import RESUME_TEXT
 from tests.livechat.helpers import Bot, create_agent_client, free_port, handover_payload, running_service
 
 RESUMED = [{"event": "resume"}, {"event": "bot", "text": RESUME_TEXT}, {"event": "action", "name": "action_listen"}]
@@ -18,7 +19,7 @@ async def test_success_sends_exactly_this_request(fake_rasa):
     channel = RasaCustomerChannel(fake_rasa.url, "geheim-token", timeout_seconds=1.0)
     try:
         await channel.send_agent_message("abc123", "Ik help je verder.", "Sanne")
-        await channel.resume_bot("abc123")
+        await channel.resume_bot("abc123", RESUME_TEXT)
     finally:
         await channel.close()
     query = {"output_channel": "latest", "execute_side_effects": "true", "token": "geheim-token"}
@@ -65,7 +66,7 @@ async def test_timeout_raises_delivery_error_in_time(fake_rasa):
     started = time.monotonic()
     try:
         with pytest.raises(DeliveryError, match="in time"):
-            await channel.resume_bot("abc")
+            await channel.resume_bot("abc", RESUME_TEXT)
     finally:
         await channel.close()
     assert time.monotonic() - started < 2

@@ -24,11 +24,12 @@ import pytest
 from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
-from livechat.customer_channel import RESUME_TEXT, RasaCustomerChannel
+from livechat.customer_channel import RasaCustomerChannel
 from livechat.storage import handovers as store
 from livechat.storage.db import open_engine
 from livechat.storage.handovers import NewHandover
-from naadloos.livechat_broker import LiveChatEventBroker
+from naadloos.handover_contract.event_broker import LiveChatEventBroker
+from tests.domain_wording import RESUME_TEXT
 from tests.livechat.helpers import SECRET, Bot, create_agent_client, handover_payload, running_service
 from tests.processes import free_port, livechat_env, start_livechat, stop_process
 

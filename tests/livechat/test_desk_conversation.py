@@ -9,7 +9,7 @@ import pytest
 
 from livechat.__main__ import main as livechat_main
 from livechat.canned_replies import CannedRepliesError, load_canned_replies
-from naadloos.organisation import load_organisation
+from naadloos.core.organisation import load_organisation
 from tests.livechat.helpers import ROOT, SECRET, handover_payload, running_service
 
 ORGANISATION = load_organisation(ROOT / "config" / "organisation.yml")

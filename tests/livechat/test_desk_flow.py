@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from livechat.customer_channel import DELIVERY_KEY, RESOLVED_TEXT, RESUME_TEXT
+from livechat.customer_channel import DELIVERY_KEY
+from tests.domain_wording import RESOLVED_TEXT, RESUME_TEXT
 from tests.livechat.helpers import handover_payload
 
 

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from livechat import waiting
+from livechat.customer_wording import load_livechat_wording
 from livechat.handover_flow import transferred_text
 from tests.livechat.helpers import handover_payload
 
@@ -210,7 +211,9 @@ async def test_a_new_queue_is_a_new_wait_before_the_alternatives_are_offered(ser
     assert await waiting.offer_alternatives_once(services) == 1
 
 
-def test_the_customers_line_names_the_team_in_dutch():
-    assert transferred_text("klachten") == LINE_TO_COMPLAINTS
-    assert transferred_text("klantenservice").startswith("Ik geef je door aan een collega van het team Klantenservice.")
-    assert transferred_text("webcare") == "Ik geef je door aan een collega van het team Webcare. Je hoeft niets te herhalen."
+def test_the_customers_line_names_the_team_in_dutch(organisation):
+    wording = load_livechat_wording(organisation)
+    assert transferred_text(wording, "klachten") == LINE_TO_COMPLAINTS
+    assert transferred_text(wording, "klantenservice").startswith("Ik geef je door aan een collega van het team Klantenservice.")
+    webcare = transferred_text(wording, "webcare")
+    assert webcare == "Ik geef je door aan een collega van het team Webcare. Je hoeft niets te herhalen."

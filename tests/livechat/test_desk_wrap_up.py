@@ -9,19 +9,20 @@ import sqlalchemy as sa
 import yaml
 
 from livechat.api.openapi import OPENAPI_FILE
-from livechat.customer_channel import RESOLVED_TEXT, RESUME_TEXT
 from livechat.desk_labels import OUTCOME_LABELS
 from livechat.storage.db import add_missing_columns, add_missing_indexes, create_engine, open_engine
 from livechat.storage.schema import OUTCOMES
 from livechat.validation import MAX_WRAP_UP_NOTE
-from tests.livechat.helpers import handover_payload
+from naadloos.escalation.config import load_escalation_config
+from tests.domain_wording import RESOLVED_TEXT, RESUME_TEXT
+from tests.livechat.helpers import ROOT, handover_payload
 
 WRAP_UP_NOTE = "Storing doorgezet naar de backoffice, klant krijgt binnen 2 dagen bericht."
 CLOSED_QUIETLY = [{"event": "resume"}, {"event": "bot", "text": RESOLVED_TEXT}, {"event": "action", "name": "action_listen"}]
 
 
-async def _accepted(bot, agent, reason: str = "request_human") -> int:
-    status, body = await bot.post("/handovers", handover_payload("conv-1", reason=reason))
+async def _accepted(bot, agent, reason: str = "request_human", **request: object) -> int:
+    status, body = await bot.post("/handovers", handover_payload("conv-1", reason=reason, **request))
     assert status == 201, body
     assert (await agent.post(f"/handovers/{body['id']}/accept"))[0] == 200
     return body["id"]
@@ -76,13 +77,15 @@ async def test_only_solved_asks_how_satisfied_the_customer_is(service, bot, make
     [
         ("bereavement", "resolved", CLOSED_QUIETLY),
         ("crisis", "resolved", CLOSED_QUIETLY),
-        ("request_human", "back_to_bot",
+        ("customer_request", "back_to_bot",
          [{"event": "resume"}, {"event": "bot", "text": RESUME_TEXT}, {"event": "action", "name": "action_listen"}]),
     ],
 )
 async def test_never_after_a_death_or_a_crisis_with_a_note_either(service, bot, make_agent, fake_rasa, reason, outcome, events):
     agent = await make_agent("sanne")
-    handover_id = await _accepted(bot, agent, reason)
+    # As action_handover asks: no rating after a death or a crisis (`ask_satisfaction` in config/escalation.yml).
+    asked = load_escalation_config(ROOT / "config" / "escalation.yml").trigger(reason).ask_satisfaction
+    handover_id = await _accepted(bot, agent, reason, ask_satisfaction=asked)
     fake_rasa.requests.clear()
     status, body = await agent.post(f"/handovers/{handover_id}/close", {"outcome": outcome, "note": "Rustig gesprek."})
     assert status == 200 and body["resume"]["delivered"], body

@@ -6,12 +6,13 @@ from contextlib import asynccontextmanager
 
 from livechat import waiting
 from livechat.customer_channel import RasaCustomerChannel
+from livechat.customer_wording import load_livechat_wording
 from livechat.waiting import alternatives_text
 from tests.livechat.helpers import Bot, create_agent_client, handover_payload, running_service
 
 
 def test_alternatives_text_comes_from_the_organisation_file(organisation):
-    text = alternatives_text(organisation)
+    text = alternatives_text(load_livechat_wording(organisation), organisation)
     assert "Je plek in de wachtrij blijft bewaard" in text
     for line in organisation.contact_lines():
         assert f"- {line}" in text

@@ -16,14 +16,16 @@ import sqlalchemy as sa
 import yaml
 
 from livechat import presence, waiting
-from livechat.callback_wording import CallbackWordingError, load_callback_wording
+from livechat.callback_wording import load_callback_wording
 from livechat.customer_channel import RasaCustomerChannel
+from livechat.customer_wording import load_livechat_wording
 from livechat.storage import presence as presence_store
 from livechat.storage.db import open_engine
 from livechat.storage.schema import handovers, to_db
 from livechat.throttle import Throttle
+from naadloos.core.domain_responses import DomainResponseError
+from naadloos.core.organisation import load_organisation
 from naadloos.handover_contract.wait_token import wait_token
-from naadloos.organisation import load_organisation
 from tests.livechat.helpers import (
     OPEN_MOMENT,
     ROOT,
@@ -289,7 +291,7 @@ async def test_the_background_task_tells_the_desk_on_its_own(database_url, confi
 # --- the wait timeout: alternatives, and a callback while keeping the place -------------------------
 def test_the_alternatives_say_whether_the_phone_is_open_today() -> None:
     organisation = load_organisation(ROOT / "config" / "organisation.yml")
-    text = waiting.alternatives_text(organisation, OPEN_MOMENT)
+    text = waiting.alternatives_text(load_livechat_wording(organisation), organisation, OPEN_MOMENT)
     assert text.startswith("Het duurt langer dan we hoopten, sorry. Je plek in de wachtrij blijft bewaard")
     assert "- Telefoon: 0800-123 45 67 (gratis, nu open tot 20.00 uur)" in text
     assert "- E-mail: klantenservice@polderstroom.example (je krijgt binnen 2 werkdagen antwoord)" in text
@@ -312,8 +314,11 @@ def test_a_missing_callback_response_stops_the_start_with_its_name(tmp_path) -> 
     del domain["responses"]["utter_ask_callback_moment"]
     broken = tmp_path / "domain.yml"
     broken.write_text(yaml.safe_dump(domain, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(CallbackWordingError, match="utter_ask_callback_moment"):
+    with pytest.raises(DomainResponseError, match="utter_ask_callback_moment"):
         load_callback_wording(broken)
+    organisation = load_organisation(ROOT / "config" / "organisation.yml")
+    with pytest.raises(DomainResponseError, match="utter_ask_callback_moment"):
+        load_livechat_wording(organisation, broken)  # what the service reads at start
 
 
 async def test_after_the_timeout_the_customer_can_ask_for_a_callback_and_keeps_the_place(

@@ -61,7 +61,7 @@ class StandInChannel(CustomerChannel):
     async def send_system_message(self, conversation_id: str, text: str, delivery_key: str | None = None) -> None:
         await self.rasa.say(text=text, livechat="system")
 
-    async def resume_bot(self, conversation_id: str, text: str = "", ask_satisfaction: bool = False) -> None:
+    async def resume_bot(self, conversation_id: str, text: str, satisfaction_question: str | None = None) -> None:
         await self.rasa.say(text=text)
 
 

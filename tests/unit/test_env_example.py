@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from livechat.config import LiveChatConfig
+from naadloos.core.rasa_server import LauncherError, read_token
+from naadloos.core.settings import PROJECT_ROOT, Settings
 from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
-from naadloos.rasa_server import LauncherError, read_token
-from naadloos.settings import PROJECT_ROOT, Settings
 
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 # `NAME=value`, or `# NAME=value` for a setting that is off by default (a secret, an override).

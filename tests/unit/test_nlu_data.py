@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from naadloos.evaluation import (
+from naadloos.evaluation.sets import (
     NEAR_MISS_PREFIX,
     PARTS,
     escalation_dir,

@@ -190,7 +190,7 @@ def test_nlu_report_figures(nlu_report):
         parsed(nlu_report, "bankieren", "crisis"),
         parsed(nlu_report, "sport", "nlu_fallback"),
     ]
-    values = nlu_report.figures(in_scope, out_of_scope)
+    values = nlu_report.figures(in_scope, out_of_scope, frozenset({"crisis", "fraud"}))
     assert values["intent macro-F1"] == 1.0  # the classifier's own intent: faq, not the fallback
     assert values["response selection macro-F1"] == pytest.approx((2 / 3 + 0) / 2)
     assert values["in-scope not understood"] == pytest.approx(1 / 3)
@@ -208,3 +208,14 @@ def test_nlu_report_enforces_the_floors_on_the_test_part_only(nlu_report, capsys
     assert ("FAILED" in capsys.readouterr().out) is not passed
 
 
+
+
+# --- escalation_report.py ---------------------------------------------------------------------------
+def test_escalation_report_takes_the_recall_floors_of_the_escalation_file(capsys):
+    """A new topic's `recall_floor` in config/escalation.yml fails the run like the others' do."""
+    report = load_script("escalation_report")
+    missed = [report.Outcome("energy_debt", ["ik heb een energieschuld"], reason="none"), report.Outcome("none", ["hoi"])]
+    assert report.report("dev", missed, {"energy_debt": 0.95}) is False
+    assert "BELOW FLOOR" in capsys.readouterr().out
+    assert report.report("dev", missed, {}) is True  # a trigger without a floor is only reported
+    assert report.report("test", missed, {"energy_debt": 0.95}) is True  # not enforced on the frozen part yet

@@ -11,15 +11,11 @@ browser's cross-origin rules apply, is checked on its own.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,40 +23,16 @@ import aiohttp
 import pytest
 import socketio
 
-from naadloos.organisation import load_organisation
+from naadloos.core.organisation import load_organisation
+from tests.processes import ROOT, RunningSystem, children_of, free_port, run_env, running_system
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "naadloos.tar.gz"
-STARTUP_TIMEOUT_SECONDS = 240
 ANSWER_TIMEOUT_SECONDS = 30
-# Settings from the developer's environment that would point the test at their instance.
-INHERITED_SETTINGS = ("RASA_TOKEN", "LIVECHAT_SHARED_SECRET", "LIVECHAT_SHARED_SECRET_FILE", "NAADLOOS_CHATWOOT_DB")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def port_open(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(1)
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def children_of(pid: int) -> list[int]:
-    """Live processes whose parent is `pid` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
 
 
 def command_line(pid: int) -> str:
@@ -77,7 +49,7 @@ def services_started_by(pid: int) -> dict[str, int]:
         command = command_line(child)
         if "rasa run actions" in command:
             found["actions"] = child
-        elif "naadloos.rasa_server" in command:
+        elif "naadloos.core.rasa_server" in command:
             found["rasa"] = child
         elif "-m livechat" in command:
             found["livechat"] = child
@@ -92,76 +64,20 @@ def running(pid: int) -> bool:
     return state != "Z"
 
 
-@dataclass
-class System:
-    process: subprocess.Popen
-    output: Path
-    var: Path
-    rasa: str
-    livechat: str
-    ports: dict[str, int]
-
-    def printed(self) -> str:
-        return self.output.read_text(encoding="utf-8", errors="replace")
-
-
 @pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    if not MODEL.exists():
-        pytest.fail(f"No trained model at {MODEL}: run make train first.")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     work = tmp_path_factory.mktemp("run")
     ports = {"actions": free_port(), "rasa": free_port(), "livechat": free_port()}
-    rasa, livechat = f"http://127.0.0.1:{ports['rasa']}", f"http://127.0.0.1:{ports['livechat']}"
-    env = {key: value for key, value in os.environ.items() if key not in INHERITED_SETTINGS}
-    env.update(
-        {
-            "RASA_TELEMETRY_ENABLED": "false",
-            "NAADLOOS_VAR_DIR": str(work / "var"),
-            "ACTION_SERVER_PORT": str(ports["actions"]),
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
-            "RASA_HOST": "127.0.0.1",
-            "RASA_PORT": str(ports["rasa"]),
-            "RASA_URL": rasa,
-            "RASA_PUBLIC_URL": rasa,
-            "RASA_CORS_ORIGINS": f"{livechat},http://localhost:{ports['livechat']}",
-            "LIVECHAT_HOST": "127.0.0.1",
-            "LIVECHAT_PORT": str(ports["livechat"]),
-            "LIVECHAT_URL": livechat,
-            "LIVECHAT_DATABASE_URL": f"sqlite:///{work / 'livechat.sqlite3'}",
-            "NAADLOOS_BACKOFFICE_DB": str(work / "backoffice.sqlite3"),
-            "NAADLOOS_OUTBOX_DB": str(work / "outbox.sqlite3"),
-        }
-    )
-    output = work / "run-output.txt"
-    with output.open("w") as sink:
-        process = subprocess.Popen(
-            ["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-    started = System(process, output, work / "var", rasa, livechat, ports)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while "Naadloos is running." not in started.printed():
-            if process.poll() is not None:
-                pytest.fail(f"run.sh stopped during start-up:\n{started.printed()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"run.sh did not start within {STARTUP_TIMEOUT_SECONDS}s:\n{started.printed()}")
-            time.sleep(0.5)
+    # Both origins the page may be opened from may call Rasa.
+    origins = f"http://127.0.0.1:{ports['livechat']},http://localhost:{ports['livechat']}"
+    with running_system(work, run_env(work, ports, RASA_CORS_ORIGINS=origins), ports) as started:
         yield started
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                for child in children_of(process.pid):
-                    os.kill(child, signal.SIGKILL)
-                process.kill()
 
 
 class WebCustomer:
     """What the web chat page does: socket.io with a persistent session, from the page's origin."""
 
-    def __init__(self, system: System, session_id: str) -> None:
+    def __init__(self, system: RunningSystem, session_id: str) -> None:
         self.system = system
         self.session_id = session_id
         self.client = socketio.AsyncClient(reconnection=False)
@@ -187,11 +103,11 @@ class WebCustomer:
         await self.client.disconnect()
 
 
-def rasa_token(system: System) -> str:
+def rasa_token(system: RunningSystem) -> str:
     return (system.var / "rasa-token").read_text().strip()
 
 
-async def test_run_prints_the_urls_and_the_demo_agent_and_runs_three_processes(system: System) -> None:
+async def test_run_prints_the_urls_and_the_demo_agent_and_runs_three_processes(system: RunningSystem) -> None:
     printed = system.printed()
     assert f"Customer chat:  {system.livechat}/chat" in printed
     assert f"Agent desk:     {system.livechat}/desk" in printed
@@ -219,7 +135,7 @@ async def test_run_prints_the_urls_and_the_demo_agent_and_runs_three_processes(s
             assert (await reply.json())["socket_url"] == system.rasa
 
 
-async def test_the_chat_page_origin_may_call_rasa_and_other_origins_may_not(system: System) -> None:
+async def test_the_chat_page_origin_may_call_rasa_and_other_origins_may_not(system: RunningSystem) -> None:
     """What a browser checks before the page's script may read a polling answer (CORS)."""
     handshake = f"{system.rasa}/socket.io/?EIO=4&transport=polling"
     async with aiohttp.ClientSession() as http:
@@ -231,7 +147,7 @@ async def test_the_chat_page_origin_may_call_rasa_and_other_origins_may_not(syst
             assert "Access-Control-Allow-Origin" not in reply.headers
 
 
-async def test_customer_gets_a_dutch_greeting_and_keeps_the_session_after_reconnecting(system: System) -> None:
+async def test_customer_gets_a_dutch_greeting_and_keeps_the_session_after_reconnecting(system: RunningSystem) -> None:
     organisation = load_organisation(ROOT / "config" / "organisation.yml")
     session_id = uuid.uuid4().hex
     customer = WebCustomer(system, session_id)
@@ -271,7 +187,7 @@ async def test_customer_gets_a_dutch_greeting_and_keeps_the_session_after_reconn
     assert {event.get("input_channel") for event in tracker["events"] if event["event"] == "user"} == {"socketio"}
 
 
-def test_sigterm_stops_all_three_processes(system: System) -> None:
+def test_sigterm_stops_all_three_processes(system: RunningSystem) -> None:
     children = list(services_started_by(system.process.pid).values())
     assert len(children) == 3
     system.process.send_signal(signal.SIGTERM)

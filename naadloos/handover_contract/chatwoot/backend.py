@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from naadloos.core.organisation import Organisation
+from naadloos.core.settings import current_organisation
 from naadloos.handover_contract.backend import with_fallback_team
 from naadloos.handover_contract.chatwoot.api import ONLINE, ChatwootApi
 from naadloos.handover_contract.chatwoot.links import (
@@ -53,8 +55,6 @@ from naadloos.handover_contract.schema import (
     OpenedHandover,
     TicketRequest,
 )
-from naadloos.organisation import Organisation
-from naadloos.settings import current_organisation
 
 logger = logging.getLogger(__name__)
 
@@ -151,9 +151,8 @@ class ChatwootBackend:
                     await self._api.assign_team(conversation_id, self._teams[request.team])
             else:
                 conversation_id = await self._new_conversation(sender, request.team, request.customer)
-            self._links.remember_request(
-                request.idempotency_key, conversation_id, Link(conversation_id, sender, HANDOVER, request.reason, True)
-            )
+            link = Link(conversation_id, sender, HANDOVER, request.reason, True, request.ask_satisfaction)
+            self._links.remember_request(request.idempotency_key, conversation_id, link)
         await self._api.post_message(conversation_id, handover_note(request, self._zone()), "outgoing", private=True)
         if request.priority in RAISED_PRIORITIES:
             await self._api.set_priority(conversation_id, request.priority)

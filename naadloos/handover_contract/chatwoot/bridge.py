@@ -1,5 +1,5 @@
 """The webhook receiver for Chatwoot: `create_app(settings) -> Sanic`, started by
-``python -m naadloos.chatwoot_bridge``.
+``python -m naadloos.handover_contract.chatwoot``.
 
 Routes:
 
@@ -20,8 +20,9 @@ that is not a JSON object with the fields used):
   ``not_in_handover`` (for the inbox's own webhook Chatwoot then marks it as not delivered);
 - ``conversation_status_changed`` to ``resolved`` (or ``conversation_resolved``) of an open
   hand-over: the conversation goes back to the bot, exactly as when an agent closes it in the
-  built-in desk as solved (the resolved text, then the satisfaction question unless the reason
-  was a death or a crisis): ``{"status": "back_to_bot"}``;
+  built-in desk as solved (the resolved text, then the satisfaction question when the hand-over
+  request asked for it, never after a death or a crisis; both responses in domain.yml, read and
+  checked when the receiver starts): ``{"status": "back_to_bot"}``;
 - anything else: 200 ``{"status": "ignored"}``.
 
 When Rasa cannot be reached, the answer is 503 and the delivery is forgotten, so Chatwoot's retry
@@ -35,6 +36,8 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from sanic import Sanic
@@ -44,6 +47,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
+from naadloos.core.domain_responses import DOMAIN_FILE, CustomerWording
+from naadloos.core.settings import current_organisation
 from naadloos.handover_contract import satisfaction
 from naadloos.handover_contract.chatwoot.links import HANDOVER, ChatwootLinks
 from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
@@ -55,7 +60,9 @@ from naadloos.handover_contract.chatwoot.webhook_signing import (
     verify_signed,
 )
 from naadloos.handover_contract.customer_channel import (
-    RESOLVED_TEXT,
+    RESOLVED_RESPONSE,
+    RESUME_RESPONSES,
+    SATISFACTION_RESPONSE,
     CustomerChannel,
     DeliveryError,
     RasaCustomerChannel,
@@ -129,6 +136,12 @@ class WebhookHandler:
         self._settings = settings
         self._links = links
         self._channel = channel
+        self.wording: CustomerWording | None = None  # read when the receiver starts
+
+    def _text(self, response: str) -> str:
+        if self.wording is None:
+            raise RuntimeError("wording not loaded: the receiver has not started")
+        return self.wording.text(response, datetime.now(timezone.utc))
 
     async def handle(self, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         name = event["event"]
@@ -181,8 +194,9 @@ class WebhookHandler:
         if not self._links.close(conversation_id):
             return 200, {"status": "already_back"}
         try:
-            ask = satisfaction.asks_satisfaction(satisfaction.RESOLVED, link.reason)
-            await self._channel.resume_bot(link.sender_id, RESOLVED_TEXT, ask_satisfaction=ask)
+            ask = satisfaction.asks_satisfaction(satisfaction.RESOLVED, link.ask_satisfaction)
+            question = self._text(SATISFACTION_RESPONSE) if ask else None
+            await self._channel.resume_bot(link.sender_id, self._text(RESOLVED_RESPONSE), satisfaction_question=question)
         except BaseException:
             self._links.reopen(conversation_id)  # tried again with Chatwoot's retry
             raise
@@ -196,6 +210,7 @@ def create_app(
     channel: CustomerChannel | None = None,
     clock: Callable[[], float] = time.time,
     name: str = DEFAULT_NAME,
+    domain_file: Path = DOMAIN_FILE,
 ) -> Sanic:
     """The receiver. `channel` and `clock` can be replaced (tests, another way to the customer)."""
     app = Sanic(name, error_handler=_JsonErrors(), configure_logging=False)
@@ -255,6 +270,12 @@ def create_app(
             logger.warning("Chatwoot webhook refused: wrong or no URL token")
             return _error(401, "unauthorized", "invalid token")
         return await process(request, clock() + TOKEN_REPLAY_SECONDS)
+
+    @app.before_server_start
+    async def read_wording(app: Sanic, _loop: Any) -> None:
+        """What the customer reads when the conversation comes back; a missing response stops the start."""
+        needs = {response: () for response in RESUME_RESPONSES}
+        handler.wording = CustomerWording.load(needs, current_organisation().response_slots, domain_file)
 
     @app.after_server_stop
     async def stop(app: Sanic, _loop: Any) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from naadloos.local_db import open_sqlite
+from naadloos.core.local_db import open_sqlite
 
 HANDOVER = "handover"
 TICKET = "ticket"
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     reason TEXT NOT NULL DEFAULT '',
     open INTEGER NOT NULL,
     created_at TEXT NOT NULL,
-    closed_at TEXT
+    closed_at TEXT,
+    ask_satisfaction INTEGER
 );
 CREATE INDEX IF NOT EXISTS conversations_of_sender ON conversations (sender_id, kind, open);
 CREATE TABLE IF NOT EXISTS requests (
@@ -63,6 +64,9 @@ CREATE TABLE IF NOT EXISTS relay_attempts (
     attempts INTEGER NOT NULL
 );
 """
+# Columns a later release added to a table of an older file: (table, column, type). The file of an
+# older release gets them on first use (NULL in the rows it had).
+_ADDED_COLUMNS = (("conversations", "ask_satisfaction", "INTEGER"),)
 
 
 def contact_identifier(sender_id: str) -> str:
@@ -76,8 +80,30 @@ class Link:
     conversation_id: int  # Chatwoot's display id
     sender_id: str  # Rasa's conversation id
     kind: str  # handover | ticket | callback
-    reason: str  # the escalation reason (no satisfaction question after a death or a crisis)
+    reason: str  # the escalation reason
     open: bool  # a hand-over an agent has: customer messages go there, agent replies come back
+    # A hand-over's `HandoverRequest.ask_satisfaction` (false after a death or a crisis); None for a
+    # ticket or callback, and for a hand-over stored by an older release: not asked.
+    ask_satisfaction: bool | None = None
+
+
+_LINK_COLUMNS = "conversation_id, sender_id, kind, reason, open, ask_satisfaction"
+
+
+def _link(row: tuple) -> Link:
+    ask = row[5]
+    return Link(int(row[0]), row[1], row[2], row[3], bool(row[4]), None if ask is None else bool(ask))
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    for table, column, kind in _ADDED_COLUMNS:
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            try:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError as error:
+                if "duplicate column" not in str(error):  # another process added it just now
+                    raise
 
 
 def _now() -> str:
@@ -87,6 +113,7 @@ def _now() -> str:
 class ChatwootLinks:
     def __init__(self, database: Path) -> None:
         self._database = database
+        self._columns_checked = False
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -95,6 +122,9 @@ class ChatwootLinks:
             self._database.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(self._database, os.O_WRONLY | os.O_CREAT, 0o600))
         with closing(open_sqlite(self._database, _SCHEMA)) as connection, connection:
+            if not self._columns_checked:
+                _add_missing_columns(connection)
+                self._columns_checked = True
             yield connection
 
     def check(self) -> None:
@@ -135,11 +165,12 @@ class ChatwootLinks:
                 (key, conversation_id),
             )
             connection.execute(
-                "INSERT INTO conversations (conversation_id, sender_id, kind, reason, open, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO UPDATE SET sender_id = excluded.sender_id, "
+                "INSERT INTO conversations (conversation_id, sender_id, kind, reason, open, created_at, ask_satisfaction) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO UPDATE SET sender_id = excluded.sender_id, "
                 "kind = excluded.kind, reason = excluded.reason, open = excluded.open, "
-                "created_at = excluded.created_at, closed_at = NULL",
-                (link.conversation_id, link.sender_id, link.kind, link.reason, int(link.open), _now()),
+                "created_at = excluded.created_at, closed_at = NULL, ask_satisfaction = excluded.ask_satisfaction",
+                (link.conversation_id, link.sender_id, link.kind, link.reason, int(link.open), _now(),
+                 None if link.ask_satisfaction is None else int(link.ask_satisfaction)),
             )
 
     def finish_request(self, key: str) -> None:
@@ -150,20 +181,19 @@ class ChatwootLinks:
     def link(self, conversation_id: int) -> Link | None:
         with self._connection() as connection:
             row = connection.execute(
-                "SELECT conversation_id, sender_id, kind, reason, open FROM conversations WHERE conversation_id = ?",
-                (conversation_id,),
+                f"SELECT {_LINK_COLUMNS} FROM conversations WHERE conversation_id = ?", (conversation_id,)
             ).fetchone()
-        return Link(int(row[0]), row[1], row[2], row[3], bool(row[4])) if row else None
+        return _link(row) if row else None
 
     def open_handover_of(self, sender_id: str) -> Link | None:
         """The customer's hand-over that an agent still has, or None."""
         with self._connection() as connection:
             row = connection.execute(
-                "SELECT conversation_id, sender_id, kind, reason, open FROM conversations "
+                f"SELECT {_LINK_COLUMNS} FROM conversations "
                 "WHERE sender_id = ? AND kind = ? AND open = 1 ORDER BY created_at DESC LIMIT 1",
                 (sender_id, HANDOVER),
             ).fetchone()
-        return Link(int(row[0]), row[1], row[2], row[3], bool(row[4])) if row else None
+        return _link(row) if row else None
 
     def close(self, conversation_id: int) -> bool:
         """Ends the hand-over; True only for the call that closed it (a repeat gets False)."""

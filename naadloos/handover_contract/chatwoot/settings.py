@@ -1,19 +1,24 @@
 """Settings of the Chatwoot back end and its webhook receiver, from environment variables through
-the shared reader `naadloos.environment` (at call time, never at import; listed in `.env.example`
+the shared reader `naadloos.core.environment` (at call time, never at import; listed in `.env.example`
 and docs/chatwoot.md).
 
 A secret comes from its variable or from the file its ``*_FILE`` variable names (first line), so
 it need not sit in the environment of every process. A mistake raises the shared settings error
 (`ChatwootConfigError` here) naming the variable.
+
+`python -m naadloos.handover_contract.chatwoot.settings NAME...` prints values for the shell scripts
+as `CHATWOOT_<NAME>=value` (`make run` asks for ``bridge_host bridge_port``), like
+`python -m naadloos.core.settings` does for the shared settings; secrets are never printed.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from naadloos.environment import SettingError, read_float, read_int, read_secret, read_text, read_url
-from naadloos.settings import Settings
+from naadloos.core.environment import SettingError, read_float, read_int, read_secret, read_text, read_url
+from naadloos.core.settings import Settings, print_shell_values
 
 MIN_WEBHOOK_SECRET_LENGTH = 16  # Chatwoot makes the secret itself; ours must not be a short guessable one
 MIN_WEBHOOK_TOKEN_LENGTH = 32  # the pre-4.13 token in the URL path is all that protects the receiver
@@ -97,3 +102,8 @@ class ChatwootSettings:
         if self.account_id <= 0 or self.inbox_id <= 0:
             raise ChatwootConfigError("CHATWOOT_ACCOUNT_ID and CHATWOOT_INBOX_ID must be set: only their webhooks are taken")
         return self
+
+
+if __name__ == "__main__":
+    command = "naadloos.handover_contract.chatwoot.settings"
+    sys.exit(print_shell_values(command, ChatwootSettings.from_environment, sys.argv[1:], prefix="chatwoot_"))

@@ -22,6 +22,7 @@ WRONG = "not-the-password"
 # What the desk page (static/desk.js) reacts to by showing the login form.
 SESSION_ENDED_CODE, SESSION_ENDED_REASON = 4401, "session ended"
 SOCKET_CLOSE_SECONDS = 10  # the service checks open desk sockets against the database every few seconds
+LAUNCHER = "naadloos.core.rasa_server"  # `rasa run` with the token kept off the command line
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -250,7 +251,7 @@ def test_the_rasa_token_is_not_on_rasas_command_line(tmp_path: Path):
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_TOKEN_FILE": str(tmp_path / "token")}
     env.pop("RASA_TOKEN", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "naadloos.rasa_server", "--enable-api", "--port", str(port), "--interface", "127.0.0.1",
+        [sys.executable, "-m", LAUNCHER, "--enable-api", "--port", str(port), "--interface", "127.0.0.1",
          "--model", str(tmp_path / "models"), "--endpoints", str(tmp_path / "endpoints.yml"),
          "--credentials", str(tmp_path / "credentials.yml")],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -269,7 +270,7 @@ def test_the_rasa_token_is_not_on_rasas_command_line(tmp_path: Path):
         assert _status(f"http://127.0.0.1:{port}/status?token={token}") == 409  # ... with our token (no model)
         command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode()
         listing = subprocess.run(["ps", "-eo", "pid,args", "ww"], capture_output=True, text=True, check=True).stdout
-        assert "naadloos.rasa_server" in command_line and str(process.pid) in listing
+        assert LAUNCHER in command_line and str(process.pid) in listing
         assert token not in command_line
         assert token not in listing
     finally:
@@ -279,11 +280,11 @@ def test_the_rasa_token_is_not_on_rasas_command_line(tmp_path: Path):
 
 def test_the_launcher_refuses_to_run_without_a_token_or_with_one_on_the_command_line(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k not in ("RASA_TOKEN", "RASA_TOKEN_FILE")}
-    missing = subprocess.run([sys.executable, "-m", "naadloos.rasa_server"], cwd=ROOT, env=env, capture_output=True, text=True)
+    missing = subprocess.run([sys.executable, "-m", LAUNCHER], cwd=ROOT, env=env, capture_output=True, text=True)
     assert missing.returncode == 2 and "RASA_TOKEN" in missing.stderr
     env["RASA_TOKEN"] = "x" * 32
     inline = subprocess.run(
-        [sys.executable, "-m", "naadloos.rasa_server", "--auth-token", "y"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", LAUNCHER, "--auth-token", "y"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert inline.returncode == 2 and "--auth-token" in inline.stderr
 
@@ -292,7 +293,7 @@ def test_the_launcher_refuses_to_run_without_a_token_or_with_one_on_the_command_
 def test_every_place_that_starts_rasa_uses_the_launcher(path: str):
     text = (ROOT / path).read_text()
     assert "--auth-token" not in text
-    assert "naadloos.rasa_server" in text
+    assert LAUNCHER in text
 
 
 def test_the_run_script_health_check_keeps_the_token_out_of_ps():

@@ -24,7 +24,7 @@ from yarl import URL
 from livechat.config import LiveChatConfig
 from livechat.customer_channel import RasaCustomerChannel
 from livechat.storage.db import DatabaseMissing, open_engine
-from naadloos.livechat_client import LiveChatClient
+from naadloos.handover_contract.builtin.client import LiveChatClient
 from tests.livechat.helpers import (
     ROOT,
     SECRET,

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
+from naadloos.handover_contract.builtin.client import LiveChatClient
 from naadloos.handover_contract.signing import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
-from naadloos.livechat_client import LiveChatClient
 from tests.livechat.helpers import SECRET, handover_payload, running_service
 
 

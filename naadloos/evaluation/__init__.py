@@ -1,0 +1,6 @@
+"""Measuring the assistant, for the report scripts (`make test-nlu`, `make test-escalation`) and the
+tests: the evaluation sets (`sets`), the figures computed on them (`metrics`) and loading the
+trained model to run them (`model`); and the check that every sensitive topic of
+config/escalation.yml is in the domain, the data, the evaluation sets and the test stories
+(`escalation_wiring`, run by `make validate`). Development tooling on top of everything; the
+running assistant never imports it."""
