@@ -77,6 +77,17 @@ class CustomerChannel(abc.ABC):
         """Releases connections; the default has none."""
 
 
+# Characters allowed as they are in a URL path (RFC 3986 "pchar" and "/"). Rasa's routes take the
+# conversation id from the raw path without decoding it, so "whatsapp:+316..." sent as
+# "whatsapp%3A%2B316..." would reach another, empty conversation.
+PATH_SAFE = "/:@!$&'()*+,;="
+
+
+def conversation_path(conversation_id: str) -> str:
+    """The conversation id as Rasa's `/conversations/<conversation_id:path>` routes read it."""
+    return quote(conversation_id, safe=PATH_SAFE)
+
+
 class RasaCustomerChannel(CustomerChannel):
     def __init__(self, rasa_url: str, token: str = "", timeout_seconds: float = 5.0) -> None:
         self.rasa_url = rasa_url.rstrip("/")
@@ -86,10 +97,10 @@ class RasaCustomerChannel(CustomerChannel):
         self._down = False  # in an outage: logged when it starts and when it ends, not per call
 
     def events_url(self, conversation_id: str) -> str:
-        return f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+        return f"{self.rasa_url}/conversations/{conversation_path(conversation_id)}/tracker/events"
 
     def tracker_url(self, conversation_id: str) -> str:
-        return f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker"
+        return f"{self.rasa_url}/conversations/{conversation_path(conversation_id)}/tracker"
 
     def _params(self, **extra: str) -> dict[str, str]:
         params = dict(extra)

@@ -134,3 +134,12 @@ async def test_agent_keeps_the_message_and_is_told_when_delivery_fails(
             assert (await agent.post(f"/handovers/{handover_id}/close", {"outcome": "back_to_bot"}))[0] == 409
         finally:
             await agent.close()
+
+
+@pytest.mark.parametrize("conversation_id", ["whatsapp:+31612345678", "telegram:123456", "3f2a-b9c1", "sms:+32470123456"])
+def test_a_conversation_id_reaches_rasa_as_it_is(conversation_id: str) -> None:
+    """Rasa's `/conversations/<conversation_id:path>` routes do not decode the path: "+" and ":"
+    must stay literal, or an agent's message lands in another, empty conversation."""
+    channel = RasaCustomerChannel("http://rasa:5005/")
+    assert channel.events_url(conversation_id) == f"http://rasa:5005/conversations/{conversation_id}/tracker/events"
+    assert channel.tracker_url(conversation_id) == f"http://rasa:5005/conversations/{conversation_id}/tracker"
