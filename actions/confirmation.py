@@ -42,7 +42,7 @@ class FormField:
     label: str  # "Stroom dal" (a response in domain.yml): the summary line's name, the button's title and payload
     value: str  # "2345 kWh"
     slots: tuple[str, ...]  # cleared when the customer changes this answer, so the form asks them again
-    pattern: str  # how a customer names it (naadloos.answers.pick_field); must match `label`
+    pattern: str  # how a customer names it (naadloos.core.answers.pick_field); must match `label`
 
 
 def identification_field(tracker: Tracker, address_label: str, address_pattern: str) -> FormField:

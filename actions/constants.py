@@ -44,7 +44,7 @@ VERHUIZING_FORM = "verhuizing_form"
 
 # value of gas_reading for customers without gas
 NO_GAS = "geen"
-# values of solar_panels and form_confirmed (meter_type: naadloos.answers.METER_SINGLE/DOUBLE)
+# values of solar_panels and form_confirmed (meter_type: naadloos.core.answers.METER_SINGLE/DOUBLE)
 YES = "ja"
 NO = "nee"
 

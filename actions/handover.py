@@ -113,7 +113,7 @@ def waiting_payload(handover: Handover) -> dict[str, Any] | None:
 def web_chat_custom(payload: dict[str, Any]) -> dict[str, Any]:
     """`payload` as Rasa's socket.io output sends custom data: it passes the dict as keyword
     arguments to `emit()`, so the page's event data goes under `data` (the page reads `custom`
-    from it). `naadloos.webchat_channel.WebChatOutput` accepts the same shape."""
+    from it). `naadloos.channels.webchat.WebChatOutput` accepts the same shape."""
     return {"data": {"custom": payload}}
 
 

@@ -3,7 +3,7 @@ package before it listens, so a mistake found here stops it, with a message that
 and the variable to fix, instead of failing at the first customer who asks for a colleague.
 
 Today: the teams config/escalation.yml routes to must be teams of the built-in live chat
-(LIVECHAT_TEAMS), its default team first (`naadloos.escalation_teams`). Only the action server
+(LIVECHAT_TEAMS), its default team first (`naadloos.escalation.teams`). Only the action server
 imports this module; tests of single actions never do.
 """
 from __future__ import annotations

@@ -3,7 +3,7 @@
 (demo-agent.txt in NAADLOOS_VAR_DIR, mode 0600); the password itself is never printed. A mistake
 in the canned replies file (`livechat.canned_replies`) or the organisation file, a response it
 sends that domain.yml lacks (`livechat.customer_wording`), or a team that
-config/escalation.yml routes to but LIVECHAT_TEAMS lacks (`naadloos.escalation_teams`), stops it
+config/escalation.yml routes to but LIVECHAT_TEAMS lacks (`naadloos.escalation.teams`), stops it
 with exit code 2 and a message that names the place, before anything is created."""
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every variable has a default that works on a laptop:
 
-Every value is read through the shared reader `naadloos.environment` (one parser per type, one
+Every value is read through the shared reader `naadloos.core.environment` (one parser per type, one
 error type: `ConfigError` is its `SettingError`); this module only says what the live chat needs.
 
 - ``NAADLOOS_VAR_DIR`` (``var``): the folder of the local files (the SQLite database, the shared
@@ -25,7 +25,7 @@ error type: `ConfigError` is its `SettingError`); this module only says what the
 - ``LIVECHAT_UNCLAIMED_ALERT_MINUTES`` (30): a ticket or callback nobody has claimed for this long
   is flagged in the desk's inbox (nothing the bot promised may stay without an owner).
 - ``LIVECHAT_TEAMS``: comma-separated teams; the first one is the default. Unset: the teams
-  config/escalation.yml routes to, its ``default_team`` first (`naadloos.escalation_teams`, which
+  config/escalation.yml routes to, its ``default_team`` first (`naadloos.escalation.teams`, which
   also checks a set value against that file at start-up).
 - ``LIVECHAT_AGENT_ONLINE_SECONDS`` (60): an agent counts as online when seen this recently.
 - ``LIVECHAT_AVERAGE_HANDLING_MINUTES`` (6): used for the estimated wait.
@@ -39,7 +39,7 @@ error type: `ConfigError` is its `SettingError`); this module only says what the
 - ``LIVECHAT_PUBLIC_URL`` (default: ``http://127.0.0.1:<LIVECHAT_PORT>``): where browsers reach this
   service (the desk); only scheme, host and port. The pages' CSP allows websocket connections to
   this origin, never to whatever a request's Host header says.
-- ``NAADLOOS_ORGANISATION_FILE``: organisation facts, via `naadloos.settings`.
+- ``NAADLOOS_ORGANISATION_FILE``: organisation facts, via `naadloos.core.settings`.
 - ``LIVECHAT_CANNED_REPLIES_FILE`` (``config/canned_replies.yml``): the desk's canned replies,
   checked at start-up (`livechat.canned_replies`).
 """
