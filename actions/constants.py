@@ -56,10 +56,7 @@ HANDOVER_STATUS = "handover_status"
 HANDOVER_QUEUED = "queued"
 HANDOVER_UNAVAILABLE = "unavailable"
 HANDOVER_REFERRED = "referred"  # nobody available; the trigger's own alternatives, no callback form
-REASON_CUSTOMER_REQUEST = "customer_request"
-REASON_NOT_HELPED = "not_helped"
-REASON_LOW_CONFIDENCE = "low_confidence"
-REASON_REPEATED_FAILURE = "repeated_failure"
+# the conversation triggers' keys (REASON_*) live in naadloos.escalation.config
 
 # escalation triggers that are not a hand-over themselves
 FAILED_TURNS = "failed_turns"  # failures since the last hand-over: not understood, wrong answers, repeats

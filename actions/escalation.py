@@ -13,11 +13,9 @@ from actions.constants import (
     ESCALATION_REASON,
     FAILED_TURNS,
     INTENT_REQUEST_HUMAN,
-    REASON_CUSTOMER_REQUEST,
-    REASON_NOT_HELPED,
 )
 from actions.turns import this_turn
-from naadloos.escalation.config import EscalationConfig
+from naadloos.escalation.config import REASON_CUSTOMER_REQUEST, REASON_NOT_HELPED, EscalationConfig
 
 # Offered after "nee" to "Heb ik je hiermee geholpen?": yes, or asking for a person, is not_helped.
 NOT_HELPED_OFFER = "utter_feedback_not_helped"

@@ -16,11 +16,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.constants import INTENT_NLU_FALLBACK, REASON_LOW_CONFIDENCE, REASON_REPEATED_FAILURE
+from actions.constants import INTENT_NLU_FALLBACK
 from actions.escalation import failure_slots
 from actions.turns import previous_turn
 from naadloos.core.parse_data import VERDICT_FAR, VERDICT_NO_WORDS, nearest_intents, scope_of
-from naadloos.escalation.config import Choice, EscalationConfig, current_escalation_config
+from naadloos.escalation.config import (
+    REASON_LOW_CONFIDENCE,
+    REASON_REPEATED_FAILURE,
+    Choice,
+    EscalationConfig,
+    current_escalation_config,
+)
 
 ACTION_NAME = "action_fallback_clarify"
 RESPONSE_NO_WORDS = "utter_fallback_no_words"

@@ -17,10 +17,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clock import Clocked
-from actions.constants import ESCALATION_DUE, INTENT_FAQ, ORG_OPENING_HOURS, REASON_REPEATED_FAILURE
+from actions.constants import (
+    ESCALATION_DUE,
+    INTENT_FAQ,
+    ORG_OPENING_HOURS,
+)
 from actions.escalation import failure_slots
 from naadloos.core.settings import current_organisation
-from naadloos.escalation.config import current_escalation_config
+from naadloos.escalation.config import REASON_REPEATED_FAILURE, current_escalation_config
 
 FAQ_RESPONSE_PREFIX = f"utter_{INTENT_FAQ}/"
 OPENING_HOURS_TOPIC = f"{INTENT_FAQ}/opening_hours"  # its answer says {org_opening_hours}

@@ -34,15 +34,13 @@ from actions.constants import (
     INTENT_REQUEST_HUMAN,
     INTENT_STOP,
     POSTCODE,
-    REASON_CUSTOMER_REQUEST,
-    REASON_REPEATED_FAILURE,
     REQUESTED_SLOT,
 )
 from actions.escalation import failure_slots
 from actions.turns import previous_turn, this_turn
 from naadloos.core.parsing import format_date_nl, parse_date
 from naadloos.core.settings import current_organisation
-from naadloos.escalation.config import current_escalation_config
+from naadloos.escalation.config import REASON_CUSTOMER_REQUEST, REASON_REPEATED_FAILURE, current_escalation_config
 
 SlotDict = dict[str, Any]
 

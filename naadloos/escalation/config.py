@@ -21,7 +21,11 @@ from naadloos.handover_contract.schema import MAX_CODE, PRIORITIES  # most urgen
 # here and the file must have each. Every other trigger in the file is a sensitive topic: the
 # triggers with an `intent` (a designer adds one in the file alone; `make validate` says what else
 # must name it: `naadloos.evaluation.escalation_wiring`).
-CONVERSATION_REASONS = ("low_confidence", "repeated_failure", "customer_request", "not_helped")
+REASON_LOW_CONFIDENCE = "low_confidence"
+REASON_REPEATED_FAILURE = "repeated_failure"
+REASON_CUSTOMER_REQUEST = "customer_request"
+REASON_NOT_HELPED = "not_helped"
+CONVERSATION_REASONS = (REASON_LOW_CONFIDENCE, REASON_REPEATED_FAILURE, REASON_CUSTOMER_REQUEST, REASON_NOT_HELPED)
 TOP_LEVEL_KEYS = {"default_team", "word_groups", "failures", "low_confidence", "triggers"}
 TRIGGER_KEYS = {
     "priority", "team", "label", "first_response", "no_agent", "offer_callback", "ask_satisfaction",
