@@ -22,7 +22,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/core/parsing.py naadloos/core/parse_data.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
-.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test run shell actions livechat browser clean
+.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench run shell actions livechat browser clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ types: $(INSTALL_STAMP) ## Type checks of the Python code
 	$(BIN)/mypy actions naadloos livechat
 
 test: lint types validate train test-stories test-nlu test-escalation pytest ## Everything CI runs
+
+bench: $(INSTALL_STAMP) ## Speed next to a plain `rasa init` bot: 1, 10, 50 conversations at once (results/bench.json, .png; about 10 min; BENCH_ARGS=--quick)
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 actions: $(INSTALL_STAMP) ## Start only the action server
 	$(RASA) run actions --actions actions

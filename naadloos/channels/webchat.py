@@ -2,7 +2,9 @@
 
 `credentials.yml` names this class instead of the built-in `socketio` key. It keeps the channel
 name "socketio" (trackers, `output_channel=latest` and the hand-over payload see the same name)
-and all of Rasa's settings (`user_message_evt`, `bot_message_evt`, `session_persistence`, ...).
+and all of Rasa's settings (`user_message_evt`, `bot_message_evt`, `session_persistence`,
+`metadata_key`, ...). Two kinds of page use it: our own chat page (livechat/static/chat) and chat
+widgets on the organisation's websites, e.g. `rasa-webchat` (`naadloos.channels.webchat_sites`).
 
 1. Messages that the live-chat service appends through the HTTP API (`output_channel=latest`)
    keep the metadata the page needs: `{"agent": "<name>"}` for an agent's words and
@@ -12,10 +14,25 @@ and all of Rasa's settings (`user_message_evt`, `bot_message_evt`, `session_pers
    (RasaHQ/rasa#13027): from python-socketio 5.10 on, the browser would never join its session
    and no answer would arrive. requirements.in pins python-socketio 5.9 for the same reason;
    this keeps the web chat working when that pin is lifted.
+3. A `user_uttered` without text is ignored: rasa-webchat sends one when it opens, unless the
+   site sets `initPayload` (e.g. "/greet" for the greeting). It never reaches the bot, so it is
+   never a misunderstanding that counts towards a hand-over. (Not turned into a greeting: the
+   channel cannot tell a widget opening from an empty message later on, or during a hand-over.)
+   The message's metadata comes from `metadata_key` (credentials.yml: rasa-webchat's
+   `customData`), else from Rasa's default `metadata`; only a JSON object is kept.
+4. For a widget on an embedding site, which ignores metadata, an agent's message carries the
+   agent's name in the text: "**Sanne (Polderstroom):** ..." (Markdown bold; rasa-webchat
+   renders Markdown). Decided per connection when it asks for its session: from one of the
+   sites in NAADLOOS_WEBCHAT_ORIGINS, unless NAADLOOS_WEBCHAT_AGENT_NAME_IN_TEXT is false or the
+   page says it shows the name itself (`"shows_agent_name": true` in `session_request`). Our
+   own chat page comes from the live chat's origin and gets the name in the metadata only.
+5. No text (bot, agent, button titles) reaches the page with a `javascript:`, `vbscript:` or
+   `data:` link in it (`naadloos.channels.script_links`).
 """
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import re
 import uuid
@@ -24,7 +41,11 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from sanic import Blueprint
+from sanic import Blueprint, Sanic
+
+from naadloos.channels.agent_prefix import agent_name, with_agent_prefix
+from naadloos.channels.script_links import without_script_links
+from naadloos.channels.webchat_sites import EmbeddingSites
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +53,9 @@ logger = logging.getLogger(__name__)
 FORWARDED_METADATA = ("agent", "livechat")
 # What a browser may offer as its session id (a uuid4 hex is 32 characters); anything else gets a new one.
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+RASA_METADATA_KEY = "metadata"  # where Rasa's socket.io channel reads a message's metadata by default
+SHOWS_AGENT_NAME = "shows_agent_name"  # session_request field: the page shows the agent's name from metadata
+MARKDOWN_BOLD = "**"
 
 
 def valid_session_id(data: Any) -> str:
@@ -47,21 +71,79 @@ def forwarded_metadata(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: fields[key] for key in FORWARDED_METADATA if fields.get(key)}
 
 
+def message_metadata(data: dict[str, Any], metadata_key: str | None) -> dict[str, Any]:
+    """A message's metadata: under `metadata_key` when the page sent it, else under Rasa's default
+    key; a JSON text is read. Anything but a JSON object gives {}."""
+    key = metadata_key if metadata_key and metadata_key in data else RASA_METADATA_KEY
+    value = data.get(key)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            logger.debug("Ignored %s that is not JSON.", key)
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def safe_for_page(message: dict[str, Any]) -> dict[str, Any]:
+    """`message` with its text and button titles free of script links."""
+    safe = dict(message)
+    if isinstance(safe.get("text"), str):
+        safe["text"] = without_script_links(safe["text"])
+    if isinstance(safe.get("quick_replies"), list):
+        safe["quick_replies"] = [
+            {**reply, "title": without_script_links(reply["title"])}
+            if isinstance(reply, dict) and isinstance(reply.get("title"), str) else reply
+            for reply in safe["quick_replies"]
+        ]
+    return safe
+
+
+class TextNameSessions:
+    """The sessions (the id Rasa sends to) that a widget without metadata has open: socket id -> session."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[str, str] = {}
+
+    def update(self, sid: str, session: str, name_in_text: bool) -> None:
+        if name_in_text:
+            self.sockets[sid] = session
+        else:
+            self.sockets.pop(sid, None)
+
+    def discard(self, sid: str) -> None:
+        self.sockets.pop(sid, None)
+
+    def __contains__(self, session: object) -> bool:
+        return session in self.sockets.values()
+
+
+def _never(_: str) -> bool:
+    return False
+
+
 class WebChatOutput(SocketIOOutput):
-    """Socket.io output that adds `metadata` (agent name, service notice) to text messages."""
+    """Socket.io output that adds `metadata` (agent name, service notice) to text messages, the
+    agent's name to the text for pages that ignore metadata, and removes script links."""
+
+    def __init__(self, sio: Any, bot_message_evt: str, name_in_text: Callable[[str], bool] = _never) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.name_in_text = name_in_text
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await super()._send_message(socket_id, safe_for_page(response) if isinstance(response, dict) else response)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         metadata = forwarded_metadata(kwargs)
-        if not metadata:
-            await super().send_text_message(recipient_id, text, **kwargs)
-            return
+        if agent_name(kwargs) and self.name_in_text(recipient_id):
+            text = with_agent_prefix(text, kwargs, bold=MARKDOWN_BOLD)
+        extra = {"metadata": metadata} if metadata else {}
         for part in text.strip().split("\n\n"):
-            await self._send_message(recipient_id, {"text": part, "metadata": metadata})
-
+            await self._send_message(recipient_id, {"text": part, **extra})
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """Custom data for the page (e.g. the hand-over's wait status). In Rasa's convention, which
-        its own socket.io output (used for the replies to a customer's message) requires, the
+        its own socket.io output requires (a project that names Rasa's `socketio` channel), the
         event's data is under `data`: `{"data": {"custom": ...}}`. Any other dict is sent as
         `{"custom": ...}`, where Rasa's own output would fail on a key `emit()` does not know."""
         data = json_message.get("data")
@@ -69,23 +151,65 @@ class WebChatOutput(SocketIOOutput):
 
 
 class WebChatInput(SocketIOInput):
-    """Rasa's socket.io input channel with a working `session_persistence` (see module doc)."""
+    """Rasa's socket.io input channel with the additions in the module doc."""
+
+    def __init__(self, *args: Any, sites: EmbeddingSites | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sites = sites or EmbeddingSites()
+        self.text_name_sessions = TextNameSessions()
 
     @classmethod
     def name(cls) -> str:
         return "socketio"
 
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
+        """Rasa's settings from credentials.yml; the embedding sites from the environment, checked
+        now, so a mistake stops Rasa at start-up (SettingError naming the variable)."""
+        channel = super().from_credentials(credentials)
+        assert isinstance(channel, cls)
+        channel.sites = EmbeddingSites.from_environment()
+        return channel
+
+    def output(self) -> WebChatOutput:
+        assert self.sio is not None
+        return WebChatOutput(self.sio, self.bot_message_evt, self.text_name_sessions.__contains__)
+
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
             return super().get_output_channel()
-        return WebChatOutput(self.sio, self.bot_message_evt)
+        return self.output()
+
+    def user_message(self, sid: str, data: Any) -> UserMessage | None:
+        """The message for the bot in a `user_uttered` event; None for one to ignore (see module doc)."""
+        if not isinstance(data, dict):
+            logger.debug("Ignored a %s from socket %r that is not an object.", self.user_message_evt, sid)
+            return None
+        text = data.get("message")
+        if not isinstance(text, str) or not text.strip():
+            logger.debug("Ignored a %s without text from socket %r (a widget opening).", self.user_message_evt, sid)
+            return None
+        if self.session_persistence:
+            session_id = data.get("session_id")
+            if not isinstance(session_id, str) or not session_id:
+                logger.warning("Ignored a message without a session id from socket %r: ask one with session_request.", sid)
+                return None
+            sender_id = session_id
+        else:
+            sender_id = sid
+        metadata = message_metadata(data, self.metadata_key)
+        return UserMessage(text, self.output(), sender_id, input_channel=self.name(), metadata=metadata)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socket_blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by super().blueprint()
 
-        # Registering the event again replaces Rasa's handler.
+        @socket_blueprint.listener("before_server_start")
+        async def allow_embedding_sites(app: Sanic, _: Any) -> None:
+            self.sites.allow_in_cors(app, self.socketio_path or "/socket.io")
+
+        # Registering an event again replaces Rasa's handler.
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             session_id = valid_session_id(data)
@@ -93,7 +217,22 @@ class WebChatInput(SocketIOInput):
                 joined = sio.enter_room(sid, session_id, namespace=self.namespace)
                 if inspect.isawaitable(joined):
                     await joined
+            environ = sio.get_environ(sid, namespace=self.namespace) or {}
+            shows_name = isinstance(data, dict) and data.get(SHOWS_AGENT_NAME) is True
+            name_in_text = not shows_name and self.sites.wants_agent_name_in_text(environ.get("HTTP_ORIGIN", ""))
+            self.text_name_sessions.update(sid, session_id if self.session_persistence else sid, name_in_text)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
             logger.debug("Socket %r joined session %r.", sid, session_id)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            message = self.user_message(sid, data)
+            if message is not None:
+                await on_new_message(message)
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            self.text_name_sessions.discard(sid)
+            logger.debug("Socket %r disconnected.", sid)
 
         return socket_blueprint

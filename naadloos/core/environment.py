@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # naadloos/core/environment.py -> the project
@@ -21,6 +22,10 @@ VAR_DIR_VARIABLE = "NAADLOOS_VAR_DIR"
 DEFAULT_VAR_DIR = "var"
 _YES = ("1", "true", "yes", "on", "ja")
 _NO = ("0", "false", "no", "off", "nee")
+# A web origin as a setting: scheme://host[:port], an optional "/" at the end and nothing else.
+_ORIGIN_RE = re.compile(r"^(?P<scheme>https?)://(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+                        r"(?::(?P<port>[0-9]{1,5}))?/?$", re.IGNORECASE)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class SettingError(ValueError):
@@ -35,6 +40,24 @@ def read_text(name: str, default: str = "") -> str:
 def read_url(name: str, default: str) -> str:
     """An address to put paths after: without a trailing slash."""
     return read_text(name, default).rstrip("/")
+
+
+def web_origin(name: str, raw: str) -> str:
+    """`raw` as a browser sends it in its Origin header: "https://www.example.nl" (lower case, no
+    default port, no "/" at the end). SettingError naming `name` for anything that is not an origin
+    (a path, a query, a "*", no scheme)."""
+    match = _ORIGIN_RE.match(raw.strip())
+    port = int(match.group("port")) if match and match.group("port") else None
+    if not match or (port is not None and not 0 < port < 65536):
+        raise SettingError(f"{name}: '{raw}' is not a web origin; write it like https://www.example.nl (no path)")
+    scheme, host = match.group("scheme").lower(), match.group("host").lower()
+    return f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS[scheme]) else f"{scheme}://{host}:{port}"
+
+
+def read_origins(name: str) -> tuple[str, ...]:
+    """A comma-separated list of web origins (see `web_origin`), without duplicates; () when unset."""
+    origins = (web_origin(name, part) for part in read_text(name).split(",") if part.strip())
+    return tuple(dict.fromkeys(origins))
 
 
 def read_int(name: str, default: int, minimum: int = 0) -> int:

@@ -97,10 +97,17 @@ class Served:
 
 
 @asynccontextmanager
-async def serving(channels: Sequence[InputChannel], agent: Any, port: int | None = None) -> AsyncIterator[Served]:
+async def serving(
+    channels: Sequence[InputChannel], agent: Any, port: int | None = None, cors: Sequence[str] | None = None
+) -> AsyncIterator[Served]:
     """`channels` on a real Sanic server on `port` (default: a free one), mounted as `rasa run`
-    mounts them, with `agent` as `app.ctx.agent`; every listener runs, as in production."""
+    mounts them, with `agent` as `app.ctx.agent`; every listener runs, as in production. `cors`:
+    the origins of `rasa run --cors`, configured before the channels as Rasa does."""
     app = Sanic(f"channels_{uuid.uuid4().hex[:12]}")
+    if cors is not None:
+        from rasa.server import configure_cors  # Rasa's HTTP server module: imported only where needed
+
+        configure_cors(app, list(cors))
     register(list(channels), app, route="/webhooks/")
     app.ctx.agent = agent
     port = port or free_port()
@@ -115,5 +122,8 @@ async def serving(channels: Sequence[InputChannel], agent: Any, port: int | None
         await server.before_stop()
         server.close()
         await server.wait_closed()
+        for connection in list(server.connections):  # as Sanic's own shutdown: no connection left open
+            if not connection.close_if_idle():
+                connection.abort()
         await server.after_stop()
         await asyncio.sleep(0.01)

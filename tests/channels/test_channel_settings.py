@@ -14,6 +14,7 @@ from naadloos.channels.dedup import RecentIds
 from naadloos.channels.telegram import TelegramInput, TelegramSettings
 from naadloos.channels.twilio import TwilioInput
 from naadloos.channels.twilio_api import TwilioSettings
+from naadloos.channels.webchat_sites import EmbeddingSites
 from tests.unit.test_env_example import ENV_EXAMPLE, RecordingEnviron, documented_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +26,9 @@ def test_every_channel_setting_is_in_env_example_with_a_comment(monkeypatch):
     monkeypatch.setattr(os, "environ", environ)
     TwilioSettings.from_environment()
     TelegramSettings.from_environment()
+    EmbeddingSites.from_environment()
     assert {"TWILIO_AUTH_TOKEN_FILE", "TWILIO_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL"} <= environ.asked
+    assert {"NAADLOOS_WEBCHAT_ORIGINS", "NAADLOOS_WEBCHAT_AGENT_NAME_IN_TEXT"} <= environ.asked
     listed = documented_settings(ENV_EXAMPLE.read_text(encoding="utf-8"))
     missing = sorted(environ.asked - set(listed))
     assert not missing, f"add these to .env.example, each with a comment: {missing}"

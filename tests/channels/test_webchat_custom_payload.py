@@ -37,9 +37,9 @@ async def test_a_custom_payload_reaches_the_page_under_custom() -> None:
 
 @pytest.mark.parametrize("output_class", [WebChatOutput, SocketIOOutput])
 async def test_the_hand_over_payload_reaches_the_page_through_both_socketio_outputs(output_class: type) -> None:
-    """Rasa's own socket.io output answers the customer's messages (it passes custom data as
-    keyword arguments to `emit()`); ours sends the service's messages. The action's payload
-    (`web_chat_custom`) arrives as `{"custom": ...}` through both."""
+    """Rasa's own socket.io output (where credentials.yml names Rasa's `socketio` channel) passes
+    custom data as keyword arguments to `emit()`; ours sends the replies and the service's
+    messages. The action's payload (`web_chat_custom`) arrives as `{"custom": ...}` through both."""
     server = RecordingServer()
     output = output_class(server, "bot_uttered")
     custom = {"naadloos": {"handover": {"status": "queued", "queue_position": 1, "wait_token": "7.abc"}}}

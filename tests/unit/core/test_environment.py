@@ -166,3 +166,29 @@ def test_the_reader_reads_the_environment_when_called_not_at_import(env):
     first = environment.var_dir()
     os.environ["NAADLOOS_VAR_DIR"] = "/tmp/tweede"
     assert (first, environment.var_dir()) == (Path("/tmp/eerste"), Path("/tmp/tweede"))
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("", ()),
+        ("https://www.example.nl", ("https://www.example.nl",)),
+        (" https://www.example.nl/ , HTTPS://Klant.Example.NL:443,http://localhost:8080,https://www.example.nl",
+         ("https://www.example.nl", "https://klant.example.nl", "http://localhost:8080")),
+        ("http://127.0.0.1:80,,http://[::1]:5056", ("http://127.0.0.1", "http://[::1]:5056")),
+    ],
+)
+def test_web_origins_are_read_as_a_browser_sends_them(env, value, expected):
+    env.setenv("NAADLOOS_TEST_ORIGINS", value)
+    assert environment.read_origins("NAADLOOS_TEST_ORIGINS") == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["www.example.nl", "https://www.example.nl/chat", "https://www.example.nl?x=1", "*", "https://*.example.nl",
+     "ftp://www.example.nl", "https://www.example.nl:99999", "https://user@www.example.nl", "https://"],
+)
+def test_anything_but_an_origin_is_refused_with_the_variable_named(env, value):
+    env.setenv("NAADLOOS_TEST_ORIGINS", f"https://goed.example.nl,{value}")
+    with pytest.raises(SettingError, match=r"^NAADLOOS_TEST_ORIGINS: '.*' is not a web origin; write it like https://www.example.nl"):
+        environment.read_origins("NAADLOOS_TEST_ORIGINS")
