@@ -8,6 +8,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RASA := $(BIN)/rasa
 MODEL := models/naadloos.tar.gz
+# `make markers`: the marker definitions, the endpoints whose tracker store holds the conversations
+# (MARKERS_ENDPOINTS=config/endpoints.production.yml for PostgreSQL) and where the results go.
+MARKERS_CONFIG ?= config/markers.yml
+MARKERS_ENDPOINTS ?= endpoints.yml
+MARKERS_OUT ?= results/markers
 
 # Settings, strongest first: the environment (`LIVECHAT_PORT=6000 make run`), a local .env, then
 # the defaults in .env.example. Every VAR=value line becomes `VAR ?= value` in .make/env.mk.
@@ -22,7 +27,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/core/parsing.py naadloos/core/parse_data.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
-.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench run shell actions livechat browser clean
+.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench markers run shell actions livechat browser clean var-dir
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -62,7 +67,12 @@ test-escalation: $(MODEL) ## Escalation evaluation (tests/escalation, dev and fr
 browser: ## Install headless Chromium for the browser test (Debian package; needs root if missing)
 	@scripts/install_browser.sh
 
-pytest: browser $(MODEL) ## Unit, action and end-to-end tests (the e2e tests use the trained model, one uses Chromium)
+# The folder of the local files (NAADLOOS_VAR_DIR). Rasa keeps the conversations there
+# (endpoints.yml) and cannot create it itself; scripts/run.sh and scripts/shell.sh create it too.
+var-dir:
+	@mkdir -p "$(NAADLOOS_VAR_DIR)"
+
+pytest: browser $(MODEL) var-dir ## Unit, action and end-to-end tests (the e2e tests use the trained model, one uses Chromium)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALL_STAMP) ## Static checks of the Python code
@@ -76,8 +86,23 @@ test: lint types validate train test-stories test-nlu test-escalation pytest ## 
 bench: $(INSTALL_STAMP) ## Speed next to a plain `rasa init` bot: 1, 10, 50 conversations at once (results/bench.json, .png; about 10 min; BENCH_ARGS=--quick)
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
+# Rasa refuses to overwrite results, so the previous ones are removed first. The table at the end
+# comes from the overall statistics: per marker how often it happened and in how many sessions.
+markers: $(INSTALL_STAMP) var-dir ## Count the markers of config/markers.yml in the kept conversations (MARKERS_OUT, default results/markers)
+	@mkdir -p "$(MARKERS_OUT)"
+	@rm -f "$(MARKERS_OUT)/markers.csv" "$(MARKERS_OUT)/stats-overall.csv" "$(MARKERS_OUT)/stats-per-session.csv"
+	$(RASA) evaluate markers all --config "$(MARKERS_CONFIG)" --domain domain.yml --endpoints "$(MARKERS_ENDPOINTS)" \
+		--stats-file-prefix "$(MARKERS_OUT)/stats" "$(MARKERS_OUT)/markers.csv"
+	@awk -F, '$$4 == "total_number_of_sessions" { total = $$5 } \
+		$$4 ~ /^count\(/ { times[$$3] = $$5 } \
+		$$4 == "number_of_sessions_where_marker_applied_at_least_once" { sessions[$$3] = $$5; names[++n] = $$3 } \
+		END { printf "markers: %d session(s); per marker: times, sessions\n", total; \
+		      for (i = 1; i <= n; i++) printf "  %-28s %6d %6d\n", names[i], times[names[i]], sessions[names[i]] }' \
+		"$(MARKERS_OUT)/stats-overall.csv"
+	@echo "markers: every occurrence in $(MARKERS_OUT)/markers.csv, statistics in $(MARKERS_OUT)/stats-overall.csv and stats-per-session.csv"
+
 actions: $(INSTALL_STAMP) ## Start only the action server
-	$(RASA) run actions --actions actions
+	SANIC_KEEP_ALIVE_TIMEOUT=$(ACTION_SERVER_KEEP_ALIVE_SECONDS) $(RASA) run actions --actions actions
 
 livechat: $(INSTALL_STAMP) ## Start only the live-chat service (agent desk on http://LIVECHAT_HOST:LIVECHAT_PORT/desk)
 	$(BIN)/python -m livechat

@@ -168,7 +168,10 @@ trap 'stop_all' EXIT
 # Comma-separated origins, passed to --cors as separate values.
 IFS=', ' read -r -a cors_origins <<< "${RASA_CORS_ORIGINS:-$livechat_base}"
 
-start actions "$BIN/rasa" run actions --actions actions --port "$ACTION_SERVER_PORT"
+# Sanic closes a connection that sent no request within its keep-alive timeout (5 s); Rasa's
+# request can come later than that when it is busy (ACTION_SERVER_KEEP_ALIVE_SECONDS, .env.example).
+start actions env SANIC_KEEP_ALIVE_TIMEOUT="$ACTION_SERVER_KEEP_ALIVE_SECONDS" \
+    "$BIN/rasa" run actions --actions actions --port "$ACTION_SERVER_PORT"
 # The token reaches Rasa through the environment (RASA_TOKEN, exported above), not the command line
 # that every user sees in `ps`: naadloos.core.rasa_server is `rasa run` with the token read from there.
 start rasa "$BIN/python" -m naadloos.core.rasa_server --enable-api --cors "${cors_origins[@]}" \

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/settings.sh
 . scripts/settings.sh
 
-"$BIN/rasa" run actions --actions actions --port "$ACTION_SERVER_PORT" > "$VAR_DIR/actions.log" 2>&1 &
+# ACTION_SERVER_KEEP_ALIVE_SECONDS: see .env.example (as in scripts/run.sh).
+SANIC_KEEP_ALIVE_TIMEOUT="$ACTION_SERVER_KEEP_ALIVE_SECONDS" \
+    "$BIN/rasa" run actions --actions actions --port "$ACTION_SERVER_PORT" > "$VAR_DIR/actions.log" 2>&1 &
 actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null; wait "$actions_pid" 2>/dev/null || true' EXIT INT TERM
 

@@ -57,7 +57,10 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 def livechat_env(work: Path, port: int, secret: str, **settings: str) -> dict[str, str]:
     """The environment of a test's `python -m livechat`: this environment plus its own port, SQLite
-    file and var directory under `work`, the shared `secret`, and `settings`."""
+    file and var directory under `work` (created here: Rasa keeps its conversations there and cannot
+    create it, and the live chat may create it later than Rasa needs it), the shared `secret`, and
+    `settings`."""
+    (work / "var").mkdir(parents=True, exist_ok=True)
     return {
         **os.environ,
         "PYTHONUNBUFFERED": "1",

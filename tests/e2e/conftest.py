@@ -53,10 +53,12 @@ def assistant_url(
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
     logs = tmp_path_factory.mktemp("logs")
+    (logs / "var").mkdir()  # its own conversations.sqlite3 (endpoints.yml); Rasa cannot create the folder
     actions_port, rasa_port = free_port(), free_port()
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
+        "NAADLOOS_VAR_DIR": str(logs / "var"),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "NAADLOOS_BACKOFFICE_DB": str(backoffice_db),
         # No live-chat service here: hand-overs take the no-agent path, tickets go to the outbox.

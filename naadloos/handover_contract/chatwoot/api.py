@@ -7,6 +7,10 @@ keep one failure path: refused, timeout, 5xx or an answer of the wrong shape rai
 which is also logged as an error, because nothing works until someone fixes it).
 
 Conversation ids are Chatwoot's ``display_id`` (what the API paths and the webhooks use).
+
+The same client serves the `chatwoot` channel (Chatwoot as the front door) with the agent bot's
+access token, which Chatwoot lets post messages and change a conversation's status, team and
+priority (`token_setting` names the variable in the log when Chatwoot refuses it).
 """
 from __future__ import annotations
 
@@ -33,9 +37,14 @@ def _int(value: Any, what: str) -> int:
 
 
 class ChatwootApi:
-    def __init__(self, base_url: str, account_id: int, token: str, timeout_seconds: float) -> None:
+    def __init__(
+        self, base_url: str, account_id: int, token: str, timeout_seconds: float,
+        token_setting: str = "CHATWOOT_API_TOKEN",
+    ) -> None:
+        self.account_id = account_id
         self._base = f"{base_url.rstrip('/')}/api/v1/accounts/{account_id}"
         self._token = token
+        self._token_setting = token_setting
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
 
     async def _call(
@@ -54,7 +63,8 @@ class ChatwootApi:
             raise LiveChatUnavailable(f"Chatwoot {method} {path} answered {status}")
         if status >= 400:
             if status in (401, 403):
-                logger.error("Chatwoot refused the access token (%s on %s %s): check CHATWOOT_API_TOKEN", status, method, path)
+                logger.error("Chatwoot refused the access token (%s on %s %s): check %s", status, method, path,
+                             self._token_setting)
             raise LiveChatRejected(f"Chatwoot {method} {path} answered {status}: {text[:200]!r}", status)
         if not text.strip():
             return None
@@ -104,6 +114,11 @@ class ChatwootApi:
             {"content": content, "message_type": message_type, "private": private},
         )
         return _int(answer.get("id") if isinstance(answer, dict) else None, "message id")
+
+    async def conversation_inbox(self, conversation_id: int) -> int:
+        """`GET /conversations/{id}`: the id of the inbox the conversation is in."""
+        answer = await self._call("GET", f"/conversations/{conversation_id}")
+        return _int(answer.get("inbox_id") if isinstance(answer, dict) else None, "inbox id")
 
     async def set_status(self, conversation_id: int, status: str) -> None:
         """`POST /conversations/{id}/toggle_status` with `status` (open | pending | resolved | snoozed)."""

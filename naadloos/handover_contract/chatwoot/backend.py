@@ -19,6 +19,14 @@
 
 Each write names an idempotency key; a retry finds what the first attempt created
 (`links.ChatwootLinks`) and only finishes what is missing.
+
+**Chatwoot as the front door** (the `chatwoot` channel; the sender id names a Chatwoot
+conversation, `links.front_door_conversation`): everything happens in the customer's own
+conversation instead. Availability counts the agents of that conversation's inbox (and team). The
+hand-over sets it to `open` (from `pending`, where the agent bot answers), assigns the team, adds
+the one private note (its id kept in the link) and raises the priority; a ticket or callback adds
+its note (worded for this case), label and team and leaves the conversation with the assistant.
+Customer messages are not forwarded: Chatwoot has them already.
 """
 from __future__ import annotations
 
@@ -38,6 +46,7 @@ from naadloos.handover_contract.chatwoot.links import (
     ChatwootLinks,
     Link,
     contact_identifier,
+    front_door_conversation,
 )
 from naadloos.handover_contract.chatwoot.notes import callback_note, handover_note, ticket_note
 from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
@@ -104,8 +113,13 @@ class ChatwootBackend:
         api = ChatwootApi(config.url, config.account_id, config.api_token, config.timeout_seconds)
         return cls(api, ChatwootLinks(config.links_db), config.inbox_id, config.teams)
 
+    def _front_door(self, sender: str) -> int | None:
+        """The customer's own Chatwoot conversation when Chatwoot is their front door, else None."""
+        return front_door_conversation(sender, self._api.account_id)
+
     # --- availability --------------------------------------------------------------------------
-    async def availability(self, team: str) -> Availability:
+    async def availability(self, team: str, inbox_id: int | None = None) -> Availability:
+        """For `team` in `inbox_id` (default: the inbox of CHATWOOT_INBOX_ID)."""
         now = self._clock()
         organisation = self._organisation()
         if organisation.holiday(now):
@@ -113,11 +127,11 @@ class ChatwootBackend:
         elif not organisation.is_open(now):
             reason = CLOSED
         else:
-            reason = OPEN if await self._agents_online(team) else NO_AGENTS
+            reason = OPEN if await self._agents_online(team, inbox_id or self._inbox_id) else NO_AGENTS
         return Availability(reason == OPEN, reason, 0, team)
 
-    async def _agents_online(self, team: str) -> int:
-        inbox = await self._api.inbox_members(self._inbox_id)
+    async def _agents_online(self, team: str, inbox_id: int) -> int:
+        inbox = await self._api.inbox_members(inbox_id)
         team_id = self._teams.get(team)
         if team_id is None:
             return sum(1 for agent in inbox if agent.get("availability_status") == ONLINE)
@@ -130,10 +144,31 @@ class ChatwootBackend:
         return await with_fallback_team(request, fallback_team, self._open_if_available)
 
     async def _open_if_available(self, request: HandoverRequest) -> OpenedHandover:
-        availability = await self.availability(request.team)
+        front_door = self._front_door(request.conversation_id)
+        inbox_id = await self._api.conversation_inbox(front_door) if front_door is not None else None
+        availability = await self.availability(request.team, inbox_id)
         if not availability.can_take_over:
             raise HandoverRefused(availability.reason)
+        if front_door is not None:
+            return OpenedHandover(await self._open_in_place(request, front_door), request.team)
         return OpenedHandover(await self._open(request), request.team)
+
+    async def _open_in_place(self, request: HandoverRequest, conversation_id: int) -> Handover:
+        """The front door's hand-over: status open first, the note last, so every customer message
+        with a higher id than the note came after the hand-over (`Link.note_id`)."""
+        known = self._links.request(request.idempotency_key)
+        if known is not None and known[1]:
+            return Handover(conversation_id, QUEUED, None, 0)
+        await self._api.set_status(conversation_id, OPEN_STATUS)
+        if request.team in self._teams:
+            await self._api.assign_team(conversation_id, self._teams[request.team])
+        if request.priority in RAISED_PRIORITIES:
+            await self._api.set_priority(conversation_id, request.priority)
+        note_id = await self._api.post_message(conversation_id, handover_note(request, self._zone()), "outgoing", private=True)
+        link = Link(conversation_id, request.conversation_id, HANDOVER, request.reason, True, request.ask_satisfaction, note_id)
+        self._links.remember_request(request.idempotency_key, conversation_id, link)
+        self._links.finish_request(request.idempotency_key)
+        return Handover(conversation_id, QUEUED, None, 0)
 
     async def _open(self, request: HandoverRequest) -> Handover:
         sender = request.conversation_id
@@ -163,6 +198,8 @@ class ChatwootBackend:
         return Handover(conversation_id, QUEUED, None, 0)
 
     async def forward_customer_message(self, conversation_id: str, text: str, message_id: str) -> None:
+        if self._front_door(conversation_id) is not None:
+            return  # the customer wrote it in Chatwoot: the agents see it there already
         link = self._links.open_handover_of(conversation_id)
         if link is None:
             raise LiveChatRejected("no open hand-over for this conversation", 404)
@@ -173,11 +210,12 @@ class ChatwootBackend:
 
     # --- tickets and callbacks -----------------------------------------------------------------
     async def ticket(self, request: TicketRequest) -> None:
-        note = ticket_note(request, self._zone())
+        note = ticket_note(request, self._zone(), in_place=self._front_door(request.conversation_id) is not None)
         await self._follow_up(request, TICKET, note, TICKET_LABEL, request.customer, request.reason, request.priority)
 
     async def callback(self, request: CallbackRequest) -> None:
-        await self._follow_up(request, CALLBACK, callback_note(request), CALLBACK_LABEL)
+        note = callback_note(request, in_place=self._front_door(request.conversation_id) is not None)
+        await self._follow_up(request, CALLBACK, note, CALLBACK_LABEL)
 
     async def _follow_up(
         self,
@@ -189,13 +227,23 @@ class ChatwootBackend:
         reason: str = "",
         priority: str | None = None,
     ) -> None:
-        """A conversation for a person to follow up: created once per key, then note and label."""
+        """A conversation for a person to follow up: created once per key (the front door's own
+        conversation, with the team), then note and label."""
         sender = request.conversation_id
         known = self._links.request(request.idempotency_key)
         if known is not None and known[1]:
             return
+        front_door = self._front_door(sender)
         if known is not None:
             conversation_id = known[0]
+        elif front_door is not None:
+            conversation_id = front_door
+            team_id = self._teams.get(request.team) if request.team else None
+            if team_id is not None:
+                await self._api.assign_team(conversation_id, team_id)
+            self._links.remember_request(
+                request.idempotency_key, conversation_id, Link(conversation_id, sender, kind, reason, False)
+            )
         else:
             conversation_id = await self._new_conversation(sender, request.team, customer or {})
             self._links.remember_request(

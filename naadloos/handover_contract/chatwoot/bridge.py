@@ -23,7 +23,9 @@ that is not a JSON object with the fields used):
   built-in desk as solved (the resolved text, then the satisfaction question when the hand-over
   request asked for it, never after a death or a crisis; both responses in domain.yml, read and
   checked when the receiver starts): ``{"status": "back_to_bot"}``;
-- anything else: 200 ``{"status": "ignored"}``.
+- anything else: 200 ``{"status": "ignored"}``, also everything about a conversation in which
+  Chatwoot is the customer's front door (the `chatwoot` channel): the agents write to the
+  customer there directly, and the channel gives the conversation back to the bot.
 
 When Rasa cannot be reached, the answer is 503 and the delivery is forgotten, so Chatwoot's retry
 (or the agent sending again) is processed; a message whose earlier attempt may have arrived is
@@ -50,7 +52,7 @@ from sanic.response import json as json_response
 from naadloos.core.domain_responses import DOMAIN_FILE, CustomerWording
 from naadloos.core.settings import current_organisation
 from naadloos.handover_contract import satisfaction
-from naadloos.handover_contract.chatwoot.links import HANDOVER, ChatwootLinks
+from naadloos.handover_contract.chatwoot.links import HANDOVER, ChatwootLinks, Link, front_door_conversation
 from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
 from naadloos.handover_contract.chatwoot.webhook_signing import (
     TOKEN_REPLAY_SECONDS,
@@ -154,6 +156,13 @@ class WebhookHandler:
     def _ours(self, account_id: Any, inbox_id: Any) -> bool:
         return account_id in (None, self._settings.account_id) and inbox_id == self._settings.inbox_id
 
+    def _bridged(self, conversation_id: int) -> Link | None:
+        """The conversation's link, unless there is none or Chatwoot is its front door."""
+        link = self._links.link(conversation_id)
+        if link is None or front_door_conversation(link.sender_id, self._settings.account_id) is not None:
+            return None
+        return link
+
     async def _message(self, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         conversation = _object(event.get("conversation"), "conversation")
         conversation_id = _id(conversation.get("id"), "conversation.id")
@@ -168,7 +177,7 @@ class WebhookHandler:
         content = event.get("content")
         if not isinstance(content, str) or not content.strip():
             return 200, {"status": "ignored"}  # an attachment alone: not shown in the web chat
-        link = self._links.link(conversation_id)
+        link = self._bridged(conversation_id)
         if link is None:
             return 200, {"status": "ignored"}
         if link.kind != HANDOVER or not link.open:
@@ -188,7 +197,7 @@ class WebhookHandler:
             return 200, {"status": "ignored"}
         if not resolved and event.get("status") != RESOLVED:
             return 200, {"status": "ignored"}
-        link = self._links.link(conversation_id)
+        link = self._bridged(conversation_id)
         if link is None or link.kind != HANDOVER:
             return 200, {"status": "ignored"}
         if not self._links.close(conversation_id):

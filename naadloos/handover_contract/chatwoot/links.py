@@ -9,11 +9,18 @@ to find the Rasa conversation of a Chatwoot conversation. All of them must reach
 Also here: the idempotency keys of what the back end created (a retry finds the conversation it
 made before), the customer messages already forwarded (each once), and the webhook deliveries
 already processed (each once; kept until their signature could no longer be accepted anyway).
+
+**Chatwoot as the front door** (the `chatwoot` channel, `naadloos.channels.chatwoot`): the customer
+writes in a Chatwoot conversation and the Rasa sender id names it, ``chatwoot-<account>-<conversation>``
+(`front_door_sender_id`). The back end then hands over in that conversation itself, and its link
+keeps the id of the hand-over's private note (`Link.note_id`): a customer message after it in a
+`pending` conversation means the agents gave the conversation back to the bot.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
@@ -41,7 +48,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     open INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     closed_at TEXT,
-    ask_satisfaction INTEGER
+    ask_satisfaction INTEGER,
+    note_id INTEGER
 );
 CREATE INDEX IF NOT EXISTS conversations_of_sender ON conversations (sender_id, kind, open);
 CREATE TABLE IF NOT EXISTS requests (
@@ -66,13 +74,27 @@ CREATE TABLE IF NOT EXISTS relay_attempts (
 """
 # Columns a later release added to a table of an older file: (table, column, type). The file of an
 # older release gets them on first use (NULL in the rows it had).
-_ADDED_COLUMNS = (("conversations", "ask_satisfaction", "INTEGER"),)
+_ADDED_COLUMNS = (("conversations", "ask_satisfaction", "INTEGER"), ("conversations", "note_id", "INTEGER"))
+_FRONT_DOOR_SENDER = re.compile(r"chatwoot-([1-9][0-9]{0,17})-([1-9][0-9]{0,17})")
 
 
 def contact_identifier(sender_id: str) -> str:
     """The Chatwoot contact's `identifier` (and contact inbox `source_id`) for a Rasa sender id:
     lowercase hex SHA-256, so Chatwoot never holds the raw id."""
     return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()
+
+
+def front_door_sender_id(account_id: int, conversation_id: int) -> str:
+    """The Rasa sender id of a customer who writes in Chatwoot conversation `conversation_id`
+    (its display id) of `account_id`: ``chatwoot-3-42``."""
+    return f"chatwoot-{account_id}-{conversation_id}"
+
+
+def front_door_conversation(sender_id: str, account_id: int) -> int | None:
+    """The Chatwoot conversation that `sender_id` names when it is a front-door sender id of
+    `account_id` (`front_door_sender_id`), else None."""
+    match = _FRONT_DOOR_SENDER.fullmatch(sender_id)
+    return int(match.group(2)) if match and int(match.group(1)) == account_id else None
 
 
 @dataclass(frozen=True)
@@ -85,14 +107,17 @@ class Link:
     # A hand-over's `HandoverRequest.ask_satisfaction` (false after a death or a crisis); None for a
     # ticket or callback, and for a hand-over stored by an older release: not asked.
     ask_satisfaction: bool | None = None
+    # Front door only: the id of the hand-over's private note; later customer messages came after it.
+    note_id: int | None = None
 
 
-_LINK_COLUMNS = "conversation_id, sender_id, kind, reason, open, ask_satisfaction"
+_LINK_COLUMNS = "conversation_id, sender_id, kind, reason, open, ask_satisfaction, note_id"
 
 
 def _link(row: tuple) -> Link:
     ask = row[5]
-    return Link(int(row[0]), row[1], row[2], row[3], bool(row[4]), None if ask is None else bool(ask))
+    note_id = None if row[6] is None else int(row[6])
+    return Link(int(row[0]), row[1], row[2], row[3], bool(row[4]), None if ask is None else bool(ask), note_id)
 
 
 def _add_missing_columns(connection: sqlite3.Connection) -> None:
@@ -165,12 +190,13 @@ class ChatwootLinks:
                 (key, conversation_id),
             )
             connection.execute(
-                "INSERT INTO conversations (conversation_id, sender_id, kind, reason, open, created_at, ask_satisfaction) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO UPDATE SET sender_id = excluded.sender_id, "
-                "kind = excluded.kind, reason = excluded.reason, open = excluded.open, "
-                "created_at = excluded.created_at, closed_at = NULL, ask_satisfaction = excluded.ask_satisfaction",
+                "INSERT INTO conversations (conversation_id, sender_id, kind, reason, open, created_at, ask_satisfaction, "
+                "note_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO UPDATE SET "
+                "sender_id = excluded.sender_id, kind = excluded.kind, reason = excluded.reason, open = excluded.open, "
+                "created_at = excluded.created_at, closed_at = NULL, ask_satisfaction = excluded.ask_satisfaction, "
+                "note_id = excluded.note_id",
                 (link.conversation_id, link.sender_id, link.kind, link.reason, int(link.open), _now(),
-                 None if link.ask_satisfaction is None else int(link.ask_satisfaction)),
+                 None if link.ask_satisfaction is None else int(link.ask_satisfaction), link.note_id),
             )
 
     def finish_request(self, key: str) -> None:

@@ -5,6 +5,9 @@ A note holds the summary and the conversation with the assistant, newest turns f
 it is long: at most `MAX_NOTE_CHARS` characters, so a long conversation never makes Chatwoot
 refuse the note and an agent does not have to scroll through pages. Intents, confidences and
 other technical details stay out (they are in Rasa's tracker).
+
+With Chatwoot as the front door (`in_place`) a ticket or callback note goes into the customer's
+own conversation, where an agent's reply does reach the customer, so it says that instead.
 """
 from __future__ import annotations
 
@@ -17,6 +20,10 @@ MAX_NOTE_CHARS = 12_000
 MAX_TURN_CHARS = 1_500  # one long message does not push all others out
 ROLES = {"user": "Klant", "bot": "Assistent"}
 BUTTON = "(koos een knop)"
+IN_PLACE_TICKET = "Neem contact op met de klant: zet dit gesprek op Open en antwoord hier. Tot dan helpt de assistent."
+IN_PLACE_CALLBACK = "Bel de klant. Tot dan helpt de assistent in dit gesprek."
+# The `chatwoot` channel (front door) could not get an answer from the assistant and opened the conversation.
+ASSISTANT_FAILED = "De digitale assistent kon het laatste bericht van de klant niet beantwoorden. Neem het gesprek over."
 CONTACT_PREFERENCES = {
     "callback_offered": "De assistent heeft aangeboden dat we terugbellen.",
     "referred": "De assistent heeft de klant naar onze andere kanalen verwezen.",
@@ -76,10 +83,10 @@ def handover_note(request: HandoverRequest, zone: tzinfo) -> str:
     return _with_transcript(head, request.transcript, zone)
 
 
-def ticket_note(request: TicketRequest, zone: tzinfo) -> str:
+def ticket_note(request: TicketRequest, zone: tzinfo, in_place: bool = False) -> str:
     head = [
         "Bericht van de digitale assistent: er kon niemand het gesprek overnemen.",
-        "Neem contact op met de klant. Een antwoord in dit gesprek bereikt de klant niet.",
+        IN_PLACE_TICKET if in_place else "Neem contact op met de klant. Een antwoord in dit gesprek bereikt de klant niet.",
         "",
         _cut(request.summary.strip(), MAX_SUMMARY),
     ]
@@ -89,12 +96,12 @@ def ticket_note(request: TicketRequest, zone: tzinfo) -> str:
     return _with_transcript(head, request.transcript, zone)
 
 
-def callback_note(request: CallbackRequest) -> str:
+def callback_note(request: CallbackRequest, in_place: bool = False) -> str:
     return "\n".join(
         [
             "Terugbelverzoek via de digitale assistent.",
             f"Telefoonnummer: {_cut(request.phone, 40)}",
             f"Wanneer: {_cut(request.preferred_moment, 200)}",
-            "Een antwoord in dit gesprek bereikt de klant niet: bel de klant.",
+            IN_PLACE_CALLBACK if in_place else "Een antwoord in dit gesprek bereikt de klant niet: bel de klant.",
         ]
     )
