@@ -1,6 +1,8 @@
 """The desk's Dutch words for why a conversation came to a colleague (reason), its priority, its
 channel, its team and how it was closed (the wrap-up outcome): one home, so the queue, the
-conversation view, the inbox, the history and the notifications say the same.
+conversation view, the inbox, the history and the notifications say the same. The channels' words
+belong to the hand-over contract (`naadloos.handover_contract.schema.CHANNEL_LABELS`), which every
+back end shares; they are used from there.
 
 A reason's words are the `label` of the escalation reason in `config/escalation.yml`
 (conversation designers keep them there; this reads them, it copies nothing). The live chat may
@@ -13,22 +15,11 @@ import logging
 from collections.abc import Mapping
 
 from naadloos.escalation.config import EscalationConfigError, current_escalation_config
+from naadloos.handover_contract.schema import channel_label
 
 logger = logging.getLogger(__name__)
 
 PRIORITY_LABELS = {"urgent": "spoed", "high": "hoog", "normal": "normaal"}
-# Rasa's input channel names, as the bot sends them (`tracker.get_latest_input_channel()`).
-CHANNEL_LABELS = {
-    "socketio": "chat op de website",
-    "rest": "chat via de API",
-    "whatsapp": "WhatsApp",
-    "twilio": "sms",
-    "facebook": "Facebook Messenger",
-    "telegram": "Telegram",
-    "cmdline": "testconsole",
-    "unknown": "onbekend kanaal",
-}
-
 
 # The teams of LIVECHAT_TEAMS as the desk and the customer read them ("een collega van het team
 # Klachten"); a team this list does not know is shown with a capital letter.
@@ -81,7 +72,7 @@ def handover_labels(
     return {
         "reason": reason_label(reason, reasons) or reason,
         "priority": PRIORITY_LABELS.get(priority, priority),
-        "channel": CHANNEL_LABELS.get(channel, channel),
+        "channel": channel_label(channel),
         "team": team_label(team),
         "outcome": outcome_label(outcome),
     }

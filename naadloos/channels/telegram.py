@@ -14,11 +14,13 @@ name "telegram" (webhook ``/webhooks/telegram/webhook``). What it changes:
   Here the output channels are made once (no network), and the webhook is registered once, in the
   background when the server has started (only with ``TELEGRAM_WEBHOOK_URL``; a failure is
   logged, not fatal).
-- **Once per update.** An ``update_id`` handled before is acknowledged and skipped.
+- **Once per update.** An ``update_id`` handled before (also before a restart:
+  `naadloos.channels.dedup`) is acknowledged and skipped.
 - Private chats only (a group would mix customers); edits are ignored (Rasa would handle an edited
   message as a new one); "/start" (the customer opens the bot) is a greeting; a photo, voice
   message, file or location gets the polite Dutch reply of `config/channel_messages.yml`, and a
-  caption is still read. A button press is acknowledged to Telegram (its spinner stops).
+  caption is still read; while a colleague has the chat, the colleague gets a line saying what
+  came, with its file_id (`naadloos.channels.media`). A button press is acknowledged to Telegram (its spinner stops).
 - Sends to ``TELEGRAM_API_URL`` (a local Bot API server, or the fake in the tests); the agent's
   name goes in bold in front of an agent's message; failures as `naadloos.channels.delivery`.
 - Unconfigured (no bot token or secret): every webhook gets 503 and a log line naming the setting.
@@ -46,10 +48,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from naadloos.channels.agent_prefix import agent_prefix
+from naadloos.channels.conversations import with_colleague
 from naadloos.channels.credentials import check_urls, credential_or
 from naadloos.channels.customer_notices import media_not_supported_text
-from naadloos.channels.dedup import RecentIds
+from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.delivery import ProviderError, masked, report_failures
+from naadloos.channels.media import AUDIO, CONTACT, DOCUMENT, LOCATION, PHOTO, STICKER, VIDEO, VOICE, Media, media_line
 from naadloos.core.environment import SettingError, read_float, read_secret, read_text, read_url
 
 logger = logging.getLogger(__name__)
@@ -60,8 +64,11 @@ DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_TIMEOUT_SECONDS = 10.0
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_CALLBACK_DATA_BYTES = 64  # Telegram's limit for a button's callback_data
-MEDIA_FIELDS = ("photo", "voice", "audio", "video", "video_note", "document", "sticker", "animation", "location",
-                "venue", "contact")
+# A message's media fields, as `naadloos.channels.media` kinds; the first found names it (a venue
+# also holds a location, an animation also a document).
+MEDIA_FIELDS = {"photo": PHOTO, "voice": VOICE, "audio": AUDIO, "video": VIDEO, "video_note": VIDEO, "animation": VIDEO,
+                "document": DOCUMENT, "sticker": STICKER, "venue": LOCATION, "location": LOCATION, "contact": CONTACT}
+FILE_ID_NOTE = "Telegram file_id"  # how a colleague reads the id to fetch the file with (getFile)
 START_COMMAND = "/start"
 GREETING = "/greet"  # the intent a customer opening the bot means
 
@@ -172,8 +179,27 @@ class Incoming:
 
     chat_id: str
     text: str  # "" when there is nothing to read
-    media: bool  # a photo, voice message, file, location...
+    media: tuple[Media, ...]  # a photo, voice message, file, location... (none: empty)
     callback_query_id: str = ""
+
+
+def media_of(message: Mapping[str, Any]) -> tuple[Media, ...]:
+    """The photo, voice message, file, place, ... of a message (at most one), for a colleague."""
+    for key, kind in MEDIA_FIELDS.items():
+        content = message.get(key)
+        if not content:
+            continue
+        if isinstance(content, list):  # a photo: its sizes, the largest last
+            content = content[-1]
+        content = content if isinstance(content, dict) else {}
+        detail = str(content.get("file_name") or "")
+        if key == "venue":
+            detail = ", ".join(str(content[part]) for part in ("title", "address") if content.get(part))
+        elif key == "location":
+            detail = f"{content.get('latitude')}, {content.get('longitude')}"
+        file_id = content.get("file_id")
+        return (Media(kind, detail, f"{FILE_ID_NOTE} {file_id}" if file_id else ""),)
+    return ()
 
 
 def incoming(update: Mapping[str, Any]) -> Incoming | None:
@@ -192,7 +218,7 @@ def incoming(update: Mapping[str, Any]) -> Incoming | None:
     text = text.strip() if isinstance(text, str) else ""
     if text.split(" ")[0].split("@")[0] == START_COMMAND:  # "/start", "/start campagne", "/start@OnzeBot"
         text = GREETING
-    media = not isinstance(callback, dict) and any(key in message for key in MEDIA_FIELDS)
+    media = () if isinstance(callback, dict) else media_of(message)
     return Incoming(str(chat["id"]), text, media, callback_id)
 
 
@@ -210,10 +236,10 @@ class TelegramInput(RasaTelegramInput):
         media_not_supported_text()  # a broken config/channel_messages.yml stops Rasa now
         return cls(TelegramSettings.from_environment(credentials))
 
-    def __init__(self, settings: TelegramSettings, seen: RecentIds | None = None) -> None:
+    def __init__(self, settings: TelegramSettings, seen: SeenDeliveries | None = None) -> None:
         super().__init__(settings.bot_token, None, settings.webhook_url, debug_mode=False)
         self.settings = settings
-        self.seen = seen or RecentIds()
+        self.seen = seen or SeenDeliveries.from_settings(self.name())
         self.reply_output: TelegramOutput | None = None
         self.pushed_output: TelegramOutput | None = None
         self._registration: asyncio.Task[None] | None = None
@@ -291,11 +317,14 @@ class TelegramInput(RasaTelegramInput):
             return response.json({"status": "ignored"})
         if found.callback_query_id:
             await self._answer_button(output, found.callback_query_id)
-        if found.media:
+        text = found.text
+        if found.media and await with_colleague(request.app, found.chat_id):
+            text = media_line(found.media, "" if text == GREETING else text)  # for the colleague
+        elif found.media:
             await output.send_response(found.chat_id, {"text": media_not_supported_text()})
-        if found.text:
+        if text:
             try:
-                await on_new_message(UserMessage(found.text, output, found.chat_id, input_channel=self.name(),
+                await on_new_message(UserMessage(text, output, found.chat_id, input_channel=self.name(),
                                                  message_id=f"telegram-{update_id}"))
             except Exception:  # any failure of the turn: a clear answer to Telegram (it retries), details in the log
                 self.seen.forget(update_id)

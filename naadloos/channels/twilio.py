@@ -9,15 +9,17 @@ What Rasa 3.6's own channel lacks, and this one does:
   ``request.form`` would drop), compared in constant time (`naadloos.channels.twilio_api`).
   Otherwise 403, and Rasa never sees the message. Without a token or URL every webhook gets 503
   and a log line that names the missing setting: a laptop without a Twilio account runs as before.
-- **Once per message.** A delivery whose ``MessageSid`` was handled before is acknowledged and
-  skipped (`naadloos.channels.dedup`); it becomes the user event's ``message_id``.
+- **Once per message.** A delivery whose ``MessageSid`` was handled before (also before a
+  restart: `naadloos.channels.dedup`) is acknowledged and skipped; it becomes the user event's
+  ``message_id``.
 - **No blocking.** Messages go out through `TwilioApi` (aiohttp), not the twilio library's
   blocking client, to ``TWILIO_API_URL``.
 - **Clear errors, no debug mode.** A failing turn answers 503 with a short JSON reason (so Twilio
   may retry it), never a 500 with a traceback; a failing send is handled as
   `naadloos.channels.delivery` describes.
 - **Media and locations** get a polite Dutch reply (`config/channel_messages.yml`); a caption is
-  still read as the customer's message.
+  still read as the customer's message. While a colleague has the chat, the colleague gets a line
+  saying what came instead, with Twilio's media URL (`naadloos.channels.media`).
 - **Conversation ids without "+"**: the customer "whatsapp:+31612345678" is the conversation
   "whatsapp:31612345678" (`conversation_id_of`), which Rasa's HTTP API can address.
 - **The agent's name** goes in front of an agent's message ("*Sanne (Polderstroom):* ..." on
@@ -40,9 +42,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from naadloos.channels.agent_prefix import WHATSAPP_BOLD, with_agent_prefix
+from naadloos.channels.conversations import with_colleague
 from naadloos.channels.customer_notices import media_not_supported_text
-from naadloos.channels.dedup import RecentIds
+from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.delivery import masked, report_failures
+from naadloos.channels.media import LOCATION, Media, media_kind, media_line
 from naadloos.channels.text_parts import text_parts
 from naadloos.channels.twilio_api import (
     MAX_BODY_CHARACTERS,
@@ -58,6 +62,7 @@ logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Twilio-Signature"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MAX_WEBHOOK_BYTES = 64 * 1024  # a message webhook is a few kB; anything larger is not Twilio's
+MAX_MEDIA = 10  # Twilio's most files in one message
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'  # "no reply here": we send our own
 
 
@@ -108,10 +113,18 @@ def form_params(request: Request) -> list[tuple[str, str]] | None:
         return None
 
 
-def has_media(fields: Mapping[str, str]) -> bool:
-    """A photo, voice message, file (NumMedia > 0) or a shared location (WhatsApp)."""
+def media_of(fields: Mapping[str, str]) -> list[Media]:
+    """The photos, voice messages, files (``NumMedia``, each with ``MediaUrl<n>`` and
+    ``MediaContentType<n>``) and a shared location (WhatsApp) of an incoming message."""
     count = fields.get("NumMedia", "0").strip()
-    return (count.isdigit() and int(count) > 0) or bool(fields.get("Latitude") and fields.get("Longitude"))
+    found = [
+        Media(media_kind(fields.get(f"MediaContentType{number}", "")), reference=fields.get(f"MediaUrl{number}", ""))
+        for number in range(min(int(count), MAX_MEDIA) if count.isdigit() else 0)
+    ]
+    latitude, longitude = fields.get("Latitude", ""), fields.get("Longitude", "")
+    if latitude and longitude:
+        found.append(Media(LOCATION, f"{latitude}, {longitude}"))
+    return found
 
 
 def _refuse(status: int, reason: str) -> HTTPResponse:
@@ -128,11 +141,11 @@ class TwilioInput(RasaTwilioInput):
         media_not_supported_text()  # a broken config/channel_messages.yml stops Rasa now, not at a customer's photo
         return cls(TwilioSettings.from_environment(credentials))
 
-    def __init__(self, settings: TwilioSettings, seen: RecentIds | None = None) -> None:
+    def __init__(self, settings: TwilioSettings, seen: SeenDeliveries | None = None) -> None:
         super().__init__(settings.account_sid, settings.auth_token, settings.sms_number, debug_mode=False)
         self.settings = settings
         self.api = TwilioApi(settings)
-        self.seen = seen or RecentIds()
+        self.seen = seen or SeenDeliveries.from_settings(self.name())
         self.reply_output = TwilioOutput(self.api, raise_send_errors=False)
         self.pushed_output = TwilioOutput(self.api, raise_send_errors=True)
         if settings.missing_for_webhooks():
@@ -189,9 +202,12 @@ class TwilioInput(RasaTwilioInput):
         if not self.seen.first_time(message_sid):
             logger.info("twilio: message %s was delivered again; handled once", message_sid)
             return response.text(EMPTY_TWIML, content_type="text/xml")
-        if has_media(fields):
-            await self.reply_output.send_response(sender, {"text": media_not_supported_text()})
         text = fields.get("Body", "").replace("¡", "@").strip()  # some carriers turn @ into ¡ in SMS
+        media = media_of(fields)
+        if media and await with_colleague(request.app, sender):
+            text = media_line(media, text)  # for the colleague (`naadloos.channels.media`)
+        elif media:
+            await self.reply_output.send_response(sender, {"text": media_not_supported_text()})
         if text:
             try:
                 await on_new_message(

@@ -51,6 +51,39 @@ MAX_EVENTS = 10000  # raw Rasa events with a hand-over
 # What an idempotency key, a channel and a reason code look like.
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")
 
+# The channel a record names (`EscalationRecord.channel`): Rasa's input channel of the conversation,
+# except that Twilio carries SMS and WhatsApp, told apart by the customer's address
+# (`channel_code`). Each with the words a colleague reads: one home for every back end and desk.
+TWILIO = "twilio"  # SMS through Twilio (also older records of WhatsApp through Twilio)
+TWILIO_WHATSAPP = "twilio_whatsapp"  # WhatsApp through Twilio
+TWILIO_WHATSAPP_PREFIX = "whatsapp:"  # how a Twilio conversation id of a WhatsApp customer starts
+CHANNEL_LABELS = {
+    "socketio": "chat op de website",
+    "rest": "chat via de API",
+    "whatsapp": "WhatsApp",  # the WhatsApp Cloud API
+    TWILIO_WHATSAPP: "WhatsApp",
+    TWILIO: "SMS",
+    "telegram": "Telegram",
+    "chatwoot": "Chatwoot",
+    "facebook": "Facebook Messenger",
+    "cmdline": "testconsole",
+    "unknown": "onbekend kanaal",
+}
+
+
+def channel_code(input_channel: str, conversation_id: str) -> str:
+    """The channel a record names for a conversation on Rasa's `input_channel`: for Twilio, SMS
+    (`TWILIO`) or WhatsApp (`TWILIO_WHATSAPP`, the id starts with "whatsapp:"); else the input channel."""
+    if input_channel == TWILIO and conversation_id.startswith(TWILIO_WHATSAPP_PREFIX):
+        return TWILIO_WHATSAPP
+    return input_channel
+
+
+def channel_label(channel: str) -> str:
+    """The channel in a colleague's words ("SMS", "WhatsApp", ...); an unknown code as it is."""
+    return CHANNEL_LABELS.get(channel, channel)
+
+
 # Kinds of the records that may wait in the outbox.
 TICKET = "ticket"
 CALLBACK = "callback"
@@ -118,6 +151,10 @@ class EscalationRecord:
     priority: str
     team: str
     summary: str
+
+    def __post_init__(self) -> None:
+        # The bot passes Rasa's input channel; the record names the carrier (`channel_code`).
+        object.__setattr__(self, "channel", channel_code(self.channel, self.conversation_id))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

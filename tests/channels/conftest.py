@@ -8,12 +8,20 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import pytest
 from rasa.core.channels.channel import InputChannel, UserMessage, register
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ConversationPaused, SlotSet
+from rasa.shared.core.slots import TextSlot
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
+from naadloos.channels.conversations import HANDOVER_TEAM_SLOT
+from naadloos.channels.dedup import DATABASE_VARIABLE
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.fake_twilio import FakeTwilio
 from tests.processes import free_port
@@ -25,6 +33,14 @@ def sanic_test_mode() -> Iterator[None]:
     Sanic.test_mode = True
     yield
     Sanic.test_mode = False
+
+
+@pytest.fixture(autouse=True)
+def seen_webhooks_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own file of handled webhooks (`naadloos.channels.dedup`), never the project's var/."""
+    path = tmp_path / "seen_webhooks.sqlite3"
+    monkeypatch.setenv(DATABASE_VARIABLE, str(path))
+    return path
 
 
 @pytest.fixture
@@ -69,20 +85,40 @@ def in_background(fake: F) -> Iterator[F]:
         loop.close()
 
 
+# The domain's slot with the team that took a hand-over (`naadloos.channels.conversations`).
+HANDOVER_DOMAIN = Domain(
+    intents=[], entities=[], responses={}, action_names=[], forms={}, data={},
+    slots=[TextSlot(HANDOVER_TEAM_SLOT, mappings=[{"type": "custom"}], influence_conversation=False)],
+)
+
+
 @dataclass
 class StandInAgent:
     """Takes the place of Rasa's `Agent` in the channel-only tests (the tests with the real Rasa
     are in test_channels_live.py): keeps every message it is handed and answers through the
-    message's output channel, as Rasa does; `failing` makes handling raise."""
+    message's output channel, as Rasa does; `failing` makes handling raise. Its `tracker_store` is
+    Rasa's in-memory store: `hand_over` pauses a conversation as the hand-over action does, and a
+    paused conversation's messages are kept without an answer, as Rasa keeps them."""
 
     reply: str = "Hoi! Waarmee kan ik je helpen?"
     failing: bool = False
     received: list[UserMessage] = field(default_factory=list)
+    tracker_store: InMemoryTrackerStore = field(default_factory=lambda: InMemoryTrackerStore(HANDOVER_DOMAIN))
+
+    async def hand_over(self, sender_id: str, team: str = "klantenservice") -> None:
+        """The conversation as the hand-over action leaves it when `team` accepted it."""
+        tracker = DialogueStateTracker.from_events(
+            sender_id, [SlotSet(HANDOVER_TEAM_SLOT, team), ConversationPaused()], slots=HANDOVER_DOMAIN.slots
+        )
+        await self.tracker_store.save(tracker)
 
     async def handle_message(self, message: UserMessage) -> None:
         if self.failing:
             raise RuntimeError("the tracker store is down")
         self.received.append(message)
+        tracker = await self.tracker_store.retrieve(message.sender_id)
+        if tracker is not None and tracker.is_paused():
+            return  # a colleague has the conversation: Rasa records the message and does not answer
         assert message.output_channel is not None
         await message.output_channel.send_response(message.sender_id, {"text": self.reply})
 

@@ -103,6 +103,24 @@ async def test_a_voice_message_and_a_location_get_the_polite_reply(served, fake_
     assert agent.received == []
 
 
+@pytest.mark.parametrize(
+    ("media", "line"),
+    [
+        ({"photo": [{"file_id": "klein", "width": 90}, {"file_id": "groot", "width": 1280}], "caption": "mijn meter"},
+         "[Foto gestuurd] mijn meter (Telegram file_id groot)"),
+        ({"document": {"file_id": "d1", "file_name": "factuur.pdf"}}, "[Document: factuur.pdf] (Telegram file_id d1)"),
+        ({"voice": {"file_id": "v1", "duration": 3}}, "[Spraakbericht] (Telegram file_id v1)"),
+        ({"location": {"latitude": 52.37, "longitude": 4.89}}, "[Locatie gedeeld: 52.37, 4.89]"),
+    ],
+)
+async def test_during_a_hand_over_media_reaches_the_colleague_as_a_line(served, fake_telegram, agent, media, line):
+    await agent.hand_over(str(CHAT_ID))
+    status, _ = await fake_telegram.send_update(fake_telegram.text_update(CHAT_ID, "", **media))
+    assert status == 200
+    assert [message.text for message in agent.received] == [line]
+    assert fake_telegram.sent == [], "the customer gets no 'I can only read text': a colleague reads along"
+
+
 async def test_a_button_press_reaches_the_bot_as_its_payload_and_is_acknowledged(served, fake_telegram, agent):
     update = fake_telegram.button_update(CHAT_ID, "/affirm")
     await fake_telegram.send_update(update)

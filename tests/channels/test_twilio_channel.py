@@ -181,6 +181,30 @@ async def test_a_photo_with_a_caption_gets_the_reply_and_the_caption_is_read(ser
     assert [message.text for message in agent.received] == ["mijn meter"]
 
 
+async def test_during_a_hand_over_a_photo_reaches_the_colleague_as_a_line_with_its_url(served, fake_twilio, agent):
+    await agent.hand_over(WHATSAPP_CONVERSATION)
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+    params = fake_twilio.incoming(CUSTOMER, "mijn meter", NumMedia="1", MediaContentType0="image/jpeg", MediaUrl0=url)
+    status, _ = await fake_twilio.webhook(served.webhook("twilio"), params)
+    assert status == 200
+    [message] = agent.received
+    assert message.text == f"[Foto gestuurd] mijn meter ({url})"
+    assert message.message_id == dict(params)["MessageSid"]
+    assert fake_twilio.sent == [], "the customer gets no 'I can only read text': a colleague reads along"
+
+
+async def test_during_a_hand_over_an_sms_with_a_document_and_a_voice_message_are_named(served, fake_twilio, agent):
+    await agent.hand_over("31612345678")
+    params = fake_twilio.incoming(CUSTOMER, "", whatsapp=False, NumMedia="2",
+                                  MediaContentType0="application/pdf", MediaUrl0="https://api.twilio.com/media/ME1",
+                                  MediaContentType1="audio/ogg", MediaUrl1="https://api.twilio.com/media/ME2")
+    await fake_twilio.webhook(served.webhook("twilio"), params)
+    assert [m.text for m in agent.received] == [
+        "[Document gestuurd] [Spraakbericht] (https://api.twilio.com/media/ME1; https://api.twilio.com/media/ME2)"
+    ]
+    assert fake_twilio.sent == []
+
+
 async def test_a_shared_location_gets_the_polite_reply(served, fake_twilio, agent):
     params = fake_twilio.incoming(CUSTOMER, "", Latitude="52.37", Longitude="4.89", MessageType="location")
     await fake_twilio.webhook(served.webhook("twilio"), params)

@@ -41,7 +41,7 @@ from naadloos.channels.chatwoot.output import OUTGOING, ChatwootOutput
 from naadloos.channels.chatwoot.settings import BOT_TOKEN_VARIABLE, FrontDoorSettings
 from naadloos.channels.chatwoot.webhook import CHANNEL, BadEvent, CustomerMessage, Ignored, customer_message, parse_event
 from naadloos.channels.customer_notices import media_not_supported_text
-from naadloos.channels.dedup import RecentIds
+from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.whatsapp.messages import ChoiceWording, NumberedChoices
 from naadloos.handover_contract.chatwoot.api import ChatwootApi
 from naadloos.handover_contract.chatwoot.links import ChatwootLinks
@@ -75,11 +75,11 @@ class ChatwootInput(InputChannel):
         return cls(FrontDoorSettings.from_environment(credentials))
 
     def __init__(
-        self, settings: FrontDoorSettings, seen: RecentIds | None = None, clock: Callable[[], float] = time.time
+        self, settings: FrontDoorSettings, seen: SeenDeliveries | None = None, clock: Callable[[], float] = time.time
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.seen = seen or RecentIds()
+        self.seen = seen or SeenDeliveries.from_settings(self.name())
         self.api = ChatwootApi(settings.url, settings.account_id, settings.bot_token, settings.timeout_seconds,
                                token_setting=BOT_TOKEN_VARIABLE)
         self.choices = NumberedChoices()

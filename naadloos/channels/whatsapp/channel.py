@@ -6,10 +6,12 @@
   `naadloos.channels.whatsapp.webhook`); otherwise 403 and nothing is read or stored. A verified
   delivery is answered 200 at once, because Meta sends it again when the answer is slow, and its
   messages are handled in the background: one customer's messages in order, each WhatsApp message
-  id (``wamid``) once (`naadloos.channels.dedup`). The customer's ``wa_id`` is Rasa's sender id.
+  id (``wamid``) once, also after a restart (`naadloos.channels.dedup`). The customer's
+  ``wa_id`` is Rasa's sender id.
 - Text and the choice of one of our buttons go to the assistant; a photo, voice message,
   sticker, location, ... gets a polite reply (`config/channel_messages.yml`), its caption still
-  goes to the assistant; a reaction gets nothing. Status updates about our own messages (sent,
+  goes to the assistant (during a hand-over the colleague gets a line saying what came instead,
+  with its media id: `naadloos.channels.media`); a reaction gets nothing. Status updates about our own messages (sent,
   delivered, read) are acknowledged and ignored; a failed one is logged.
 - Each customer message opens their 24-hour window (`naadloos.channels.whatsapp.window`).
 
@@ -33,10 +35,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from naadloos.channels.conversations import handover_team, with_colleague
 from naadloos.channels.customer_notices import media_not_supported_text
-from naadloos.channels.dedup import RecentIds
+from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.delivery import masked
-from naadloos.channels.whatsapp.closed_window import CHANNEL, ClosedWindow, FileTicket, file_ticket_with_handover_backend
+from naadloos.channels.media import media_line
+from naadloos.channels.whatsapp.closed_window import (
+    CHANNEL,
+    ClosedWindow,
+    FileTicket,
+    default_team,
+    file_ticket_with_handover_backend,
+)
 from naadloos.channels.whatsapp.graph_api import GraphApi
 from naadloos.channels.whatsapp.messages import ChoiceWording, NumberedChoices
 from naadloos.channels.whatsapp.output import WhatsAppOutput
@@ -84,15 +94,16 @@ class WhatsAppInput(InputChannel):
         settings: WhatsAppSettings,
         file_ticket: FileTicket = file_ticket_with_handover_backend,
         clock: Callable[[], float] = time.time,
-        seen: RecentIds | None = None,
+        seen: SeenDeliveries | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.api = GraphApi(settings)
         self.windows = CustomerWindows(settings.window_db)
         self.choices = NumberedChoices()
-        self.seen = seen or RecentIds()
-        closed_window = ClosedWindow(self.api, settings, self.windows, file_ticket, clock=clock)
+        self.seen = seen or SeenDeliveries.from_settings(self.name())
+        self._app: Any = None  # the Sanic app Rasa runs us in (its `ctx.agent`), once the server starts
+        closed_window = ClosedWindow(self.api, settings, self.windows, file_ticket, team=self.handover_team, clock=clock)
         self.reply_output = WhatsAppOutput(self.api, self.windows, closed_window, self.choices, pushed=False, clock=clock)
         self.pushed_output = WhatsAppOutput(self.api, self.windows, closed_window, self.choices, pushed=True, clock=clock)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -120,11 +131,20 @@ class WhatsAppInput(InputChannel):
         async def webhook(request: Request) -> HTTPResponse:
             return self.receive(request, on_new_message)
 
+        @whatsapp_webhook.listener("before_server_start")
+        async def remember_app(app: Any, *_: Any) -> None:
+            self._app = app
+
         @whatsapp_webhook.listener("after_server_stop")
         async def finish(*_: Any) -> None:
             await self.close()
 
         return whatsapp_webhook
+
+    async def handover_team(self, wa_id: str) -> str:
+        """The team that took the customer's conversation over (a late agent reply's ticket goes
+        there), or the default team when that is not known."""
+        return await handover_team(self._app, wa_id) or default_team()
 
     def handshake(self, request: Request) -> HTTPResponse:
         """Meta's verification request when the webhook URL is saved in the app's settings."""
@@ -167,7 +187,7 @@ class WhatsAppInput(InputChannel):
                 logger.info("whatsapp: message %s was delivered again; handled once", message.wamid)
             else:
                 self._remember_window(message, now)
-                self._in_order(message.wa_id, partial(self._handle, message, on_new_message))
+                self._in_order(message.wa_id, partial(self._handle, message, on_new_message, request.app))
         return response.text("ok")
 
     def _for_us(self, message: Inbound) -> bool:
@@ -201,15 +221,19 @@ class WhatsAppInput(InputChannel):
 
         task.add_done_callback(done)
 
-    async def _handle(self, message: Inbound, on_new_message: OnNewMessage) -> None:
-        """One customer message: to the assistant, or the polite reply to media."""
+    async def _handle(self, message: Inbound, on_new_message: OnNewMessage, app: Any = None) -> None:
+        """One customer message: to the assistant, or the polite reply to media; during a hand-over
+        media goes to the colleague as a line (`naadloos.channels.media`)."""
         try:
             if message.kind == IGNORED:
                 logger.debug("whatsapp: a %s from %s needs no answer", message.message_type, masked(message.wa_id))
                 return
-            if message.kind == MEDIA:
-                await self.reply_output.send_response(message.wa_id, {"text": media_not_supported_text()})
-            text = self.choices.answer(message.wa_id, message.text) if message.text else ""
+            if message.kind == MEDIA and message.media is not None and await with_colleague(app, message.wa_id):
+                text = media_line([message.media], message.text)
+            else:
+                if message.kind == MEDIA:
+                    await self.reply_output.send_response(message.wa_id, {"text": media_not_supported_text()})
+                text = self.choices.answer(message.wa_id, message.text) if message.text else ""
             if text:
                 await on_new_message(
                     UserMessage(text, self.reply_output, message.wa_id, input_channel=self.name(), message_id=message.wamid)

@@ -7,7 +7,9 @@ from the desk. WhatsApp would refuse it as free text (error 131047), so:
   ``WHATSAPP_TEMPLATE_LANGUAGE``) with the reply, agent's name in front, as its one variable.
   The desk marks it delivered; the log says it went as a template.
 - **Without a template**, or when WhatsApp refuses the template, the reply is **not sent**: it
-  becomes a ticket for the team (reason `WINDOW_CLOSED_REASON`, the reply and why in Dutch), kept
+  becomes a ticket (reason `WINDOW_CLOSED_REASON`, the reply and why in Dutch) for the team that
+  has the conversation (`team`: the channel gives its hand-over team; the default team only when
+  that is unknown), kept
   in the outbox when the desk is unreachable. Then `NotSentWindowClosed` is raised: Rasa's API
   answers an error, so the desk does not mark the message delivered, shows the agent that it did
   not arrive, and tries again for a while (if the customer writes meanwhile, the retry goes out
@@ -28,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from naadloos.channels.agent_prefix import agent_name, with_agent_prefix
-from naadloos.channels.dedup import RecentIds
+from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.delivery import ProviderError, masked
 from naadloos.channels.whatsapp.graph_api import GraphApi, GraphRefused
 from naadloos.channels.whatsapp.messages import template_message
@@ -45,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
 WINDOW_CLOSED_REASON = "whatsapp_window_closed"
+TICKETED = "whatsapp_window_ticket"  # the unsent replies that became a ticket (`naadloos.channels.dedup`)
 TICKET_PRIORITY = "normal"
 CONTACT_PREFERENCE = "not_reached"  # nobody told the customer anything: a colleague gets in touch
 # Why an agent's reply was not sent: in Dutch for the ticket, in English for the log and the error.
@@ -64,8 +67,13 @@ async def file_ticket_with_handover_backend(ticket: TicketRequest) -> None:
 
 
 def default_team() -> str:
-    """The team that gets the ticket: the escalation file's default team."""
+    """The escalation file's default team."""
     return current_escalation_config().default_team
+
+
+async def default_team_of(wa_id: str) -> str:
+    """The team for a ticket about `wa_id` when nothing else is known: the default team."""
+    return default_team()
 
 
 def local_time(moment: float) -> str:
@@ -93,8 +101,9 @@ class ClosedWindow:
         settings: WhatsAppSettings,
         windows: CustomerWindows,
         file_ticket: FileTicket = file_ticket_with_handover_backend,
-        team: Callable[[], str] = default_team,
+        team: Callable[[str], Awaitable[str]] = default_team_of,
         clock: Callable[[], float] = time.time,
+        ticketed: SeenDeliveries | None = None,
     ) -> None:
         self.api = api
         self.settings = settings
@@ -102,7 +111,17 @@ class ClosedWindow:
         self.file_ticket = file_ticket
         self.team = team
         self.clock = clock
-        self._ticketed = RecentIds()  # the desk retries an unsent reply: one ticket for it
+        # The desk retries an unsent reply: one ticket for it, also after a restart.
+        self._ticketed = ticketed or SeenDeliveries.from_settings(TICKETED)
+
+    async def _team(self, wa_id: str) -> str:
+        """The team `team` names for the customer, or the default team when that cannot be known."""
+        try:
+            return await self.team(wa_id)
+        except Exception:  # noqa: BLE001 - the ticket must still be made: the default team sees it
+            logger.exception("whatsapp: the team of %s's conversation is unknown; the ticket goes to the default team",
+                             masked(wa_id))
+            return default_team()
 
     async def handle(self, wa_id: str, message: Mapping[str, Any]) -> None:
         """Sends `message` as a template, or makes a ticket and raises `NotSentWindowClosed`, or
@@ -160,7 +179,7 @@ class ClosedWindow:
             channel=CHANNEL,
             reason=WINDOW_CLOSED_REASON,
             priority=TICKET_PRIORITY,
-            team=self.team(),
+            team=await self._team(wa_id),
             summary=summary[:MAX_SUMMARY],
             contact_preference=CONTACT_PREFERENCE,
             customer={"phone": f"+{wa_id}"},

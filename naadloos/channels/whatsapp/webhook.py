@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from naadloos.channels.media import AUDIO, CONTACT, DOCUMENT, LOCATION, OTHER, PHOTO, STICKER, VIDEO, VOICE, Media
+
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 SIGNATURE_PREFIX = "sha256="
 WHATSAPP_OBJECT = "whatsapp_business_account"
@@ -28,6 +30,10 @@ IGNORED = "ignored"  # a reaction or a system notice: nothing to answer
 # Message types that never get an answer: an emoji reaction to a message, a system notice (e.g.
 # "the customer changed their number"), a request_welcome (the customer opened the chat).
 SILENT_TYPES = ("reaction", "system", "request_welcome")
+# WhatsApp's message types of media, as `naadloos.channels.media` kinds.
+MEDIA_KINDS = {"image": PHOTO, "document": DOCUMENT, "audio": AUDIO, "video": VIDEO, "sticker": STICKER,
+               "location": LOCATION, "contacts": CONTACT}
+MEDIA_ID_NOTE = "WhatsApp media-id"  # how a colleague reads the id to fetch the file with (Graph API /<id>)
 
 
 def hub_signature(app_secret: str, body: bytes) -> str:
@@ -62,6 +68,7 @@ class Inbound:
     kind: str  # TEXT | MEDIA | IGNORED
     message_type: str  # WhatsApp's type (text, interactive, image, ...), for logs
     text: str  # TEXT: the text or our button's payload; MEDIA: a caption ("" without one)
+    media: Media | None = None  # MEDIA: what came
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,22 @@ def message_content(message: Mapping[str, Any]) -> tuple[str, str]:
     return MEDIA, _text(_dict(message.get(message_type)).get("caption"))
 
 
+def media_of(message: Mapping[str, Any]) -> Media:
+    """What a MEDIA message holds, for a colleague: its kind, a document's file name or a place,
+    and the media id with which the file can be fetched."""
+    message_type = _text(message.get("type"))
+    content = _dict(message.get(message_type))
+    kind = MEDIA_KINDS.get(message_type, OTHER)
+    if kind == AUDIO and content.get("voice") is True:
+        kind = VOICE
+    detail = _text(content.get("filename"))
+    if kind == LOCATION:
+        place = (_text(content.get("name")), _text(content.get("address")))
+        detail = ", ".join(part for part in place if part) or f"{content.get('latitude')}, {content.get('longitude')}"
+    media_id = _text(content.get("id"))
+    return Media(kind, detail, f"{MEDIA_ID_NOTE} {media_id}" if media_id else "")
+
+
 def parse_delivery(body: Any) -> Delivery:
     """The customers' messages and our messages' statuses in a webhook body; anything that is not
     WhatsApp's (another object, a message without id or sender) is left out."""
@@ -141,7 +164,8 @@ def parse_delivery(body: Any) -> Delivery:
                 continue
             kind, text = message_content(raw)
             messages.append(
-                Inbound(wamid, wa_id, phone_number_id, _timestamp(raw.get("timestamp")), kind, _text(raw.get("type")), text)
+                Inbound(wamid, wa_id, phone_number_id, _timestamp(raw.get("timestamp")), kind, _text(raw.get("type")), text,
+                        media_of(raw) if kind == MEDIA else None)
             )
         for raw in _list(value.get("statuses")):
             raw = _dict(raw)

@@ -174,6 +174,32 @@ async def test_a_photos_caption_still_reaches_the_assistant_and_a_reaction_gets_
     assert fake_whatsapp.texts_to(CUSTOMER) == [media_not_supported_text(), "Hoi! Waarmee kan ik je helpen?"]
 
 
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ({"type": "image", "image": {"id": "1001", "mime_type": "image/jpeg", "caption": "mijn meter"}},
+         "[Foto gestuurd] mijn meter (WhatsApp media-id 1001)"),
+        ({"type": "document", "document": {"id": "1002", "filename": "factuur.pdf", "mime_type": "application/pdf"}},
+         "[Document: factuur.pdf] (WhatsApp media-id 1002)"),
+        ({"type": "audio", "audio": {"id": "1003", "mime_type": "audio/ogg; codecs=opus", "voice": True}},
+         "[Spraakbericht] (WhatsApp media-id 1003)"),
+        ({"type": "location", "location": {"latitude": 52.09, "longitude": 5.12, "name": "Thuis"}}, "[Locatie gedeeld: Thuis]"),
+    ],
+)
+async def test_during_a_hand_over_media_reaches_the_colleague_as_a_line(
+    mounted: Mounted, fake_whatsapp: FakeWhatsApp, agent: StandInAgent, content: dict, line: str
+):
+    await agent.hand_over(CUSTOMER)
+    channel = WhatsAppInput.from_credentials(None)
+    async with mounted(channel) as served:
+        webhook = fake_whatsapp.message(CUSTOMER, content)
+        assert (await fake_whatsapp.post(served.webhook("whatsapp"), webhook))[0] == 200
+        await channel.idle()
+    [message] = agent.received
+    assert (message.text, message.message_id) == (line, fake_whatsapp.message_id(webhook))
+    assert fake_whatsapp.sent == [], "the customer gets no 'I can only read text': a colleague reads along"
+
+
 async def test_buttons_become_interactive_messages_and_the_choice_comes_back_as_the_payload(
     mounted: Mounted, fake_whatsapp: FakeWhatsApp, agent: StandInAgent
 ):
@@ -288,6 +314,27 @@ async def test_after_24_hours_without_a_template_the_reply_becomes_a_ticket_at_t
     assert "er is geen sjabloonbericht ingesteld (WHATSAPP_TEMPLATE_NAME)" in ticket["summary"]
     assert [turn["text"] for turn in ticket["transcript"]] == ["*Sanne (Polderstroom):* Je factuur is aangepast."]
     assert Outbox(whatsapp_env / "outbox.sqlite3").pending() == []
+
+
+@pytest.mark.parametrize(("handed_over_to", "team"), [("klachten", "klachten"), (None, "klantenservice")])
+async def test_a_late_reply_becomes_a_ticket_for_the_team_that_has_the_conversation(
+    mounted: Mounted, agent: StandInAgent, whatsapp_env: Path, handed_over_to: str | None, team: str
+):
+    """The conversation's own hand-over team (the `escalation_team` slot); the default team only
+    when the conversation is not known."""
+    if handed_over_to:
+        await agent.hand_over(CUSTOMER, team=handed_over_to)
+    tickets: list[TicketRequest] = []
+
+    async def file_ticket(ticket: TicketRequest) -> None:
+        tickets.append(ticket)
+
+    channel = WhatsAppInput(WhatsAppSettings.from_environment(), file_ticket=file_ticket)
+    async with mounted(channel):
+        with pytest.raises(NotSentWindowClosed):
+            await channel.get_output_channel().send_response(CUSTOMER, agent_event("Je klacht is behandeld."))
+    [ticket] = tickets
+    assert ticket.team == team
 
 
 async def test_with_the_desk_unreachable_the_ticket_waits_in_the_outbox(
