@@ -1,6 +1,7 @@
 """Agent accounts from the command line, and the demo agent for a first run.
 
-    python -m livechat.agents create <username> --name "Sanne de Vries" --teams klantenservice
+    python -m livechat.agents create <username> --name "Sanne de Vries" --teams klantenservice [--role teamleider]
+    python -m livechat.agents set-role <username> teamleider
     python -m livechat.agents reset-password <username>
     python -m livechat.agents disable <username>
     python -m livechat.agents enable <username>
@@ -11,6 +12,9 @@
 login form within seconds (the service checks open desk sockets against the database). A disabled
 agent cannot log in (the same answer as a wrong password) and does not count as online.
 `reset-password` and `enable` also lift a login backoff on the username (`livechat.login_throttle`).
+A role is `agent` (the default), `teamleider` or `ontwerper`; the last two also see the insight
+page (`livechat.insight`). The demo agent is created as `teamleider`, so a first run shows
+everything.
 A configuration error, or a SQLite database that existed before and is missing now, is a one-line
 message and exit code 2 (as for `python -m livechat`), never a new, empty database.
 """
@@ -32,29 +36,31 @@ from livechat.security import generate_password, hash_password
 from livechat.storage import agents as store
 from livechat.storage import login_attempts
 from livechat.storage.db import DatabaseMissing, open_engine
+from livechat.storage.schema import ROLES
 
 PROG = "livechat.agents"  # how the tool names itself in its messages
 DEMO_USERNAME = "demo"
 DEMO_NAME = "Demo Medewerker"
+DEMO_ROLE = "teamleider"
 DEMO_FILE = "demo-agent.txt"
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
-def create_agent(engine: Engine, username: str, name: str, teams: Sequence[str]) -> str:
+def create_agent(engine: Engine, username: str, name: str, teams: Sequence[str], role: str = ROLES[0]) -> str:
     """Creates the agent and returns the generated password."""
     if not _USERNAME_RE.match(username):
         raise ValueError("username: 2-64 lower-case letters, digits, '.', '_' or '-'")
     password = generate_password()
-    store.create_agent(engine, username, name, hash_password(password), list(teams), utc_now())
+    store.create_agent(engine, username, name, hash_password(password), list(teams), utc_now(), role)
     return password
 
 
 def ensure_demo_agent(engine: Engine, config: LiveChatConfig) -> str | None:
-    """Creates agent 'demo' (all teams) with a random password on first run, writes the
+    """Creates agent 'demo' (all teams, team lead) with a random password on first run, writes the
     credentials to var/demo-agent.txt (mode 0600) and returns them; None when it already exists."""
     if store.agent_with_hash(engine, DEMO_USERNAME) is not None:
         return None
-    password = create_agent(engine, DEMO_USERNAME, DEMO_NAME, config.teams)
+    password = create_agent(engine, DEMO_USERNAME, DEMO_NAME, config.teams, DEMO_ROLE)
     path = demo_file(config)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -82,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("username")
     create.add_argument("--name", required=True, help="display name the customer sees")
     create.add_argument("--teams", nargs="+", default=[], help="teams (space or comma separated)")
+    create.add_argument("--role", choices=ROLES, default=ROLES[0], help="teamleider/ontwerper also see the insight page")
+    set_role = commands.add_parser("set-role", help="give an agent a role (agent, teamleider, ontwerper)")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=ROLES)
     reset = commands.add_parser("reset-password", help="set and print a new generated password; ends their sessions")
     reset.add_argument("username")
     for command, text in (("disable", "block logins and end their sessions"), ("enable", "allow logins again")):
@@ -101,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "create":
-            password = create_agent(engine, args.username, args.name, _teams(args.teams, config))
+            password = create_agent(engine, args.username, args.name, _teams(args.teams, config), args.role)
             print(f"Agent '{args.username}' created. Password (shown once): {password}")
         elif args.command == "reset-password":
             password = generate_password()
@@ -110,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             login_attempts.forget(engine, user_key(args.username))
             print(f"New password for '{args.username}' (shown once): {password}")
             print("Their sessions have ended: open desks ask them to log in again.")
+        elif args.command == "set-role":
+            if not store.set_role(engine, args.username, args.role):
+                raise ValueError(f"no agent '{args.username}'")
+            print(f"Agent '{args.username}' now has the role {args.role}.")
         elif args.command in ("disable", "enable"):
             disable = args.command == "disable"
             if not store.set_disabled(engine, args.username, disable, utc_now()):
@@ -122,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             for agent in store.list_agents(engine):
                 status = "\tdisabled" if agent.disabled else ""
-                print(f"{agent.username}\t{agent.display_name}\t{','.join(agent.teams)}{status}")
+                print(f"{agent.username}\t{agent.display_name}\t{','.join(agent.teams)}\t{agent.role}{status}")
     except (ValueError, store.AgentExists) as error:
         message = f"agent '{error}' already exists" if isinstance(error, store.AgentExists) else str(error)
         print(f"error: {message}", file=sys.stderr)

@@ -1,7 +1,8 @@
-"""The agent desk page (`GET /desk`, static files under `/desk/static/`), the customer's web chat
-(`livechat.chat_page`) and the security headers every response gets: a strict
-Content-Security-Policy (scripts and styles only from this origin, no inline code), no framing,
-no sniffing, no referrer.
+"""The agent desk page (`GET /desk`, static files under `/desk/static/`), the insight page for team
+leads and designers (`GET /desk/inzicht`: without a session back to the desk's login, an agent
+gets 403), the customer's web chat (`livechat.chat_page`) and the security headers every response
+gets: a strict Content-Security-Policy (scripts and styles only from this origin, no inline code),
+no framing, no sniffing, no referrer.
 
 The policy names configured origins only (`LIVECHAT_PUBLIC_URL`, `RASA_PUBLIC_URL`), never the
 request's Host header. Static files come from `serve_directory`: a directory, a missing file, a
@@ -16,8 +17,9 @@ from urllib.parse import unquote
 
 from sanic import Blueprint, Sanic
 from sanic.request import Request
-from sanic.response import BaseHTTPResponse, HTTPResponse, file, redirect
+from sanic.response import BaseHTTPResponse, HTTPResponse, file, html, redirect
 
+from livechat.api.auth import current_agent
 from livechat.config import LiveChatConfig
 from livechat.errors import ApiError
 
@@ -72,6 +74,23 @@ def serve_directory(app: Sanic, uri: str, directory: Path, name: str) -> None:
 @bp.get("/desk")
 async def desk(request: Request) -> HTTPResponse:
     return await file(STATIC_DIR / "desk.html", mime_type="text/html; charset=utf-8")
+
+
+FORBIDDEN_PAGE = (
+    '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Geen toegang</title></head><body>'
+    '<h1>Geen toegang</h1><p>Deze pagina is alleen voor teamleiders en ontwerpers.</p>'
+    '<p><a href="/desk">Terug naar de desk</a></p></body></html>'
+)
+
+
+@bp.get("/desk/inzicht")
+async def insight_page(request: Request) -> HTTPResponse:
+    agent = await current_agent(request)
+    if agent is None:
+        return redirect("/desk")
+    if not agent.sees_insight:
+        return html(FORBIDDEN_PAGE, status=403)
+    return await file(STATIC_DIR / "insight.html", mime_type="text/html; charset=utf-8")
 
 
 @bp.get("/")

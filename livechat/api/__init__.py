@@ -3,7 +3,8 @@
 Bot side (HMAC-signed, see `livechat.security`): handovers, conversations, no_agent.
 Open: availability, openapi (this API's description), waiting and customer_ws (with the customer's
 wait token).
-Agent side (session cookie): agents, desk, desk_ws, inbox, history, presence.
+Agent side (session cookie): agents, desk, desk_ws, inbox, history, presence; insight only for team
+leads and designers.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from livechat.api import (
     handovers,
     history,
     inbox,
+    insight,
+    insight_review,
     no_agent,
     openapi,
     presence,
@@ -38,6 +41,8 @@ def api_group() -> BlueprintGroup:
         desk_ws.bp,
         inbox.bp,
         history.bp,
+        insight.bp,
+        insight_review.bp,
         openapi.bp,
         waiting.bp,
         customer_ws.bp,

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from livechat.storage.schema import agent_sessions, agents, to_db
+from livechat.storage.schema import INSIGHT_ROLES, ROLES, agent_sessions, agents, to_db
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,25 @@ class Agent:
     display_name: str
     teams: tuple[str, ...]
     disabled: bool = False
+    role: str = ROLES[0]  # one of `ROLES`
 
     @classmethod
     def from_row(cls, row: Any) -> Agent:
-        return cls(row.id, row.username, row.display_name, tuple(row.teams or ()), row.disabled_at is not None)
+        return cls(
+            row.id, row.username, row.display_name, tuple(row.teams or ()), row.disabled_at is not None,
+            row.role or ROLES[0],
+        )
+
+    @property
+    def sees_insight(self) -> bool:
+        """Team leads and designers see the insight page and its transcripts; agents do not."""
+        return self.role in INSIGHT_ROLES
 
     def to_json(self) -> dict:
-        return {"id": self.id, "username": self.username, "name": self.display_name, "teams": list(self.teams)}
+        return {
+            "id": self.id, "username": self.username, "name": self.display_name, "teams": list(self.teams),
+            "role": self.role,
+        }
 
 
 class AgentExists(ValueError):
@@ -39,8 +51,11 @@ class AgentExists(ValueError):
 
 
 def create_agent(
-    engine: Engine, username: str, display_name: str, password_hash: str, teams: Sequence[str], now: datetime
+    engine: Engine, username: str, display_name: str, password_hash: str, teams: Sequence[str], now: datetime,
+    role: str = ROLES[0],
 ) -> Agent:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
     try:
         with engine.begin() as connection:
             result = connection.execute(
@@ -50,12 +65,13 @@ def create_agent(
                     password_hash=password_hash,
                     teams=list(teams),
                     created_at=to_db(now),
+                    role=role,
                 )
             )
             agent_id = result.inserted_primary_key[0]
     except sa.exc.IntegrityError as error:
         raise AgentExists(username) from error
-    return Agent(agent_id, username, display_name, tuple(teams))
+    return Agent(agent_id, username, display_name, tuple(teams), role=role)
 
 
 def _end_sessions(connection: Connection, username: str) -> None:
@@ -70,6 +86,16 @@ def set_password(engine: Engine, username: str, password_hash: str) -> bool:
             agents.update().where(agents.c.username == username).values(password_hash=password_hash)
         )
         _end_sessions(connection, username)
+        return result.rowcount == 1
+
+
+def set_role(engine: Engine, username: str, role: str) -> bool:
+    """Gives the agent one of `ROLES` (their open desk sees it on the next request); False when
+    there is no such agent."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    with engine.begin() as connection:
+        result = connection.execute(agents.update().where(agents.c.username == username).values(role=role))
         return result.rowcount == 1
 
 

@@ -20,6 +20,10 @@ OUTCOMES = ("resolved", "backoffice", "callback_needed", "not_resolved", "back_t
 INBOX_STATES = ("open", "claimed", "done")
 # What an agent did with a ticket or callback; `no_answer` leaves it with its owner for another try.
 INBOX_OUTCOMES = ("called_back", "mailed", "no_answer", "resolved")
+# What an agent may see besides the desk: team leads and conversation designers also see the
+# insight page (`livechat.insight`) with its transcripts; agents do not. The first is the default.
+ROLES = ("agent", "teamleider", "ontwerper")
+INSIGHT_ROLES = ("teamleider", "ontwerper")
 
 
 
@@ -70,6 +74,8 @@ agents = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     # Set by `python -m livechat.agents disable`: no login, no sessions (added later; NULL = active).
     sa.Column("disabled_at", sa.DateTime, nullable=True),
+    # Added later (`open_engine` adds it; older rows become "agent"): one of ROLES.
+    sa.Column("role", sa.String(16), nullable=False, server_default=ROLES[0]),
 )
 
 agent_sessions = sa.Table(
@@ -196,6 +202,19 @@ seen_signatures = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("signature", sa.String(64), nullable=False, unique=True),
     sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
+)
+
+# Review tags on the assistant's conversations (`livechat.storage.conversation_tags`): a team lead
+# or designer marks a conversation of Rasa's store (its sender_id) as e.g. "fout antwoord".
+conversation_tags = sa.Table(
+    "conversation_tags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("tag", sa.String(64), nullable=False, index=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("conversation_id", "tag", name="conversation_tag_once"),
 )
 
 
