@@ -27,7 +27,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/core/parsing.py naadloos/core/parse_data.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
-.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench markers run shell actions livechat browser clean var-dir
+.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench markers run shell interactive actions livechat browser clean var-dir
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -112,6 +112,27 @@ run: train ## Start everything (action server, Rasa, live chat with /chat and /d
 
 shell: train ## Chat with the assistant in this terminal (rasa shell + action server, no live chat)
 	@scripts/shell.sh
+
+# `rasa interactive` on the trained model, with the action server in the background (its log in
+# NAADLOOS_VAR_DIR/actions.log, as with `make shell`); the action server stops when you quit.
+# NAADLOOS_VAR_DIR/interactive/ is where the exported NLU data and domain go, to copy from by hand.
+# How to turn the conversation into a story and where to save it: README, "Writing stories".
+interactive: $(MODEL) var-dir ## Chat step by step, correct the assistant and save the conversation as a story (README, "Writing stories")
+	@set -euo pipefail; . scripts/settings.sh; \
+	SANIC_KEEP_ALIVE_TIMEOUT="$$ACTION_SERVER_KEEP_ALIVE_SECONDS" \
+		"$$BIN/rasa" run actions --actions actions --port "$$ACTION_SERVER_PORT" > "$$VAR_DIR/actions.log" 2>&1 & \
+	actions_pid=$$!; \
+	trap 'kill "$$actions_pid" 2>/dev/null; wait "$$actions_pid" 2>/dev/null || true' EXIT INT TERM; \
+	for _ in $$(seq 120); do \
+		is_up "http://127.0.0.1:$$ACTION_SERVER_PORT/health" && break; \
+		kill -0 "$$actions_pid" 2>/dev/null || break; \
+		sleep 0.5; \
+	done; \
+	is_up "http://127.0.0.1:$$ACTION_SERVER_PORT/health" || fail "the action server did not start; see $$VAR_DIR/actions.log"; \
+	mkdir -p "$$VAR_DIR/interactive"; \
+	echo "interactive: action server is up (log: $$VAR_DIR/actions.log). At Export & Quit: stories to" \
+		"data/<feature>/stories.yml, NLU data and domain to $$VAR_DIR/interactive/ (never domain.yml)."; \
+	"$$BIN/rasa" interactive --model "$(MODEL)" --endpoints endpoints.yml --skip-visualization
 
 clean: ## Remove trained models and test results (keeps .venv)
 	rm -rf models results
