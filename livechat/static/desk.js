@@ -93,6 +93,7 @@
     $("login-view").hidden = true;
     $("login-notice").textContent = "";
     $("agent-name").textContent = agent.name + " (" + agent.teams.join(", ") + ")";
+    $("insight-link").hidden = !agent.sees_insight; // team leads and designers
     $("logout").addEventListener("click", logout);
     $("accept").addEventListener("click", accept);
     $("reply-form").addEventListener("submit", sendReply);

@@ -42,7 +42,7 @@ class Agent:
     def to_json(self) -> dict:
         return {
             "id": self.id, "username": self.username, "name": self.display_name, "teams": list(self.teams),
-            "role": self.role,
+            "role": self.role, "sees_insight": self.sees_insight,
         }
 
 

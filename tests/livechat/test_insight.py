@@ -240,7 +240,8 @@ async def test_only_team_leads_and_designers(insight_service: RunningService) ->
         async with lead.session.get(f"{insight_service.url}/desk/inzicht", allow_redirects=False) as reply:
             assert reply.status == 200 and 'src="/desk/static/insight.js"' in await reply.text()
             assert "script-src 'self'" in reply.headers["Content-Security-Policy"]
-        assert (await lead.get("/agents/me"))[1]["agent"]["role"] == "teamleider"
+        assert {"role": "teamleider", "sees_insight": True}.items() <= (await lead.get("/agents/me"))[1]["agent"].items()
+        assert (await agent.get("/agents/me"))[1]["agent"]["sees_insight"] is False  # the desk hides the link
     finally:
         await agent.close()
         await lead.close()
