@@ -27,7 +27,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/core/parsing.py naadloos/core/parse_data.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
-.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench markers run shell interactive actions livechat browser clean var-dir
+.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench markers run cluster shell interactive actions livechat browser clean var-dir
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -109,6 +109,13 @@ livechat: $(INSTALL_STAMP) ## Start only the live-chat service (agent desk on ht
 
 run: train ## Start everything (action server, Rasa, live chat with /chat and /desk) until Ctrl-C
 	@scripts/run.sh
+
+# Two of each behind nginx (installed first by scripts/install_proxy.sh, a Debian package; needs
+# root if missing), with PostgreSQL, Redis and RabbitMQ (README, "Several instances").
+# `scripts/cluster.sh --dry-run` checks everything and starts nothing.
+cluster: train ## Start 2 Rasa, 2 action servers, 2 live chats behind nginx (PostgreSQL, Redis, RabbitMQ) until Ctrl-C
+	@scripts/install_proxy.sh
+	@scripts/cluster.sh
 
 shell: train ## Chat with the assistant in this terminal (rasa shell + action server, no live chat)
 	@scripts/shell.sh

@@ -9,6 +9,11 @@ that existed before and is missing now stops the start (`livechat.storage.db`).
 `GET /health` reads and writes the database: 200 `{"status": "ok", "database": "ok"}`, or 503
 `{"status": "error", "reason": "database_missing" | "database_unreadable" | "database_read_only"}`.
 Any unexpected error answers a generic JSON 500 and is logged here (`livechat.api.errors`).
+
+Several instances (README "Running several instances"): with ``LIVECHAT_REDIS_URL`` the desk and
+chat-page events go through Redis (`livechat.fanout`), connected at start; with
+``LIVECHAT_RABBITMQ_URL`` customer messages are also consumed from Rasa's pika event broker
+(`livechat.customer_events`, on `app.ctx.customer_events`), from after the start until the stop.
 """
 from __future__ import annotations
 
@@ -29,7 +34,9 @@ from livechat.chat_page import register_chat_page
 from livechat.clock import Clock, utc_now
 from livechat.config import LiveChatConfig
 from livechat.customer_channel import CustomerChannel, RasaCustomerChannel
+from livechat.customer_events import CustomerEventConsumer
 from livechat.customer_wording import load_livechat_wording
+from livechat.fanout import fanout_for
 from livechat.hub import DeskHub
 from livechat.pages import register_pages
 from livechat.services import Services
@@ -59,8 +66,9 @@ def create_app(
         clock=clock,
         channel=customer_channel
         or RasaCustomerChannel(config.rasa_url, config.rasa_token, config.rasa_timeout_seconds),
-        hub=DeskHub(),
+        hub=DeskHub(fanout_for(config.redis_url, config.redis_channel_prefix)),
     )
+    app.ctx.customer_events = None  # CustomerEventConsumer while the server runs, with LIVECHAT_RABBITMQ_URL
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -86,10 +94,14 @@ def create_app(
             config.canned_replies_file, services.organisation_loaded.escalation_facts()
         )
         await services.db.start()
+        await services.hub.fanout.start()
 
     @app.after_server_start
     async def start_background(app: Sanic, _loop: Any) -> None:
         services: Services = app.ctx.services
+        if config.rabbitmq_url:
+            app.ctx.customer_events = CustomerEventConsumer(services, config.rabbitmq_url, config.rabbitmq_queue)
+            await app.ctx.customer_events.start()
         if background_tasks:
             # One handle for the loops: cancelling it at stop cancels each.
             services.waiting_task = asyncio.gather(
@@ -99,9 +111,12 @@ def create_app(
     @app.before_server_stop
     async def stop(app: Sanic, _loop: Any) -> None:
         services: Services = app.ctx.services
+        if app.ctx.customer_events is not None:
+            await app.ctx.customer_events.close()  # a message it was storing is redelivered later
         if services.waiting_task is not None:
             services.waiting_task.cancel()
         await services.hub.close_all()
+        await services.hub.fanout.close()
         await services.channel.close()
 
     @app.after_server_stop

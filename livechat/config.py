@@ -42,6 +42,15 @@ error type: `ConfigError` is its `SettingError`); this module only says what the
 - ``NAADLOOS_ORGANISATION_FILE``: organisation facts, via `naadloos.core.settings`.
 - ``LIVECHAT_CANNED_REPLIES_FILE`` (``config/canned_replies.yml``): the desk's canned replies,
   checked at start-up (`livechat.canned_replies`).
+- ``LIVECHAT_REDIS_URL`` (empty): several instances of this service share their desk and chat-page
+  events through Redis pub/sub (`livechat.fanout`), e.g. ``redis://redis.example.nl:6379/0``.
+  Empty: one instance, events in this process only. ``LIVECHAT_REDIS_CHANNEL_PREFIX``
+  (``naadloos-livechat``) starts every channel name: give each deployment that shares one Redis
+  (acceptance, production) its own.
+- ``LIVECHAT_RABBITMQ_URL`` (empty): customer messages come from Rasa's ``pika`` event broker
+  through RabbitMQ (`livechat.customer_events`), e.g. ``amqp://user:password@rabbitmq.example.nl/``;
+  ``RABBITMQ_QUEUE`` (``naadloos-customer-events``) is the queue, the same variable Rasa's
+  production endpoints publish to. Empty: they arrive by HTTP from the bot side's event broker.
 """
 from __future__ import annotations
 
@@ -66,6 +75,8 @@ from naadloos.escalation.teams import configured_teams
 from naadloos.handover_contract.secret import load_shared_secret
 
 ConfigError = SettingError  # the shared settings error, under the name this service's callers know
+REDIS_CHANNEL_PREFIX = "naadloos-livechat"  # LIVECHAT_REDIS_CHANNEL_PREFIX
+CUSTOMER_EVENTS_QUEUE = "naadloos-customer-events"  # RABBITMQ_QUEUE: Rasa's pika broker publishes here
 DATABASE_FILE = "livechat.sqlite3"  # in the var folder, unless LIVECHAT_DATABASE_URL says otherwise
 _ORIGIN_RE = re.compile(r"^(?P<origin>https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?)/?$")
 
@@ -76,6 +87,12 @@ def resolve_database_url(url: str) -> str:
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
         return prefix + str(project_path(url[len(prefix):]))
     return url
+
+
+def without_credentials(url: str) -> str:
+    """`url` without user and password, for the logs (LIVECHAT_REDIS_URL, LIVECHAT_RABBITMQ_URL)."""
+    scheme, separator, rest = url.partition("://")
+    return f"{scheme}{separator}{rest.rpartition('@')[2]}" if separator else url
 
 
 def public_origin(name: str, raw: str) -> str:
@@ -112,6 +129,10 @@ class LiveChatConfig:
     var_dir: Path = PROJECT_ROOT / DEFAULT_VAR_DIR
     canned_replies_file: Path = PROJECT_ROOT / "config" / "canned_replies.yml"
     domain_file: Path = DOMAIN_FILE  # the responses the service sends the customer (livechat.customer_wording)
+    redis_url: str = field(default="", repr=False)  # may hold a password
+    redis_channel_prefix: str = REDIS_CHANNEL_PREFIX
+    rabbitmq_url: str = field(default="", repr=False)  # may hold a password
+    rabbitmq_queue: str = CUSTOMER_EVENTS_QUEUE
 
     @property
     def default_team(self) -> str:
@@ -150,4 +171,8 @@ class LiveChatConfig:
             rasa_public_url=public_origin("RASA_PUBLIC_URL", read_text("RASA_PUBLIC_URL", rasa_url)),
             public_url=public_origin("LIVECHAT_PUBLIC_URL", read_text("LIVECHAT_PUBLIC_URL", f"http://127.0.0.1:{port}")),
             var_dir=shared.var_dir,
+            redis_url=read_text("LIVECHAT_REDIS_URL").strip(),
+            redis_channel_prefix=read_text("LIVECHAT_REDIS_CHANNEL_PREFIX", REDIS_CHANNEL_PREFIX).strip() or REDIS_CHANNEL_PREFIX,
+            rabbitmq_url=read_text("LIVECHAT_RABBITMQ_URL").strip(),
+            rabbitmq_queue=read_text("RABBITMQ_QUEUE", CUSTOMER_EVENTS_QUEUE).strip() or CUSTOMER_EVENTS_QUEUE,
         )

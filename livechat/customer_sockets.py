@@ -2,7 +2,9 @@
 (`livechat.api.customer_ws`): who is connected for which hand-over, and sending to them.
 
 In memory, per process, like the desk's sockets (`livechat.hub.DeskHub`); what must outlive the
-process (that a customer left) is stored by `livechat.presence`.
+process (that a customer left) is stored by `livechat.presence`. What is sent to a customer goes
+through the hub's fan-out (`livechat.fanout`), so it reaches their page on whichever instance it
+is connected to; the limit of pages per hand-over counts the pages of this instance.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
+
+from livechat.fanout import Fanout, LocalFanout
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +37,10 @@ class CustomerConnection:
 
 
 class CustomerSockets:
-    def __init__(self) -> None:
+    def __init__(self, fanout: Fanout | None = None) -> None:
         self._by_handover: dict[int, set[CustomerConnection]] = {}
         self._after_close: set[asyncio.Task] = set()
+        self.fanout = fanout or LocalFanout()
 
     def after_close(self, work: Coroutine[Any, Any, None]) -> None:
         """Runs `work` for a socket that closed, in a task of its own: Sanic cancels the socket's
@@ -56,6 +61,8 @@ class CustomerSockets:
         return self.count(handover_id) < MAX_SOCKETS_PER_HANDOVER
 
     def add(self, connection: CustomerConnection) -> None:
+        if connection.handover_id not in self._by_handover:
+            self.fanout.watch(connection.handover_id)
         self._by_handover.setdefault(connection.handover_id, set()).add(connection)
 
     def remove(self, connection: CustomerConnection) -> bool:
@@ -67,13 +74,18 @@ class CustomerSockets:
         if connections:
             return False
         del self._by_handover[connection.handover_id]
+        self.fanout.unwatch(connection.handover_id)
         return True
 
     async def send(self, handover_id: int, message: dict[str, Any]) -> int:
-        """Sends `message` to every page of the hand-over's customer; returns how many got it. A
+        """Sends `message` to every page of the hand-over's customer, on every instance; 0 when
+        no page is connected (with Redis: how many instances hold a page of the customer)."""
+        return await self.fanout.to_customers(handover_id, json.dumps(message))
+
+    async def deliver(self, handover_id: int, text: str) -> int:
+        """Sends `text` to the hand-over's pages on this instance; returns how many got it. A
         socket that fails is ended (its handler then cleans up)."""
         targets = [c for c in self._by_handover.get(handover_id, ()) if not c.ended]
-        text = json.dumps(message)
         results = await asyncio.gather(
             *(asyncio.wait_for(c.socket.send(text), SEND_TIMEOUT_SECONDS) for c in targets), return_exceptions=True
         )

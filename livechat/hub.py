@@ -14,6 +14,10 @@ A socket whose session has ended (logout, expiry, password reset, disabled agent
 code `SESSION_ENDED_CODE` and reason `SESSION_ENDED_REASON`; the desk then shows the login form.
 Resets and disabling happen in another process (the command line), so the open sockets' sessions
 are checked against the database every `SESSION_CHECK_SECONDS` (`DeskHub.check_sessions`).
+
+Events go through a fan-out (`livechat.fanout`): in this process only by default, through Redis
+pub/sub when several instances serve the desk (``LIVECHAT_REDIS_URL``), so an event published on
+one instance reaches the desks connected to every instance.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from livechat.customer_sockets import CustomerSockets
+from livechat.fanout import Fanout, LocalFanout
 from livechat.storage.agents import Agent
 from livechat.throttle import Throttle
 
@@ -64,11 +69,13 @@ LiveSessions = Callable[[set[str]], Awaitable[set[str]]]
 
 
 class DeskHub:
-    def __init__(self) -> None:
+    def __init__(self, fanout: Fanout | None = None) -> None:
         self._connections: set[DeskConnection] = set()
         self._next_session_check = 0.0
-        self.customers = CustomerSockets()
+        self.fanout = fanout or LocalFanout()
+        self.customers = CustomerSockets(self.fanout)
         self.typing = Throttle(TYPING_INTERVAL_SECONDS)
+        self.fanout.attach(self.deliver, self.customers.deliver)
 
     def add(self, connection: DeskConnection) -> None:
         self._connections.add(connection)
@@ -102,8 +109,12 @@ class DeskHub:
                 connection.end_session()
 
     async def publish(self, event_type: str, team: str, **data: Any) -> None:
-        """Sends the event to every connected agent of `team`; a broken socket is dropped."""
-        message = json.dumps({"type": event_type, "team": team, **data})
+        """Sends the event to every connected agent of `team`, on every instance."""
+        await self.fanout.to_desks(team, json.dumps({"type": event_type, "team": team, **data}))
+
+    async def deliver(self, team: str, message: str) -> int:
+        """Sends `message` to this instance's agents of `team`; a broken socket is dropped.
+        Returns how many got it."""
         targets = [c for c in self._connections if team in c.agent.teams and not c.ended]
         results = await asyncio.gather(
             *(asyncio.wait_for(c.socket.send(message), SEND_TIMEOUT_SECONDS) for c in targets), return_exceptions=True
@@ -112,6 +123,7 @@ class DeskHub:
             if isinstance(result, BaseException):
                 logger.info("dropping desk socket of %r: %r", connection.agent.username, result)
                 self._connections.discard(connection)
+        return sum(not isinstance(result, BaseException) for result in results)
 
     async def close_all(self, timeout: float = 2.0) -> None:
         """Ends every connection, the customers' too, and waits (up to `timeout`) until their

@@ -16,6 +16,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/settings.sh
 . scripts/settings.sh
+# shellcheck source=scripts/processes.sh
+. scripts/processes.sh
+SCRIPT_NAME=run
 
 STARTUP_TIMEOUT_SECONDS=${NAADLOOS_STARTUP_TIMEOUT:-300}
 STOP_TIMEOUT_SECONDS=20
@@ -62,9 +65,6 @@ except ValueError as error:
     sys.exit(f"run: {error}")
 PY
 
-local_host() {  # a host to put in a URL we print
-    case $1 in "" | 0.0.0.0 | "::") echo 127.0.0.1 ;; *) echo "$1" ;; esac
-}
 livechat_base=http://$(local_host "$LIVECHAT_HOST"):$LIVECHAT_PORT
 rasa_base=http://$(local_host "$RASA_HOST"):$RASA_PORT
 HEALTH_URLS=(
@@ -86,10 +86,6 @@ if [[ $HANDOVER_BACKEND == chatwoot ]]; then
     PORTS+=("chatwoot_bridge $bridge_host $bridge_port")
 fi
 
-port_in_use() {
-    "$BIN/python" -c 'import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)' \
-        "$1" "$2" 2>/dev/null
-}
 for spec in "${PORTS[@]}"; do
     read -r name host port <<< "$spec"
     if port_in_use "$host" "$port"; then
@@ -99,59 +95,14 @@ done
 
 # --- starting and stopping ----------------------------------------------------------------------
 log_of() { echo "$VAR_DIR/$1.log"; }
-
 # Each process gets its own process group (job control), so stopping it stops its children too.
 set -m
+
 start() {  # name, command...
     local name=$1
     shift
     "$@" > "$(log_of "$name")" 2>&1 < /dev/null &
     PIDS+=($!)
-}
-
-alive() { kill -0 "$1" 2>/dev/null; }
-
-nap() {  # sleep one second in a way that a signal interrupts at once
-    sleep 1 &
-    NAP_PID=$!
-    wait "$NAP_PID" || true
-}
-
-stop_all() {
-    local pid waited=0
-    for pid in "${PIDS[@]}"; do
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        while alive "$pid" && ((waited < STOP_TIMEOUT_SECONDS * 10)); do
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        if alive "$pid"; then
-            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-    [[ -z $NAP_PID ]] || kill "$NAP_PID" 2>/dev/null || true
-}
-
-# The name of the first process that is no longer running; empty when all run.
-first_dead() {
-    local i
-    for i in "${!PIDS[@]}"; do
-        alive "${PIDS[$i]}" || { echo "${NAMES[$i]}"; return; }
-    done
-}
-
-died() {  # name, what happened
-    local log
-    log=$(log_of "$1")
-    echo "run: the $1 process $2. Its log is $log; the last lines:" >&2
-    tail -n 15 "$log" | sed 's/^/    /' >&2
-    echo "run: stopping the others." >&2
-    stop_all
-    exit 1
 }
 
 on_signal() {

@@ -28,6 +28,10 @@ widgets on the organisation's websites, e.g. `rasa-webchat` (`naadloos.channels.
    own chat page comes from the live chat's origin and gets the name in the metadata only.
 5. No text (bot, agent, button titles) reaches the page with a `javascript:`, `vbscript:` or
    `data:` link in it (`naadloos.channels.script_links`).
+6. Several Rasa instances: with NAADLOOS_WEBCHAT_REDIS_URL the sockets are shared through Redis,
+   so an agent's message reaches the customer on whichever instance the browser is connected to,
+   and which sessions want the agent's name in the text (4.) is kept there too
+   (`naadloos.channels.webchat_redis`; websocket transport only).
 """
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ from sanic import Blueprint, Sanic
 
 from naadloos.channels.agent_prefix import agent_name, with_agent_prefix
 from naadloos.channels.script_links import without_script_links
+from naadloos.channels.webchat_redis import SharedSockets, SharedTextNameSessions
 from naadloos.channels.webchat_sites import EmbeddingSites
 
 logger = logging.getLogger(__name__)
@@ -100,25 +105,26 @@ def safe_for_page(message: dict[str, Any]) -> dict[str, Any]:
 
 
 class TextNameSessions:
-    """The sessions (the id Rasa sends to) that a widget without metadata has open: socket id -> session."""
+    """The sessions (the id Rasa sends to) that a widget without metadata has open: socket id -> session.
+    In the process; with several instances `naadloos.channels.webchat_redis.SharedTextNameSessions`."""
 
     def __init__(self) -> None:
         self.sockets: dict[str, str] = {}
 
-    def update(self, sid: str, session: str, name_in_text: bool) -> None:
+    async def update(self, sid: str, session: str, name_in_text: bool) -> None:
         if name_in_text:
             self.sockets[sid] = session
         else:
             self.sockets.pop(sid, None)
 
-    def discard(self, sid: str) -> None:
+    async def discard(self, sid: str) -> None:
         self.sockets.pop(sid, None)
 
-    def __contains__(self, session: object) -> bool:
+    async def contains(self, session: str) -> bool:
         return session in self.sockets.values()
 
 
-def _never(_: str) -> bool:
+async def _never(_: str) -> bool:
     return False
 
 
@@ -126,7 +132,7 @@ class WebChatOutput(SocketIOOutput):
     """Socket.io output that adds `metadata` (agent name, service notice) to text messages, the
     agent's name to the text for pages that ignore metadata, and removes script links."""
 
-    def __init__(self, sio: Any, bot_message_evt: str, name_in_text: Callable[[str], bool] = _never) -> None:
+    def __init__(self, sio: Any, bot_message_evt: str, name_in_text: Callable[[str], Awaitable[bool]] = _never) -> None:
         super().__init__(sio, bot_message_evt)
         self.name_in_text = name_in_text
 
@@ -135,7 +141,7 @@ class WebChatOutput(SocketIOOutput):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         metadata = forwarded_metadata(kwargs)
-        if agent_name(kwargs) and self.name_in_text(recipient_id):
+        if agent_name(kwargs) and await self.name_in_text(recipient_id):
             text = with_agent_prefix(text, kwargs, bold=MARKDOWN_BOLD)
         extra = {"metadata": metadata} if metadata else {}
         for part in text.strip().split("\n\n"):
@@ -153,10 +159,13 @@ class WebChatOutput(SocketIOOutput):
 class WebChatInput(SocketIOInput):
     """Rasa's socket.io input channel with the additions in the module doc."""
 
-    def __init__(self, *args: Any, sites: EmbeddingSites | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, sites: EmbeddingSites | None = None, shared: SharedSockets | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.sites = sites or EmbeddingSites()
-        self.text_name_sessions = TextNameSessions()
+        self.shared = shared or SharedSockets()
+        self.text_name_sessions: TextNameSessions | SharedTextNameSessions = TextNameSessions()
 
     @classmethod
     def name(cls) -> str:
@@ -164,16 +173,18 @@ class WebChatInput(SocketIOInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
-        """Rasa's settings from credentials.yml; the embedding sites from the environment, checked
-        now, so a mistake stops Rasa at start-up (SettingError naming the variable)."""
+        """Rasa's settings from credentials.yml; the embedding sites and the Redis that several
+        instances share from the environment, checked now, so a mistake stops Rasa at start-up
+        (an error naming the variable)."""
         channel = super().from_credentials(credentials)
         assert isinstance(channel, cls)
         channel.sites = EmbeddingSites.from_environment()
+        channel.shared = SharedSockets.from_environment()
         return channel
 
     def output(self) -> WebChatOutput:
         assert self.sio is not None
-        return WebChatOutput(self.sio, self.bot_message_evt, self.text_name_sessions.__contains__)
+        return WebChatOutput(self.sio, self.bot_message_evt, self.text_name_sessions.contains)
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
@@ -204,6 +215,9 @@ class WebChatInput(SocketIOInput):
         socket_blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by super().blueprint()
+        self.shared.apply(sio)
+        if self.shared.enabled:
+            self.text_name_sessions = self.shared.text_name_sessions()
 
         @socket_blueprint.listener("before_server_start")
         async def allow_embedding_sites(app: Sanic, _: Any) -> None:
@@ -220,7 +234,7 @@ class WebChatInput(SocketIOInput):
             environ = sio.get_environ(sid, namespace=self.namespace) or {}
             shows_name = isinstance(data, dict) and data.get(SHOWS_AGENT_NAME) is True
             name_in_text = not shows_name and self.sites.wants_agent_name_in_text(environ.get("HTTP_ORIGIN", ""))
-            self.text_name_sessions.update(sid, session_id if self.session_persistence else sid, name_in_text)
+            await self.text_name_sessions.update(sid, session_id if self.session_persistence else sid, name_in_text)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
             logger.debug("Socket %r joined session %r.", sid, session_id)
 
@@ -232,7 +246,7 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
-            self.text_name_sessions.discard(sid)
+            await self.text_name_sessions.discard(sid)
             logger.debug("Socket %r disconnected.", sid)
 
         return socket_blueprint

@@ -66,6 +66,7 @@ from naadloos.handover_contract.schema import (
     LiveChatUnavailable,
     OpenedHandover,
     TicketRequest,
+    customer_message_id,
 )
 
 logger = logging.getLogger(__name__)
@@ -220,8 +221,7 @@ class LiveChatEventBroker(EventBroker):
                 )
             self._overflowing = True
             return
-        message_id = event.get("message_id") or f"{conversation_id}-{event.get('timestamp')}"
-        self._queued.append(CustomerMessage(conversation_id, str(event["text"]), str(message_id)))
+        self._queued.append(CustomerMessage(conversation_id, str(event["text"]), customer_message_id(event)))
         self._queued_event.set()
         self._run_tasks()  # the writer wakes the delivery once the message is in the outbox
 

@@ -222,6 +222,12 @@ class CustomerMessage:
         return asdict(self)
 
 
+def customer_message_id(event: dict[str, Any]) -> str:
+    """The id of a Rasa `user` event for de-duplication: Rasa's own message id, or, when it gave
+    none, the conversation and the event's timestamp (the same on every path that carries it)."""
+    return str(event.get("message_id") or f"{event.get('sender_id')}-{event.get('timestamp')}")
+
+
 Record = TicketRequest | CallbackRequest | CustomerMessage
 _RECORD_TYPES: dict[str, type[TicketRequest] | type[CallbackRequest] | type[CustomerMessage]] = {
     TICKET: TicketRequest,

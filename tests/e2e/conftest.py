@@ -46,19 +46,25 @@ ABSENT_LIVECHAT_SECRET = "e2e-shared-secret-" + "0" * 32
 
 
 @pytest.fixture(scope="session")
+def assistant_var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The NAADLOOS_VAR_DIR of `assistant_url`'s Rasa, where endpoints.yml keeps its conversations
+    (conversations.sqlite3). Created here: Rasa cannot create the folder."""
+    return tmp_path_factory.mktemp("assistant-var")
+
+
+@pytest.fixture(scope="session")
 def assistant_url(
-    tmp_path_factory: pytest.TempPathFactory, backoffice_db: Path, absent_livechat_port: int
+    tmp_path_factory: pytest.TempPathFactory, backoffice_db: Path, absent_livechat_port: int, assistant_var_dir: Path
 ) -> Iterator[str]:
     """Base URL of a running Rasa server whose custom actions run on a real action server."""
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
     logs = tmp_path_factory.mktemp("logs")
-    (logs / "var").mkdir()  # its own conversations.sqlite3 (endpoints.yml); Rasa cannot create the folder
     actions_port, rasa_port = free_port(), free_port()
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
-        "NAADLOOS_VAR_DIR": str(logs / "var"),
+        "NAADLOOS_VAR_DIR": str(assistant_var_dir),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "NAADLOOS_BACKOFFICE_DB": str(backoffice_db),
         # No live-chat service here: hand-overs take the no-agent path, tickets go to the outbox.

@@ -1,12 +1,16 @@
-"""Production endpoints against the machine's real PostgreSQL and Redis: Rasa keeps conversations
-in PostgreSQL across a restart and takes its conversation locks in Redis."""
+"""Production endpoints against the machine's real PostgreSQL, Redis and RabbitMQ: Rasa keeps
+conversations in PostgreSQL across a restart, takes its conversation locks in Redis and publishes
+the customer's messages to RabbitMQ for the live chat."""
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import aio_pika
 import psycopg2
 import pytest
 import redis
@@ -39,6 +43,22 @@ def redis_set_calls() -> int:
     return int(stats.get("cmdstat_set", {}).get("calls", 0))
 
 
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+async def take_published_events(queue_name: str) -> list[dict]:
+    """Everything Rasa published to `queue_name`; the queue is deleted afterwards."""
+    connection = await aio_pika.connect_robust(RABBITMQ_URL, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(queue_name, durable=True)
+        events = []
+        while (message := await queue.get(fail=False, no_ack=True)) is not None:
+            events.append(json.loads(message.body))
+        await queue.delete(if_unused=False, if_empty=False)
+    return events
+
+
 def start_rasa(env: dict[str, str], port: int, log: Path):
     process = start_process(
         [str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "--model", str(MODEL),
@@ -62,6 +82,8 @@ def test_conversations_survive_a_restart_and_locks_use_redis(database: str, tmp_
         "RASA_DB_HOST": "127.0.0.1", "RASA_DB_PORT": "5432", "RASA_DB_NAME": database,
         "RASA_DB_USER": "postgres", "RASA_DB_PASSWORD": "",
         "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "1",
+        "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_PORT": "5672", "RABBITMQ_USER": "guest",
+        "RABBITMQ_PASSWORD": "guest", "RABBITMQ_QUEUE": f"naadloos-test-{uuid.uuid4().hex[:8]}",
     }
     actions = start_process([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port)], env, tmp_path / "actions.log")
     lock_writes_before = redis_set_calls()
@@ -80,6 +102,8 @@ def test_conversations_survive_a_restart_and_locks_use_redis(database: str, tmp_
         stop_process(rasa)
     finally:
         stop_process(actions)
+        published = asyncio.run(take_published_events(env["RABBITMQ_QUEUE"]))
 
     assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["hallo"]
     assert redis_set_calls() > lock_writes_before  # Rasa's lock store writes its locks with SET
+    assert [(e["sender_id"], e["text"]) for e in published if e.get("event") == "user"] == [(sender, "hallo")]

@@ -161,7 +161,10 @@ async def test_welcome_subjects_times_safe_links_and_no_mid_word_breaks(chat_ser
     assert await tab.evaluate("document.getElementById('typing').hidden"), "no typing once the answer is there"
     answer = "document.querySelectorAll('#messages li.bot')[1]"
     assert await tab.evaluate(f"[...{answer}.querySelectorAll('a')].map(a => a.getAttribute('href'))") == EXPECTED_LINKS
-    assert await tab.evaluate(f"{answer}.querySelector('p.text').textContent") == HOSTILE_TEXT
+    # Shown as text, the HTML not interpreted; the channel already made the script links harmless
+    # (naadloos/channels/script_links.py, for sites that render links themselves).
+    shown = HOSTILE_TEXT.replace("javascript:", "#")
+    assert await tab.evaluate(f"{answer}.querySelector('p.text').textContent") == shown
     assert await tab.evaluate(f"{answer}.querySelectorAll('img, script, [onerror], [onclick]').length") == 0
     assert await tab.evaluate("document.querySelectorAll('a[href^=\"javascript\"], img').length") == 0
     assert await tab.evaluate("window.pwned === undefined")
