@@ -14,7 +14,7 @@ from typing import Any
 
 from naadloos.core.settings import Settings, read_when_changed
 from naadloos.core.yaml_file import read_yaml
-from naadloos.escalation.keywords import Phrase, SafetyNet, Shouting
+from naadloos.escalation.keywords import Phrase, SensitiveKeywords, Shouting
 from naadloos.handover_contract.schema import MAX_CODE, PRIORITIES  # most urgent first: the hand-over contract's
 
 # The conversation triggers: the flows decide when they fire (actions/), so their keys are fixed
@@ -66,7 +66,7 @@ class Trigger:
     no_agent: tuple[str, ...] = ()
     offer_callback: bool = True
     intent: str | None = None
-    safety_net: SafetyNet | None = None
+    safety_net: SensitiveKeywords | None = None
     # The intent classifier alone (no keyword) must be at least this sure; None: any confidence.
     classifier_min_confidence: float | None = None
     needs_keyword: bool = False  # the classifier alone is not enough: a keyword must confirm the topic
@@ -237,7 +237,7 @@ def _trigger(reason: str, raw: Any, word_groups: Mapping[str, str], default_team
         intent=str(intent) if intent else None,
         classifier_min_confidence=_share(data.get("classifier_min_confidence"), f"{where}.classifier_min_confidence"),
         needs_keyword=_needs_keyword(data.get("needs_keyword", False), has_net, f"{where}.needs_keyword"),
-        safety_net=SafetyNet(
+        safety_net=SensitiveKeywords(
             keywords, _phrases(data.get("exclusions"), word_groups, f"{where}.exclusions", typo_tolerant=False), shouting
         ) if has_net else None,
     )

@@ -149,7 +149,7 @@ class Shouting:
 
 
 @dataclass(frozen=True)
-class SafetyNet:
+class SensitiveKeywords:
     """The keywords, exclusions and (optional) shouting rule of one sensitive topic."""
 
     keywords: tuple[Phrase, ...]

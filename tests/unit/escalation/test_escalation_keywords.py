@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from naadloos.escalation.config import current_escalation_config
-from naadloos.escalation.keywords import Phrase, SafetyNet, Shouting, normalise, within_one_edit, words
+from naadloos.escalation.keywords import Phrase, SensitiveKeywords, Shouting, normalise, within_one_edit, words
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_suffix_and_part_options_match_dutch_compounds() -> None:
 
 def test_exclusions_allow_no_typos() -> None:
     """'ontslagen' (fired) as an exclusion must not swallow 'ontslapen' (passed away)."""
-    net = SafetyNet(keywords=(Phrase.parse("ontslapen"),), exclusions=(Phrase.parse("ontslagen", typo_tolerant=False),))
+    net = SensitiveKeywords(keywords=(Phrase.parse("ontslapen"),), exclusions=(Phrase.parse("ontslagen", typo_tolerant=False),))
     assert net.match("ik ben ontslagen") is None
     assert net.match("mijn man is ontslapen") == "ontslapen"
 
@@ -71,13 +71,15 @@ def test_malformed_phrases_are_refused(source: str) -> None:
 
 
 def test_exclusion_cancels_only_the_words_it_covers() -> None:
-    net = SafetyNet(keywords=(Phrase.parse("dood"), Phrase.parse("overleden")), exclusions=(Phrase.parse("accu is dood"),))
+    net = SensitiveKeywords(
+        keywords=(Phrase.parse("dood"), Phrase.parse("overleden")), exclusions=(Phrase.parse("accu is dood"),)
+    )
     assert net.match("de accu is dood") is None
     assert net.match("de accu is dood en mijn man is overleden") == "overleden"
 
 
 def test_lemmas_are_a_second_view() -> None:
-    net = SafetyNet(keywords=(Phrase.parse("overlijden"),))
+    net = SensitiveKeywords(keywords=(Phrase.parse("overlijden"),))
     assert net.match("hij overleed") is None
     assert net.match("hij overleed", [["hij", "overlijden"]]) == "overlijden"
 
