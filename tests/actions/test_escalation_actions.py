@@ -20,7 +20,7 @@ from naadloos.escalation.config import current_escalation_config
 ESCALATION = yaml.safe_load((Path(__file__).resolve().parents[2] / "config" / "escalation.yml").read_text(encoding="utf-8"))
 CHOICES = ESCALATION["low_confidence"]["choices"]
 MAX_CHOICES = ESCALATION["low_confidence"]["max_choices"]
-SENSITIVE = ["bereavement", "crisis", "complaint", "fraud", "payment_distress"]
+SENSITIVE = sorted(current_escalation_config().sensitive_intents())  # from config/escalation.yml
 
 
 def button(key: str) -> dict[str, str]:
