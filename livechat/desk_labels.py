@@ -59,6 +59,17 @@ def reason_labels() -> dict[str, str]:
     return {reason: trigger.label for reason, trigger in config.triggers.items()}
 
 
+def topic_labels() -> dict[str, str]:
+    """FAQ topic (`opening_hours`) -> its Dutch title, as the "Bedoel je ...?" subjects of
+    config/escalation.yml name it; empty when the file cannot be read."""
+    try:
+        config = current_escalation_config()
+    except (EscalationConfigError, OSError) as error:
+        logger.debug("topic labels unavailable: %s", error)
+        return {}
+    return {choice.key.split("/", 1)[1]: choice.title for choice in config.choices if choice.key.startswith("faq/")}
+
+
 def reason_label(reason: str | None, labels: Mapping[str, str]) -> str | None:
     """The Dutch label of `reason` (from `reason_labels()`), or the code itself."""
     return labels.get(reason, reason) if reason else None

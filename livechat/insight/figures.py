@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from livechat.desk_labels import reason_label, team_label
+from livechat.desk_labels import reason_label, team_label, topic_labels
 from livechat.insight import tracker_names as names
 from livechat.insight.conversations import Session, normalise_text
 from livechat.storage.schema import callback_requests, handovers, tickets, to_db
@@ -104,9 +104,9 @@ def conversation_figures(found: Sequence[Session], period: Period, reasons: Mapp
             for team, count in sorted(by_team.items(), key=lambda item: (-item[1], item[0]))
         ],
         "faq_helped": [
-            {"topic": topic, "yes": answers[True], "no": answers[False],
+            {"topic": topic, "label": topics.get(topic, topic), "yes": answers[True], "no": answers[False],
              "helped_rate": _rate(answers[True], answers[True] + answers[False])}
-            for topic, answers in sorted(faq.items())
+            for topics in (topic_labels(),) for topic, answers in sorted(faq.items())
         ],
         "satisfaction": {
             "answers": rated,

@@ -51,7 +51,7 @@
     $("fig-handovers").textContent = data.handovers;
     fillRows("table-reasons", data.handovers_by_reason.map((r) => [r.label, r.count]));
     fillRows("table-teams", data.handovers_by_team.map((t) => [t.label, t.count]));
-    fillRows("table-faq", data.faq_helped.map((f) => [f.topic, f.yes, f.no, percent(f.helped_rate)]));
+    fillRows("table-faq", data.faq_helped.map((f) => [f.label, f.yes, f.no, percent(f.helped_rate)]));
     const desk = data.desk;
     $("fig-desk-handovers").textContent = desk.desk_handovers;
     $("fig-accepted").textContent = desk.accepted;
