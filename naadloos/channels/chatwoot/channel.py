@@ -36,12 +36,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from naadloos.channels.chatwoot.back_to_bot import BackToBot
-from naadloos.channels.chatwoot.in_order import InOrder
 from naadloos.channels.chatwoot.output import OUTGOING, ChatwootOutput
 from naadloos.channels.chatwoot.settings import BOT_TOKEN_VARIABLE, FrontDoorSettings
 from naadloos.channels.chatwoot.webhook import CHANNEL, BadEvent, CustomerMessage, Ignored, customer_message, parse_event
 from naadloos.channels.customer_notices import media_not_supported_text
 from naadloos.channels.dedup import SeenDeliveries
+from naadloos.channels.in_order import InOrder
 from naadloos.channels.whatsapp.messages import ChoiceWording, NumberedChoices
 from naadloos.handover_contract.chatwoot.api import ChatwootApi
 from naadloos.handover_contract.chatwoot.links import ChatwootLinks

@@ -21,12 +21,11 @@ log names what to set. `get_output_channel()` needs no request, so an agent's re
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -39,6 +38,7 @@ from naadloos.channels.conversations import handover_team, with_colleague
 from naadloos.channels.customer_notices import media_not_supported_text
 from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.delivery import masked
+from naadloos.channels.in_order import DEFAULT_SHUTDOWN_SECONDS, InOrder
 from naadloos.channels.media import media_line
 from naadloos.channels.whatsapp.closed_window import (
     CHANNEL,
@@ -67,7 +67,6 @@ logger = logging.getLogger(__name__)
 
 MAX_WEBHOOK_BYTES = 3 * 1024 * 1024  # Meta's largest webhook payload
 HANDSHAKE_ARGS = ("hub.mode", "hub.verify_token", "hub.challenge")
-SHUTDOWN_SECONDS = 10.0  # how long a stopping server lets the messages in hand finish
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -106,8 +105,7 @@ class WhatsAppInput(InputChannel):
         closed_window = ClosedWindow(self.api, settings, self.windows, file_ticket, team=self.handover_team, clock=clock)
         self.reply_output = WhatsAppOutput(self.api, self.windows, closed_window, self.choices, pushed=False, clock=clock)
         self.pushed_output = WhatsAppOutput(self.api, self.windows, closed_window, self.choices, pushed=True, clock=clock)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._latest: dict[str, asyncio.Task[None]] = {}  # wa_id -> the task with their newest messages
+        self.work = InOrder()  # per customer (wa_id): their messages in order
         missing = settings.missing()
         if missing:
             logger.info("whatsapp channel off: %s not set (.env.example); its webhook answers 503", ", ".join(missing))
@@ -187,7 +185,7 @@ class WhatsAppInput(InputChannel):
                 logger.info("whatsapp: message %s was delivered again; handled once", message.wamid)
             else:
                 self._remember_window(message, now)
-                self._in_order(message.wa_id, partial(self._handle, message, on_new_message, request.app))
+                self.work.start(message.wa_id, partial(self._handle, message, on_new_message, request.app))
         return response.text("ok")
 
     def _for_us(self, message: Inbound) -> bool:
@@ -200,26 +198,6 @@ class WhatsAppInput(InputChannel):
         except sqlite3.Error:  # the message is still handled; only a late agent reply may then go as a template
             logger.exception("whatsapp: the time of %s's message could not be stored in %s",
                              masked(message.wa_id), self.settings.window_db)
-
-    def _in_order(self, wa_id: str, handling: Callable[[], Awaitable[None]]) -> None:
-        """Runs `handling` in the background after the customer's earlier messages."""
-        earlier = self._latest.get(wa_id)
-
-        async def after_earlier() -> None:
-            if earlier is not None:
-                await asyncio.wait([earlier])
-            await handling()
-
-        task = asyncio.get_running_loop().create_task(after_earlier())
-        self._latest[wa_id] = task
-        self._tasks.add(task)
-
-        def done(finished: asyncio.Task[None]) -> None:
-            self._tasks.discard(finished)
-            if self._latest.get(wa_id) is finished:
-                del self._latest[wa_id]
-
-        task.add_done_callback(done)
 
     async def _handle(self, message: Inbound, on_new_message: OnNewMessage, app: Any = None) -> None:
         """One customer message: to the assistant, or the polite reply to media; during a hand-over
@@ -243,16 +221,11 @@ class WhatsAppInput(InputChannel):
 
     async def idle(self) -> None:
         """Waits until the messages in hand are handled."""
-        while self._tasks:
-            await asyncio.wait(list(self._tasks))
+        await self.work.idle()
 
-    async def close(self, timeout: float = SHUTDOWN_SECONDS) -> None:
+    async def close(self, timeout: float = DEFAULT_SHUTDOWN_SECONDS) -> None:
         """Lets the messages in hand finish (for at most `timeout` seconds), then closes the session."""
-        pending: Sequence[asyncio.Task[None]] = list(self._tasks)
-        if pending:
-            _, unfinished = await asyncio.wait(pending, timeout=timeout)
-            for task in unfinished:
-                task.cancel()
+        await self.work.close(timeout)
         await self.api.close()
 
 

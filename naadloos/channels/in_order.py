@@ -1,9 +1,7 @@
 """Work in the background after a webhook is answered, one conversation's work in the order its
 webhooks came (so the assistant reads a customer's messages in order), different conversations
-side by side. For one event loop: no locking.
-
-The `whatsapp` channel keeps the same bookkeeping inside `WhatsAppInput`; this class could serve
-it too.
+side by side. For one event loop: no locking. Used by the channels whose webhooks are answered
+before the message is handled (WhatsApp, Chatwoot).
 """
 from __future__ import annotations
 
