@@ -40,6 +40,13 @@ OUTCOME_LABELS = {
     "back_to_bot": "Terug naar de assistent",
 }
 
+# What the assistant did before "Heb ik je hiermee geholpen?" when it was not an FAQ answer: the
+# `feedback_subject` of a completed form is its submit action (actions/feedback.py).
+FORM_RESULT_LABELS = {
+    "action_meterstand_submit": "Meterstand doorgegeven",
+    "action_verhuizing_submit": "Verhuizing doorgegeven",
+}
+
 
 def team_label(team: str) -> str:
     return TEAM_LABELS.get(team) or team[:1].upper() + team[1:]
@@ -68,6 +75,11 @@ def topic_labels() -> dict[str, str]:
         logger.debug("topic labels unavailable: %s", error)
         return {}
     return {choice.key.split("/", 1)[1]: choice.title for choice in config.choices if choice.key.startswith("faq/")}
+
+
+def feedback_subject_labels() -> dict[str, str]:
+    """What "Heb ik je hiermee geholpen?" was about, in Dutch: an FAQ topic's title or a form's result."""
+    return {**topic_labels(), **FORM_RESULT_LABELS}
 
 
 def reason_label(reason: str | None, labels: Mapping[str, str]) -> str | None:

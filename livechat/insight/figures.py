@@ -8,7 +8,8 @@ Definitions (the page says the same in plain words):
   run, so also not when no colleague was free);
 - hand-overs count every run of `action_handover`, by its reason and team;
 - 'geholpen?' counts the answers to "Heb ik je hiermee geholpen?" per FAQ topic (`utter_faq/<topic>`
-  -> `<topic>`; after another answer, such as a submitted form, the action's name); the score
+  -> `<topic>`; after another answer, such as a submitted form, the action's name), each with its
+  Dutch title (`livechat.desk_labels.feedback_subject_labels`); the score
   after a colleague (1 to 5) is the satisfaction;
 - a message is not understood when its intent was `nlu_fallback` or the assistant asked
   "Bedoel je ...?" (`action_fallback_clarify`) after it; equal texts (case and spaces aside) are
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from livechat.desk_labels import reason_label, team_label, topic_labels
+from livechat.desk_labels import feedback_subject_labels, reason_label, team_label
 from livechat.insight import tracker_names as names
 from livechat.insight.conversations import Session, normalise_text
 from livechat.storage.schema import callback_requests, handovers, tickets, to_db
@@ -106,7 +107,7 @@ def conversation_figures(found: Sequence[Session], period: Period, reasons: Mapp
         "faq_helped": [
             {"topic": topic, "label": topics.get(topic, topic), "yes": answers[True], "no": answers[False],
              "helped_rate": _rate(answers[True], answers[True] + answers[False])}
-            for topics in (topic_labels(),) for topic, answers in sorted(faq.items())
+            for topics in (feedback_subject_labels(),) for topic, answers in sorted(faq.items())
         ],
         "satisfaction": {
             "answers": rated,

@@ -188,7 +188,7 @@ async def test_every_figure_of_known_conversations(insight_service: RunningServi
     assert sum(row["yes"] for row in body["faq_helped"]) == marker_total["helped"] + 1
     assert sum(row["no"] for row in body["faq_helped"]) == marker_total["not_helped"]
     assert body["faq_helped"] == [
-        {"topic": "action_verhuizing_submit", "label": "action_verhuizing_submit", "yes": 1, "no": 0, "helped_rate": 1.0},
+        {"topic": "action_verhuizing_submit", "label": "Verhuizing doorgegeven", "yes": 1, "no": 0, "helped_rate": 1.0},
         {"topic": "opening_hours", "label": "Openingstijden", "yes": 1, "no": 2, "helped_rate": round(1 / 3, 4)},
         {"topic": "prices", "label": "prices", "yes": 1, "no": 0, "helped_rate": 1.0},
     ]
