@@ -8,6 +8,8 @@ that existed before and is missing now stops the start (`livechat.storage.db`).
 
 `GET /health` reads and writes the database: 200 `{"status": "ok", "database": "ok"}`, or 503
 `{"status": "error", "reason": "database_missing" | "database_unreadable" | "database_read_only"}`.
+With Redis or RabbitMQ configured it adds `"redis"`/`"rabbitmq"`: `"ok"` or `"down"`, and a service
+that is down makes the status `"degraded"` (still 200).
 Any unexpected error answers a generic JSON 500 and is logged here (`livechat.api.errors`).
 
 Several instances (README "Running several instances"): with ``LIVECHAT_REDIS_URL`` the desk and
@@ -44,7 +46,19 @@ from livechat.storage.db import Database, DatabaseUnhealthy
 from naadloos.core.organisation import load_organisation
 
 DEFAULT_NAME = "naadloos_livechat"
+DOWN = "down"
 logger = logging.getLogger(__name__)
+
+
+def _shared_services_state(app: Sanic, config: LiveChatConfig) -> dict[str, str]:
+    """{"redis": "ok" | "down", "rabbitmq": ...} for the services this instance is configured with."""
+    state = {}
+    if config.redis_url:
+        state["redis"] = "ok" if getattr(app.ctx.services.hub.fanout, "connected", False) else DOWN
+    if config.rabbitmq_url:
+        consumer = app.ctx.customer_events
+        state["rabbitmq"] = "ok" if consumer is not None and consumer.consuming else DOWN
+    return state
 
 
 def create_app(
@@ -72,13 +86,19 @@ def create_app(
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
-        """200 when the database answers a read and accepts a write; 503 with the reason otherwise."""
+        """200 when the database answers a read and accepts a write; 503 with the reason otherwise.
+        With Redis or RabbitMQ configured their state is named too; one that is down makes the
+        status "degraded", still 200: every instance shares them, so taking this one out of the
+        proxy would not help, while the instance itself still serves its own desks and pages."""
         try:
             await app.ctx.services.db.check_health()
         except DatabaseUnhealthy as problem:
             logger.warning("health check failed: %r", str(problem))
             return json_response({"status": "error", "reason": problem.reason}, status=503)
-        return json_response({"status": "ok", "database": "ok"})
+        body = {"status": "ok", "database": "ok", **_shared_services_state(app, config)}
+        if DOWN in body.values():
+            body["status"] = "degraded"
+        return json_response(body)
 
     app.blueprint(api_group())
     register_pages(app, config)

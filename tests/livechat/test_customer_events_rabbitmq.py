@@ -126,6 +126,8 @@ async def test_a_customer_message_from_rasas_pika_broker_is_stored_once_and_ackn
             event = await next_event(desk, "customer_message", timeout=5)
             assert event["handover_id"] == created["id"] and event["message"]["text"] == "Mijn meterstand klopt niet"
             assert await wait_for_texts(service, created["id"], 1) == ["Mijn meterstand klopt niet"]
+        async with http.get(f"{service.url}/health") as reply:
+            assert await reply.json() == {"status": "ok", "database": "ok", "rabbitmq": "ok"}
         consumer = service.app.ctx.customer_events
         await wait_until(lambda: consumer.acknowledged == 5, "all five events handled")
         await consumer.close()  # unacknowledged messages would go back to the queue
@@ -191,7 +193,8 @@ async def test_an_unreachable_rabbitmq_is_logged_and_does_not_stop_the_service(
     config = config_for(f"sqlite:///{tmp_path / 'livechat.sqlite3'}", rasa_url=fake_rasa.url, rabbitmq_url=closed)
     async with running_service(config, clock) as running:
         async with http.get(f"{running.url}/health") as reply:
-            assert reply.status == 200
+            assert reply.status == 200  # still serving its desks: every instance shares RabbitMQ
+            assert await reply.json() == {"status": "degraded", "database": "ok", "rabbitmq": "down"}
         assert not running.app.ctx.customer_events.consuming
     errors = [r.getMessage() for r in caplog.records if r.name == "livechat.customer_events"]
     assert any("RabbitMQ at amqp://127.0.0.1:" in e and "guest" not in e for e in errors), errors

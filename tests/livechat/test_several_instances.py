@@ -164,6 +164,11 @@ def own_redis(tmp_path: Path) -> Iterator[Any]:
     own.stop()
 
 
+async def health(http: Any, instance: RunningService) -> tuple[int, dict[str, str]]:
+    async with http.get(f"{instance.url}/health") as response:
+        return response.status, await response.json()
+
+
 async def test_redis_going_away_is_logged_and_the_instances_find_each_other_again(
     instances, http, own_redis, caplog, prefix
 ) -> None:
@@ -179,6 +184,7 @@ async def test_redis_going_away_is_logged_and_the_instances_find_each_other_agai
             caplog.set_level(logging.WARNING, logger="livechat.fanout")
             own_redis.stop()
             await wait_until(lambda: not fanout_a.connected, "A notices that Redis is gone")
+            assert await health(http, a) == (200, {"status": "degraded", "database": "ok", "redis": "down"})
             await customer_says(bot_b, "conv-scale-3", "Hallo?", "m-down")  # storing never depends on Redis
             errors = [r.getMessage() for r in caplog.records if r.name == "livechat.fanout" and r.levelno == logging.ERROR]
             assert any("Redis at redis://127.0.0.1:" in e and "unreachable" in e for e in errors), errors
@@ -190,6 +196,7 @@ async def test_redis_going_away_is_logged_and_the_instances_find_each_other_agai
             own_redis.start()
             await wait_until(lambda: fanout_a.connected, "A subscribes again", seconds=10)
             await wait_until(lambda: b.app.ctx.services.hub.fanout.connected, "B subscribes again", seconds=10)
+            assert await health(http, a) == (200, {"status": "ok", "database": "ok", "redis": "ok"})
             assert any("reachable again" in r.getMessage() for r in caplog.records)
             await customer_says(bot_b, "conv-scale-3", "Ben je er weer?", "m-up")
             event = await next_event(desk, "customer_message", timeout=ARRIVAL_SECONDS)
