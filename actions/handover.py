@@ -11,6 +11,7 @@ back end cannot be reached). A customer never ends up with nothing.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -204,7 +205,7 @@ class ActionHandover(Clocked, Action):
     @staticmethod
     async def _flush(outbox: Outbox, backend: HandoverBackend) -> None:
         """Delivers what waited in the outbox, now that the back end answers (only when something waits)."""
-        if outbox.waiting():
+        if await asyncio.to_thread(outbox.waiting):
             await outbox.deliver(backend)
 
     @staticmethod

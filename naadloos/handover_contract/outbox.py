@@ -21,6 +21,7 @@ migrated when it is opened (`migrate`): every row kept, in order, with its id.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -174,13 +175,14 @@ class Outbox:
             connection.execute("DELETE FROM pending WHERE id = ?", (row_id,))
 
     async def deliver(self, backend: HandoverBackend) -> DeliveryRound:
-        """Delivers what is pending through `backend`, oldest first, until it is unavailable."""
+        """Delivers what is pending through `backend`, oldest first, until it is unavailable. The
+        SQLite work runs in a worker thread: this runs inside Rasa's and the action server's loops."""
         sent = 0
         now = datetime.now(timezone.utc)
-        for row_id, created_at, kind, payload in self._rows():
+        for row_id, created_at, kind, payload in await asyncio.to_thread(self._rows):
             if self.queue.max_age is not None and now - created_at > self.queue.max_age:
                 logger.warning("outbox: %s record %s older than %s, dropped", self.queue.name, row_id, self.queue.max_age)
-                self._done(row_id)
+                await asyncio.to_thread(self._done, row_id)
                 continue
             try:
                 record = record_from_json(kind, _object(payload))
@@ -195,12 +197,12 @@ class Outbox:
                     continue
                 if rejection.status != 404:  # 404: no open hand-over, the normal answer outside one
                     logger.error("outbox: %s record %s rejected, dropped: %r", self.queue.name, row_id, rejection)
-                self._done(row_id)
+                await asyncio.to_thread(self._done, row_id)
                 continue
             except LiveChatUnavailable as error:
                 logger.debug("outbox: live-chat back end unavailable (%r); %s waits", error, self.queue.name)
                 return DeliveryRound(sent, error)
-            self._done(row_id)
+            await asyncio.to_thread(self._done, row_id)
             sent += 1
         return DeliveryRound(sent, None)
 
@@ -221,6 +223,6 @@ async def send_or_keep(backend: HandoverBackend, outbox: Outbox, record: Record)
         await send_record(backend, record)
     except LiveChatUnavailable as error:  # rejected ones too: kept, so nothing is lost
         logger.warning("the live-chat back end did not take a %s (%r): kept in the outbox", record_kind(record), error)
-        outbox.keep(record)
+        await asyncio.to_thread(outbox.keep, record)
         return False
     return True

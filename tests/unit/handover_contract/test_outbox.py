@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from naadloos.handover_contract.outbox import CUSTOMER_MESSAGES, RECORDS, Outbox, migrate
-from naadloos.handover_contract.schema import CallbackRequest, CustomerMessage, TicketRequest
+from naadloos.handover_contract.schema import CallbackRequest, CustomerMessage, TicketRequest, record_from_json
 
 TICKET = {
     "conversation_id": "web-1", "channel": "socketio", "reason": "complaint", "summary": "Klacht",
@@ -100,3 +100,39 @@ def test_a_record_is_kept_as_its_kind_and_read_back_the_same(tmp_path: Path, rec
         columns = [row[1] for row in db.execute("PRAGMA table_info(pending)")]
     db.close()
     assert columns == ["id", "created_at", "kind", "payload", "queue"]  # no URL of one back end
+
+
+async def test_a_delivery_round_leaves_the_event_loop_free_while_sqlite_waits(tmp_path: Path) -> None:
+    """Rasa's and the action server's loops run the delivery: a busy database (another writer
+    holding it) must not stop them answering other conversations meanwhile."""
+    import asyncio
+    import threading
+
+    from naadloos.handover_contract.backend import handover_backend_from_settings
+    from tests.processes import free_port
+
+    path = tmp_path / "outbox.sqlite3"
+    outbox = Outbox(path)
+    outbox.keep(record_from_json("ticket", TICKET))
+    writer = sqlite3.connect(path, check_same_thread=False)
+    writer.execute("BEGIN EXCLUSIVE")  # another process writing: readers wait for it
+    releasing = threading.Timer(0.5, lambda: (writer.rollback(), writer.close()))
+    releasing.start()
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.get_running_loop().create_task(tick())
+    try:
+        unreachable = handover_backend_from_settings(livechat_url=f"http://127.0.0.1:{free_port()}")
+        round_ = await outbox.deliver(unreachable)
+    finally:
+        ticker.cancel()
+        releasing.join()
+    assert round_.sent == 0 and round_.unavailable is not None  # the live chat is down: the ticket waits
+    assert ticks >= 20, f"the loop ran only {ticks} times in the half second SQLite waited"
+    assert [record.idempotency_key for record in outbox.pending()] == ["ticket-abc"]
