@@ -35,7 +35,6 @@ stored in either order when two instances take them.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +44,7 @@ from livechat.config import without_credentials
 from livechat.errors import ApiError
 from livechat.services import Services
 from naadloos.core.backoff import Backoff
+from naadloos.core.json_object import json_object
 from naadloos.handover_contract.schema import customer_message_id
 
 logger = logging.getLogger(__name__)
@@ -73,12 +73,7 @@ class CustomerEvent:
 def customer_event(body: bytes) -> CustomerEvent | None:
     """The customer message in a Rasa event; None for any other event. InvalidEvent when the body is
     not a JSON object or the text breaks the HTTP path's limits."""
-    try:
-        event = json.loads(body)
-    except ValueError as error:
-        raise InvalidEvent(f"not JSON: {error}") from error
-    if not isinstance(event, dict):
-        raise InvalidEvent("not a JSON object")
+    event = json_object(body, InvalidEvent)
     conversation_id, text = event.get("sender_id"), event.get("text")
     if event.get("event") != USER_EVENT or not conversation_id or not text or not str(text).strip():
         return None
@@ -104,6 +99,18 @@ async def store_customer_event(services: Services, body: bytes) -> str:
             return NO_HANDOVER
         raise
     return STORED if created else KNOWN
+
+
+def closed_future(connection: Any) -> asyncio.Future[None]:
+    """A future that is done once the aio_pika `connection` closed, for whatever reason."""
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_close(*_: Any) -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    connection.close_callbacks.add(on_close)
+    return closed
 
 
 class CustomerEventConsumer:
@@ -147,6 +154,7 @@ class CustomerEventConsumer:
         while True:
             try:
                 self._connection = await aio_pika.connect(self.url, timeout=5)
+                lost = closed_future(self._connection)
                 async with self._connection:
                     channel = await self._connection.channel()
                     await channel.set_qos(prefetch_count=PREFETCH)
@@ -154,9 +162,8 @@ class CustomerEventConsumer:
                     queue = await channel.declare_queue(self.queue, durable=True)
                     async with queue.iterator() as messages:
                         self._connected()
-                        async for message in messages:
-                            await self._handle(message)
-                raise ConnectionError("the RabbitMQ channel closed")
+                        await self._handle_until_lost(messages, lost)
+                raise ConnectionError("the RabbitMQ connection closed")
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - AMQP and network errors: log, wait, reconnect
@@ -165,6 +172,25 @@ class CustomerEventConsumer:
                 self._ready.clear()
                 self._connection = None
             await asyncio.sleep(self._backoff.failed())
+
+    async def _handle_until_lost(self, messages: Any, lost: asyncio.Future[None]) -> None:
+        """Handles `messages` one by one until the connection is `lost`. aio_pika 8's queue iterator
+        waits forever once the broker closed the connection (a RabbitMQ restart), so the connection's
+        close is watched beside it; a message cut off mid-way was not acknowledged and comes again."""
+
+        async def handle_all() -> None:
+            async for message in messages:
+                await self._handle(message)
+
+        handling = asyncio.ensure_future(handle_all())
+        try:
+            await asyncio.wait({handling, lost}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not handling.done():
+                handling.cancel()
+                await asyncio.gather(handling, return_exceptions=True)
+        if not handling.cancelled():
+            handling.result()  # its error, if it stopped with one
 
     async def _handle(self, message: Any) -> None:
         """Acknowledges after storing; puts the message back on a storage error."""

@@ -8,11 +8,19 @@ provider), e.g. ``[Foto gestuurd] mijn meter (WhatsApp media-id 1234)`` or
 ``[Document: factuur.pdf]``. Rasa records it as the customer's message and stays silent (it is
 paused); the event broker (`naadloos.handover_contract.event_broker`) forwards it to the colleague
 like any typed message. The customer gets no reply from the channel: a person reads along.
+
+A reference that is a link reaches the colleague only as a plain ``http(s)://`` address
+(`naadloos.channels.script_links.web_link`): a ``javascript:``, ``data:``, ``vbscript:`` or any
+other link is left out and the colleague reads why instead (`UNSAFE_LINK_NOTE`), because a desk
+or a back end such as Chatwoot may make it clickable. A provider's id note is text and keeps no
+script link either.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from naadloos.channels.script_links import link_scheme, web_link, without_script_links
 
 # What kind of thing came (`Media.kind`).
 PHOTO = "photo"
@@ -39,6 +47,8 @@ MEDIA_WORDS = {
 }
 NAMED_DOCUMENT = "Document"  # "[Document: factuur.pdf]"
 MAX_DETAIL = 200  # characters of a file name or place shown in the line
+# What the colleague reads instead of a link that is not a plain web address.
+UNSAFE_LINK_NOTE = "link weggehaald: het was geen gewoon webadres (http of https) en dus niet veilig om te openen"
 
 
 @dataclass(frozen=True)
@@ -66,9 +76,18 @@ def media_word(media: Media) -> str:
     return f"[{word}: {detail}]" if detail else f"[{word}]"
 
 
+def shown_reference(reference: str) -> str:
+    """`reference` as the colleague reads it: a web address or a provider's id note as it is, any
+    other link replaced by `UNSAFE_LINK_NOTE`."""
+    reference = reference.strip()
+    if not reference or web_link(reference):
+        return reference
+    return UNSAFE_LINK_NOTE if link_scheme(reference) else without_script_links(reference)
+
+
 def media_line(items: Sequence[Media], caption: str = "") -> str:
     """What the colleague reads: each item's words, the caption, then the providers' references."""
     words = " ".join(media_word(media) for media in items) or f"[{MEDIA_WORDS[OTHER]}]"
-    references = "; ".join(media.reference for media in items if media.reference)
+    references = "; ".join(filter(None, (shown_reference(media.reference) for media in items)))
     caption = caption.strip()
     return " ".join(part for part in (words, caption, f"({references})" if references else "") if part)

@@ -13,11 +13,17 @@ points to the page itself. ``javascript:`` and ``vbscript:`` are replaced wherev
 ``data:`` only where it can be a URL (the rest of the URL right after the colon, or right after a
 link's opening ``(``, ``<``, ``=`` or quote), because Dutch writes "data: 3 en 4 mei" for dates.
 Normal links (https, mailto, tel) and all other text stay as they are.
+
+A link that is all there is, such as a file's address (an image the bot sends, a file a customer
+sends a colleague), is not text to repair but an address to take or leave: `web_link` takes it
+only when it is read, the same way, as an ``http://`` or ``https://`` address.
 """
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Collection
+from urllib.parse import urlsplit
 
 # A character reference (named, decimal or hexadecimal; browsers accept some without ";").
 _REFERENCE = re.compile(r"&(?:#[0-9]{1,8};?|#[xX][0-9A-Fa-f]{1,7};?|[A-Za-z][A-Za-z0-9]{0,31};?)")
@@ -28,6 +34,11 @@ _SCRIPT_SCHEME = re.compile(r"(?:javascript|vbscript):")
 _DATA_SCHEME = re.compile(r"(?<![a-z0-9+.\-])data:")
 _LINK_OPENERS = "(<='\""
 NEUTRAL = "#"
+WEB_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:")
+_LEADING = "".join(map(chr, range(0x21)))  # control characters and spaces, which browsers skip before a URL
+# What an address sent on as it is may hold: no white space, control characters, quotes or brackets.
+_ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f<>\"'`\\{}|^]+")
 
 
 def _as_link_target(text: str) -> tuple[str, list[int], list[int]]:
@@ -87,3 +98,31 @@ def without_script_links(text: str) -> str:
     while (neutralised := _neutralised_once(text)) != text:
         text = neutralised
     return text
+
+
+def link_scheme(link: str) -> str | None:
+    """The scheme a browser reads at the start of `link` (lower case, without the colon), character
+    references and escapes decoded as above: "javascript" for ``&#106;avascript:``; None when it
+    has none (a relative link, or plain text such as a provider's file id)."""
+    target, _, _ = _as_link_target(link.strip())
+    match = _SCHEME.match(target.lstrip(_LEADING))
+    return match.group()[:-1] if match else None
+
+
+def web_link(link: object, schemes: Collection[str] = WEB_SCHEMES) -> str | None:
+    """`link` (trimmed) when it is a plain address with one of `schemes` (default http and https)
+    and a host, as written and as a browser reads it; None for anything else: another scheme
+    (``javascript:``, ``data:``, ``vbscript:``, ``file:``, ...), a relative link, or an address
+    hidden behind character references or holding white space, quotes or brackets."""
+    if not isinstance(link, str):
+        return None
+    link = link.strip()
+    scheme = link_scheme(link)
+    if scheme not in schemes or not link.lower().startswith(f"{scheme}://") or not _ADDRESS.fullmatch(link):
+        return None
+    try:
+        parts = urlsplit(link)
+        host, _ = parts.hostname, parts.port  # .port raises for a port out of range
+    except ValueError:  # a malformed port or IPv6 address
+        return None
+    return link if host else None

@@ -22,7 +22,8 @@ name "telegram" (webhook ``/webhooks/telegram/webhook``). What it changes:
   caption is still read; while a colleague has the chat, the colleague gets a line saying what
   came, with its file_id (`naadloos.channels.media`). A button press is acknowledged to Telegram (its spinner stops).
 - Sends to ``TELEGRAM_API_URL`` (a local Bot API server, or the fake in the tests); the agent's
-  name goes in bold in front of an agent's message; failures as `naadloos.channels.delivery`.
+  name goes in bold in front of an agent's message; an image or file only by a plain http(s)
+  address (`naadloos.channels.script_links.web_link`); failures as `naadloos.channels.delivery`.
 - Unconfigured (no bot token or secret): every webhook gets 503 and a log line naming the setting.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +54,9 @@ from naadloos.channels.credentials import check_urls, credential_or
 from naadloos.channels.customer_notices import media_not_supported_text
 from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.delivery import ProviderError, masked, report_failures
+from naadloos.channels.input_channels import OnNewMessage, from_environment, refuse, webhook_blueprint
 from naadloos.channels.media import AUDIO, CONTACT, DOCUMENT, LOCATION, PHOTO, STICKER, VIDEO, VOICE, Media, media_line
+from naadloos.channels.script_links import web_link
 from naadloos.core.environment import SettingError, read_float, read_secret, read_text, read_url
 
 logger = logging.getLogger(__name__)
@@ -150,6 +153,19 @@ class TelegramOutput(RasaTelegramOutput):
             button_type = "reply"
         await super().send_text_with_buttons(recipient_id, text, buttons, button_type, **kwargs)
 
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        if web_link(image):
+            await super().send_image_url(recipient_id, image.strip(), **kwargs)
+        else:
+            logger.warning("telegram: an image without an http(s) address is not sent to %s", masked(recipient_id))
+
+    async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
+        """Rasa's "Attachment: <address>" text, only for a plain http(s) address."""
+        if web_link(attachment):
+            await super().send_attachment(recipient_id, attachment.strip(), **kwargs)
+        else:
+            logger.warning("telegram: a file without an http(s) address is not sent to %s", masked(recipient_id))
+
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """Only Telegram payloads (Rasa's convention: a `text`, `photo`, ... key); data for the
         web page (`{"data": ...}` and the like) is not sent."""
@@ -222,19 +238,13 @@ def incoming(update: Mapping[str, Any]) -> Incoming | None:
     return Incoming(str(chat["id"]), text, media, callback_id)
 
 
-def _refuse(status: int, reason: str) -> HTTPResponse:
-    return response.json({"error": reason}, status=status)
-
-
 class TelegramInput(RasaTelegramInput):
     """Rasa's `telegram` input channel with the changes in the module doc."""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Settings from the environment (``TELEGRAM_*``); keys in `credentials.yml` win. An empty
-        entry is fine: the channel is then off until the variables are set."""
-        media_not_supported_text()  # a broken config/channel_messages.yml stops Rasa now
-        return cls(TelegramSettings.from_environment(credentials))
+        """From ``TELEGRAM_*`` (`naadloos.channels.input_channels`)."""
+        return from_environment(cls, TelegramSettings.from_environment, credentials)
 
     def __init__(self, settings: TelegramSettings, seen: SeenDeliveries | None = None) -> None:
         super().__init__(settings.bot_token, None, settings.webhook_url, debug_mode=False)
@@ -254,12 +264,8 @@ class TelegramInput(RasaTelegramInput):
         raised); None when unconfigured, so Rasa collects them instead."""
         return self.pushed_output
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        telegram_webhook = Blueprint("telegram_webhook", __name__)
-
-        @telegram_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        telegram_webhook = webhook_blueprint("telegram_webhook")
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
@@ -291,22 +297,22 @@ class TelegramInput(RasaTelegramInput):
             return
         logger.info("telegram: webhook registered at %s", self.settings.webhook_url)
 
-    async def receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """One update from Telegram: verified, de-duplicated, then handed to Rasa."""
         output = self.reply_output
         if output is None:
             logger.warning("telegram webhook refused: the channel is not configured (set %s)", ", ".join(self.settings.missing()))
-            return _refuse(503, "the Telegram channel is not configured")
+            return refuse(503, "the Telegram channel is not configured")
         secret = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(secret.encode("utf-8", "replace"), self.settings.webhook_secret.encode("utf-8")):
             logger.warning("telegram webhook refused: %s missing or wrong", SECRET_HEADER)
-            return _refuse(403, "invalid secret token")
+            return refuse(403, "invalid secret token")
         try:
             update = request.json
         except Exception:  # Sanic raises its InvalidUsage for a body that is not JSON
             update = None
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-            return _refuse(400, "expected a Telegram update (JSON with update_id)")
+            return refuse(400, "expected a Telegram update (JSON with update_id)")
         update_id = str(update["update_id"])
         if not self.seen.first_time(update_id):
             logger.info("telegram: update %s was delivered again; handled once", update_id)
@@ -329,7 +335,7 @@ class TelegramInput(RasaTelegramInput):
             except Exception:  # any failure of the turn: a clear answer to Telegram (it retries), details in the log
                 self.seen.forget(update_id)
                 logger.exception("telegram: update %s from %s could not be handled", update_id, masked(found.chat_id))
-                return _refuse(503, "the update could not be handled; try again later")
+                return refuse(503, "the update could not be handled; try again later")
         return response.json({"status": "ok"})
 
     @staticmethod

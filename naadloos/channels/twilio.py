@@ -25,13 +25,14 @@ What Rasa 3.6's own channel lacks, and this one does:
 - **The agent's name** goes in front of an agent's message ("*Sanne (Polderstroom):* ..." on
   WhatsApp, without asterisks on SMS), because neither shows metadata.
 - Buttons become a short list under the text (the customer types their choice); custom payloads
-  (meant for the web page) are not sent; a long text is split at 1600 characters, not per paragraph,
+  (meant for the web page) are not sent; an image or file goes only by a plain http(s) address
+  (`naadloos.channels.script_links.web_link`); a long text is split at 1600 characters, not per paragraph,
   because separate SMS messages may arrive out of order.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -46,7 +47,9 @@ from naadloos.channels.conversations import with_colleague
 from naadloos.channels.customer_notices import media_not_supported_text
 from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.delivery import masked, report_failures
+from naadloos.channels.input_channels import OnNewMessage, from_environment, refuse, webhook_blueprint
 from naadloos.channels.media import LOCATION, Media, media_kind, media_line
+from naadloos.channels.script_links import web_link
 from naadloos.channels.text_parts import text_parts
 from naadloos.channels.twilio_api import (
     MAX_BODY_CHARACTERS,
@@ -92,11 +95,14 @@ class TwilioOutput(OutputChannel):
         await self.send_text_message(recipient_id, "\n".join([text, *titles]), **kwargs)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.api.send_message(recipient_id, media_url=image)
+        await self.send_attachment(recipient_id, image)
 
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
-        if isinstance(attachment, str) and attachment.startswith(("https://", "http://")):
-            await self.api.send_message(recipient_id, media_url=attachment)
+        link = web_link(attachment)
+        if link:
+            await self.api.send_message(recipient_id, media_url=link)
+        else:
+            logger.warning("twilio: a file without an http(s) address is not sent to %s", masked(recipient_id))
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         logger.debug("twilio: a custom payload is for the web page; not sent to %s", masked(recipient_id))
@@ -127,19 +133,13 @@ def media_of(fields: Mapping[str, str]) -> list[Media]:
     return found
 
 
-def _refuse(status: int, reason: str) -> HTTPResponse:
-    return response.json({"error": reason}, status=status)
-
-
 class TwilioInput(RasaTwilioInput):
     """Rasa's `twilio` input channel with the changes in the module doc."""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Settings from the environment (``TWILIO_*``); keys in `credentials.yml` win. An empty
-        entry is fine: the channel is then off until the variables are set."""
-        media_not_supported_text()  # a broken config/channel_messages.yml stops Rasa now, not at a customer's photo
-        return cls(TwilioSettings.from_environment(credentials))
+        """From ``TWILIO_*`` (`naadloos.channels.input_channels`)."""
+        return from_environment(cls, TwilioSettings.from_environment, credentials)
 
     def __init__(self, settings: TwilioSettings, seen: SeenDeliveries | None = None) -> None:
         super().__init__(settings.account_sid, settings.auth_token, settings.sms_number, debug_mode=False)
@@ -158,12 +158,8 @@ class TwilioInput(RasaTwilioInput):
         """For messages pushed through Rasa's HTTP API (an agent's reply): failures are raised."""
         return self.pushed_output
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        twilio_webhook = Blueprint("twilio_webhook", __name__)
-
-        @twilio_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        twilio_webhook = webhook_blueprint("twilio_webhook")
 
         @twilio_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
@@ -175,24 +171,24 @@ class TwilioInput(RasaTwilioInput):
 
         return twilio_webhook
 
-    async def receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """One webhook from Twilio: verified, de-duplicated, then handed to Rasa."""
         missing = self.settings.missing_for_webhooks()
         if missing:
             logger.warning("twilio webhook refused: the channel is not configured (set %s)", ", ".join(missing))
-            return _refuse(503, "the Twilio channel is not configured")
+            return refuse(503, "the Twilio channel is not configured")
         if len(request.body) > MAX_WEBHOOK_BYTES:
-            return _refuse(413, "request too large")
+            return refuse(413, "request too large")
         params = form_params(request)
         if params is None:
-            return _refuse(400, f"expected a {FORM_CONTENT_TYPE} body")
+            return refuse(400, f"expected a {FORM_CONTENT_TYPE} body")
         signature = request.headers.get(SIGNATURE_HEADER, "")
         if not signature or not valid_twilio_signature(self.settings.webhook_url, params, self.settings.auth_token, signature):
             logger.warning(
                 "twilio webhook refused: %s missing or wrong (TWILIO_WEBHOOK_URL must be exactly the URL set at Twilio)",
                 SIGNATURE_HEADER,
             )
-            return _refuse(403, "invalid signature")
+            return refuse(403, "invalid signature")
         fields = dict(params)
         message_sid = fields.get("MessageSid", "")
         sender = conversation_id_of(fields.get("From", ""))
@@ -216,5 +212,5 @@ class TwilioInput(RasaTwilioInput):
             except Exception:  # any failure of the turn: a clear answer to Twilio, the details in the log
                 self.seen.forget(message_sid)  # Twilio may retry it
                 logger.exception("twilio: message %s from %s could not be handled", message_sid, masked(sender))
-                return _refuse(503, "the message could not be handled; try again later")
+                return refuse(503, "the message could not be handled; try again later")
         return response.text(EMPTY_TWIML, content_type="text/xml")

@@ -27,7 +27,8 @@ widgets on the organisation's websites, e.g. `rasa-webchat` (`naadloos.channels.
    page says it shows the name itself (`"shows_agent_name": true` in `session_request`). Our
    own chat page comes from the live chat's origin and gets the name in the metadata only.
 5. No text (bot, agent, button titles) reaches the page with a `javascript:`, `vbscript:` or
-   `data:` link in it (`naadloos.channels.script_links`).
+   `data:` link in it, and an image or file (``attachment``, its ``payload.src``) only with a plain
+   http(s) address; one with any other link is left out (`naadloos.channels.script_links`).
 6. Several Rasa instances: with NAADLOOS_WEBCHAT_REDIS_URL the sockets are shared through Redis,
    so an agent's message reaches the customer on whichever instance the browser is connected to,
    and which sessions want the agent's name in the text (4.) is kept there too
@@ -48,7 +49,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 
 from naadloos.channels.agent_prefix import agent_name, with_agent_prefix
-from naadloos.channels.script_links import without_script_links
+from naadloos.channels.script_links import web_link, without_script_links
 from naadloos.channels.webchat_redis import SharedSockets, SharedTextNameSessions
 from naadloos.channels.webchat_sites import EmbeddingSites
 
@@ -90,9 +91,22 @@ def message_metadata(data: dict[str, Any], metadata_key: str | None) -> dict[str
     return value if isinstance(value, dict) else {}
 
 
+def _safe_attachment(attachment: Any) -> bool:
+    """Whether an attachment's address (a link, or its ``payload.src``) is a plain http(s) one."""
+    if isinstance(attachment, str):
+        return web_link(attachment) is not None
+    payload = attachment.get("payload") if isinstance(attachment, dict) else None
+    source = payload.get("src") if isinstance(payload, dict) else None
+    return source is None or web_link(source) is not None
+
+
 def safe_for_page(message: dict[str, Any]) -> dict[str, Any]:
-    """`message` with its text and button titles free of script links."""
+    """`message` with its text and button titles free of script links, without an attachment
+    whose address is not a plain http(s) one."""
     safe = dict(message)
+    if "attachment" in safe and not _safe_attachment(safe["attachment"]):
+        logger.warning("webchat: a file without an http(s) address is not sent to the page")
+        del safe["attachment"]
     if isinstance(safe.get("text"), str):
         safe["text"] = without_script_links(safe["text"])
     if isinstance(safe.get("quick_replies"), list):
@@ -137,7 +151,12 @@ class WebChatOutput(SocketIOOutput):
         self.name_in_text = name_in_text
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
-        await super()._send_message(socket_id, safe_for_page(response) if isinstance(response, dict) else response)
+        if isinstance(response, dict):
+            safe = safe_for_page(response)
+            if response and not safe:
+                return  # it held only a file with an unsafe address: nothing left to send
+            response = safe
+        await super()._send_message(socket_id, response)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         metadata = forwarded_metadata(kwargs)

@@ -29,8 +29,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
+from naadloos.core.json_object import json_object
 from naadloos.core.local_db import immediate_transaction, open_sqlite
 from naadloos.core.settings import Settings
 from naadloos.handover_contract.backend import HandoverBackend, send_record
@@ -158,7 +158,7 @@ class Outbox:
         records = []
         for _, _, kind, payload in self._rows():
             try:
-                records.append(record_from_json(kind, _object(payload)))
+                records.append(record_from_json(kind, json_object(payload, RecordError)))
             except RecordError:
                 continue
         return records
@@ -185,7 +185,7 @@ class Outbox:
                 await asyncio.to_thread(self._done, row_id)
                 continue
             try:
-                record = record_from_json(kind, _object(payload))
+                record = record_from_json(kind, json_object(payload, RecordError))
             except RecordError as error:
                 logger.error("outbox: %s record %s cannot be read (%s); kept for a person", self.queue.name, row_id, error)
                 continue
@@ -205,16 +205,6 @@ class Outbox:
             await asyncio.to_thread(self._done, row_id)
             sent += 1
         return DeliveryRound(sent, None)
-
-
-def _object(payload: str) -> dict[str, Any]:
-    try:
-        value = json.loads(payload)
-    except ValueError as error:
-        raise RecordError(f"not JSON: {error}") from error
-    if not isinstance(value, dict):
-        raise RecordError("not a JSON object")
-    return value
 
 
 async def send_or_keep(backend: HandoverBackend, outbox: Outbox, record: Record) -> bool:

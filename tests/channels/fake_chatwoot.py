@@ -13,6 +13,12 @@ agent bot.
   assign, show a conversation); elsewhere 401 like Chatwoot. Messages remember whose token
   created them (`by`: "bot" or "user").
 - ``GET /conversations/{id}`` (show) answers the conversation, with its inbox.
+- Each conversation has its inbox's channel type (``meta.channel``: "Channel::WebWidget",
+  "Channel::Email", ...), chosen when it starts.
+- Options (the bot's ``input_select`` message): the customer picks one in Chatwoot's web widget
+  (`customer_chooses`), which stores ``submitted_values`` ``[{"title", "value"}]`` in the
+  message's ``content_attributes`` (widget MessagesController#update) and sends the agent bot
+  ``message_updated`` with the whole message, as Chatwoot's AgentBotListener does.
 """
 from __future__ import annotations
 
@@ -39,7 +45,6 @@ BOT_ENDPOINTS = re.compile(
 class FakeChatwootWithBot(FakeChatwoot):
     inbox_id: int = 7
     bot_token: str = field(default_factory=lambda: uuid.uuid4().hex)
-    _attachments: list[dict[str, Any]] = field(default_factory=list)  # of the customer's message being made
 
     def app(self) -> web.Application:
         app = super().app()
@@ -79,38 +84,49 @@ class FakeChatwootWithBot(FakeChatwoot):
         return web.json_response(self._conversation_json(conversation))
 
     def _add_message(
-        self, conversation: dict[str, Any], content: str, message_type: str, private: bool, agent_id: int | None
+        self, conversation: dict[str, Any], content: str, message_type: str, private: bool, agent_id: int | None,
+        **details: Any,
     ) -> dict[str, Any]:
         if message_type == "incoming" and conversation["status"] == "resolved":
             conversation["status"] = "pending"  # an inbox with an active bot reopens as pending
-        return super()._add_message(conversation, content, message_type, private, agent_id)
-
-    def _message_webhook(self, message: dict[str, Any]) -> dict[str, Any]:
-        payload = super()._message_webhook(message)
-        if message["message_type"] == "incoming" and self._attachments:
-            payload["attachments"] = list(self._attachments)
-        return payload
+        return super()._add_message(conversation, content, message_type, private, agent_id, **details)
 
     # --- what customers and agents do --------------------------------------------------------
-    def start_conversation(self, name: str = "Fatima") -> int:
-        """A customer's first contact: a contact and a `pending` conversation in the bot's inbox."""
+    def start_conversation(self, name: str = "Fatima", channel: str = "Channel::Api") -> int:
+        """A customer's first contact: a contact and a `pending` conversation in the bot's inbox,
+        whose channel type is `channel`."""
         contact = {"id": next(self._ids), "name": name, "identifier": None, "created_at": int(time.time())}
         self.contacts[contact["id"]] = contact
         conversation = {
             "id": len(self.conversations) + 1, "uuid": str(uuid.uuid4()), "contact_id": contact["id"],
             "source_id": str(uuid.uuid4()), "status": "pending", "team_id": None, "labels": [], "priority": None,
-            "created_at": int(time.time()),
+            "created_at": int(time.time()), "channel": channel,
         }
         self.conversations[conversation["id"]] = conversation
         return int(conversation["id"])
 
-    def customer_writes(self, conversation_id: int, text: str, photo: bool = False) -> dict[str, Any]:
-        """The customer sends `text` (and with `photo` an image); the webhook follows in the background."""
-        self._attachments = [PHOTO] if photo else []
-        try:
-            return self._add_message(self.conversations[conversation_id], text, "incoming", False, agent_id=None)
-        finally:
-            self._attachments = []
+    def customer_writes(
+        self, conversation_id: int, text: str, photo: bool = False, attachments: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The customer sends `text` (and with `photo` an image, or these `attachments`); the webhook
+        follows in the background."""
+        files = attachments if attachments is not None else [PHOTO] if photo else []
+        return self._add_message(self.conversations[conversation_id], text, "incoming", False, agent_id=None,
+                                 attachments=files)
+
+    def options(self, conversation_id: int) -> list[dict[str, Any]]:
+        """The bot's options messages (``input_select``) in the conversation, oldest first."""
+        return [m for m in self.messages if m["conversation_id"] == conversation_id and m.get("by") == "bot"
+                and m["content_type"] == "input_select"]
+
+    def customer_chooses(self, conversation_id: int, title: str) -> dict[str, Any]:
+        """The customer clicks the option `title` of the bot's last options message in the web
+        widget: its ``submitted_values`` are stored and ``message_updated`` follows in the background."""
+        message = self.options(conversation_id)[-1]
+        [item] = [item for item in message["content_attributes"]["items"] if item["title"] == title]
+        message["content_attributes"]["submitted_values"] = [{"title": item["title"], "value": item["value"]}]
+        self._fire(self._message_webhook(message, event="message_updated"))
+        return message
 
     def give_back(self, conversation_id: int) -> None:
         """An agent sets the conversation to pending: back to the bot."""

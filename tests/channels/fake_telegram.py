@@ -4,8 +4,9 @@ speaking the Bot API's request and response shapes (https://core.telegram.org/bo
 - ``POST /bot<token>/<method>`` with parameters as JSON, URL-encoded or multipart form (as the
   real API accepts them; objects such as ``reply_markup`` or ``entities`` arrive as JSON text in
   a form). A wrong token gets 401 ``{"ok": false, "error_code": 401, "description": "Unauthorized"}``.
-- ``sendMessage`` (kept in `sent`), ``setWebhook`` (remembers the URL and ``secret_token``),
-  ``answerCallbackQuery``, ``getMe``; anything else 404. Answers ``{"ok": true, "result": ...}``
+- ``sendMessage`` (kept in `sent`), ``sendPhoto`` by an http(s) address (kept in `photos`; any
+  other text is read as a file_id that does not exist: 400), ``setWebhook`` (remembers the URL and
+  ``secret_token``), ``answerCallbackQuery``, ``getMe``; anything else 404. Answers ``{"ok": true, "result": ...}``
   with a Message object as Telegram returns it.
 - `mode`: "ok"; "error" answers 500; "blocked" answers 403 "Forbidden: bot was blocked by the user";
   "slow" waits `delay` seconds first.
@@ -45,6 +46,7 @@ class FakeTelegram(FakeProvider):
     webhook_secret: str = ""
     webhook_calls: list[dict[str, Any]] = field(default_factory=list)
     answered_callbacks: list[str] = field(default_factory=list)
+    photos: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(800_000_001))
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -79,6 +81,8 @@ class FakeTelegram(FakeProvider):
         if method == "answerCallbackQuery":
             self.answered_callbacks.append(params["callback_query_id"])
             return web.json_response({"ok": True, "result": True})
+        if method == "sendPhoto":
+            return self._send_photo(params)
         if method != "sendMessage":
             return bot_api_error(404, "Not Found")
         if self.mode == "blocked":
@@ -96,6 +100,15 @@ class FakeTelegram(FakeProvider):
         if params.get("reply_markup", {}).get("inline_keyboard"):
             message["reply_markup"] = params["reply_markup"]
         return web.json_response({"ok": True, "result": message})
+
+    def _send_photo(self, params: dict[str, Any]) -> web.Response:
+        if not str(params.get("photo", "")).startswith(("https://", "http://")):
+            return bot_api_error(400, "Bad Request: wrong remote file identifier specified: Wrong padding length")
+        self.photos.append(params)
+        chat = {"id": int(params["chat_id"]), "first_name": "Klant", "type": "private"}
+        photo = [{"file_id": "AgACAgQAAxkBAAIB", "file_unique_id": "AQADAgAT", "width": 320, "height": 240}]
+        return web.json_response({"ok": True, "result": {
+            "message_id": next(self._message_ids), "from": BOT_USER, "date": int(time.time()), "chat": chat, "photo": photo}})
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [message["text"] for message in self.sent if int(message["chat_id"]) == chat_id]

@@ -26,6 +26,7 @@ from rasa.core.run import create_http_input_channels
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ConversationPaused, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.events import ConversationPaused as PausedBySdk
 from rasa_sdk.events import SlotSet
 
@@ -33,12 +34,12 @@ from actions.handover import ActionHandover
 from naadloos.channels.chatwoot import ChatwootInput
 from naadloos.channels.chatwoot.back_to_bot import BackToBot
 from naadloos.channels.chatwoot.settings import FrontDoorSettings
-from naadloos.channels.chatwoot.webhook import BadEvent, CustomerMessage, Ignored, customer_message, parse_event
+from naadloos.channels.chatwoot.webhook import CustomerMessage
 from naadloos.channels.customer_notices import media_not_supported_text
 from naadloos.channels.delivery import ProviderError
+from naadloos.channels.media import UNSAFE_LINK_NOTE
 from naadloos.core.environment import SettingError
 from naadloos.core.organisation import load_organisation
-from naadloos.handover_contract.chatwoot.api import ChatwootApi
 from naadloos.handover_contract.chatwoot.backend import TICKET_LABEL, ChatwootBackend
 from naadloos.handover_contract.chatwoot.bridge import WebhookHandler
 from naadloos.handover_contract.chatwoot.links import HANDOVER, ChatwootLinks, Link, front_door_sender_id
@@ -47,8 +48,8 @@ from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
 from naadloos.handover_contract.customer_channel import CustomerChannel
 from naadloos.handover_contract.schema import HandoverRefused, HandoverRequest, TicketRequest
 from tests.channels.conftest import Served, serving
-from tests.channels.fake_chatwoot import FakeChatwootWithBot
-from tests.chatwoot.fake_chatwoot import serve
+from tests.channels.fake_chatwoot import PHOTO, FakeChatwootWithBot
+from tests.chatwoot.polderstroom import backend_for, served
 from tests.processes import ROOT, always_open_organisation
 from tests.unit.test_env_example import ENV_EXAMPLE, RecordingEnviron, documented_settings
 
@@ -61,17 +62,8 @@ NOBODY = "Er is nu geen collega beschikbaar. We nemen contact met je op."
 
 @pytest.fixture
 async def chatwoot() -> AsyncIterator[FakeChatwootWithBot]:
-    fake = FakeChatwootWithBot(account_id=ACCOUNT, webhook_secret=BOT_SECRET)
-    fake.add_agent(1, "Sanne de Vries", status="online")
-    fake.add_agent(2, "Pieter Jansen", status="offline")
-    fake.add_team(1, "Klantenservice", [1])
-    fake.add_team(2, "Fraude", [2])
-    runner, fake.url = await serve(fake.app())
-    try:
+    async with served(FakeChatwootWithBot(account_id=ACCOUNT, webhook_secret=BOT_SECRET), online={1}) as fake:
         yield fake
-    finally:
-        await fake.settled()
-        await runner.cleanup()
 
 
 @pytest.fixture
@@ -80,13 +72,13 @@ def env(chatwoot: FakeChatwootWithBot, tmp_path: Path, monkeypatch: pytest.Monke
     links_db = tmp_path / "chatwoot.sqlite3"
     for name, value in {
         "CHATWOOT_URL": chatwoot.url, "CHATWOOT_ACCOUNT_ID": str(ACCOUNT), "CHATWOOT_AGENT_BOT_TOKEN": chatwoot.bot_token,
-        "CHATWOOT_AGENT_BOT_SECRET": BOT_SECRET, "CHATWOOT_API_TOKEN": chatwoot.token, "CHATWOOT_INBOX_ID": "12",
+        "CHATWOOT_AGENT_BOT_SECRET": BOT_SECRET, "CHATWOOT_API_TOKEN": chatwoot.token,
         "CHATWOOT_TEAMS": "klantenservice=1,fraude=2", "CHATWOOT_TIMEOUT_SECONDS": "2", "NAADLOOS_HANDOVER_BACKEND": "chatwoot",
         "NAADLOOS_VAR_DIR": str(tmp_path / "var"), "NAADLOOS_CHATWOOT_DB": str(links_db),
     }.items():
         monkeypatch.setenv(name, value)
     for name in ("CHATWOOT_AGENT_BOT_TOKEN_FILE", "CHATWOOT_AGENT_BOT_SECRET_FILE", "CHATWOOT_API_TOKEN_FILE",
-                 "CHATWOOT_WEBHOOK_WINDOW_SECONDS"):
+                 "CHATWOOT_WEBHOOK_WINDOW_SECONDS", "CHATWOOT_INBOX_ID"):  # the front door needs no API inbox
         monkeypatch.delenv(name, raising=False)
     return links_db
 
@@ -94,11 +86,8 @@ def env(chatwoot: FakeChatwootWithBot, tmp_path: Path, monkeypatch: pytest.Monke
 @pytest.fixture
 def backend(env: Path, tmp_path: Path) -> ChatwootBackend:
     """The Chatwoot back end from the same settings, open around the clock."""
-    organisation = load_organisation(always_open_organisation(tmp_path))
     config = ChatwootSettings.from_environment()
-    api = ChatwootApi(config.url, config.account_id, config.api_token, config.timeout_seconds)
-    return ChatwootBackend(api, ChatwootLinks(config.links_db), config.inbox_id, config.teams,
-                           organisation=lambda: organisation)
+    return backend_for(config, ChatwootLinks(config.links_db), load_organisation(always_open_organisation(tmp_path)))
 
 
 def handover_request(sender: str, key: str) -> HandoverRequest:
@@ -233,18 +222,82 @@ async def test_messages_of_one_conversation_reach_the_assistant_in_order(chatwoo
     assert [m.text for m in agent.received] == ["eerste", "tweede", "derde"]
 
 
-async def test_buttons_become_a_numbered_list_and_a_number_chooses_the_payload(chatwoot, agent, env):
-    agent.reply = "Waar gaat je vraag over?"
-    agent.buttons = [{"title": "Mijn factuur", "payload": "/faq_invoice"}, {"title": "Verhuizen", "payload": "/moving"}]
-    conversation = chatwoot.start_conversation()
-    async with front_door(chatwoot, agent) as (_, channel):
-        chatwoot.customer_writes(conversation, "hallo")
+# --- buttons ---------------------------------------------------------------------------------------
+BUTTONS = [{"title": "Mijn factuur", "payload": "/faq_invoice"}, {"title": "Verhuizen", "payload": "/moving"}]
+OPTIONS = [{"title": "Mijn factuur", "value": "/faq_invoice"}, {"title": "Verhuizen", "value": "/moving"}]
+QUESTION = "Waar gaat je vraag over?"
+
+
+async def hello_answered_with_buttons(chatwoot: FakeChatwootWithBot, agent: FrontDoorAgent, channel: ChatwootInput,
+                                      conversation: int) -> None:
+    """The customer says hello; the bot answers `QUESTION` with `BUTTONS`."""
+    agent.reply, agent.buttons = QUESTION, BUTTONS
+    chatwoot.customer_writes(conversation, "hallo")
+    await settle(chatwoot, channel)
+
+
+async def test_in_the_web_widget_buttons_become_options_and_the_pick_reaches_the_assistant_as_the_payload(
+    chatwoot, agent, env
+):
+    conversation = chatwoot.start_conversation(channel="Channel::WebWidget")
+    async with front_door(chatwoot, agent) as (served, channel):
+        await hello_answered_with_buttons(chatwoot, agent, channel, conversation)
+        [options] = chatwoot.options(conversation)
+        assert (options["content"], options["content_attributes"]) == (QUESTION, {"items": OPTIONS})
+        assert options["message_type"] == "outgoing" and not options["private"]
+        chatwoot.customer_chooses(conversation, "Verhuizen")
         await settle(chatwoot, channel)
+        # Chatwoot sends message_updated again when the message is read: still one pick.
+        chatwoot.webhook_url = ""
+        again = chatwoot.message_payload(options) | {"event": "message_updated"}
+        assert await chatwoot.send_webhook(again, url=served.webhook("chatwoot")) == (200, {"status": "duplicate"})
+    assert [m.text for m in agent.received] == ["hallo", "/moving"]
+    assert agent.received[1].message_id == f"chatwoot-{ACCOUNT}-{options['id']}"
+    assert answers(chatwoot)[-3:] == ["ignored", "accepted", "ignored"]  # the options, the pick, the second options
+
+
+async def test_a_pick_the_bot_did_not_offer_or_made_after_the_hand_over_is_not_taken(chatwoot, agent, env):
+    conversation = chatwoot.start_conversation(channel="Channel::WebWidget")
+    async with front_door(chatwoot, agent) as (served, channel):
+        await hello_answered_with_buttons(chatwoot, agent, channel, conversation)
+        chatwoot.webhook_url = ""
+        [options] = chatwoot.options(conversation)
+        forged = chatwoot.message_payload(options) | {"event": "message_updated"}
+        forged["content_attributes"] = {**options["content_attributes"],
+                                        "submitted_values": [{"title": "Verhuizen", "value": "/request_human"}]}
+        assert await chatwoot.send_webhook(forged, url=served.webhook("chatwoot")) == (200, {"status": "ignored"})
+        chatwoot.conversations[conversation]["status"] = "open"  # the agents have it now
+        late = chatwoot.customer_chooses(conversation, "Verhuizen")
+        status, answer = await chatwoot.send_webhook(chatwoot.message_payload(late) | {"event": "message_updated"},
+                                                     url=served.webhook("chatwoot"))
+        await channel.idle()
+    assert (status, answer) == (200, {"status": "ignored"})
+    assert [m.text for m in agent.received] == ["hallo"]
+
+
+async def test_in_an_inbox_without_options_buttons_become_a_numbered_list_and_a_number_chooses_the_payload(
+    chatwoot, agent, env
+):
+    conversation = chatwoot.start_conversation(channel="Channel::Email")
+    async with front_door(chatwoot, agent) as (_, channel):
+        await hello_answered_with_buttons(chatwoot, agent, channel, conversation)
         chatwoot.customer_writes(conversation, "2")
         await settle(chatwoot, channel)
     assert chatwoot.said_by_bot(conversation)[0] == (
-        "Waar gaat je vraag over?\n\n1. Mijn factuur\n2. Verhuizen\n\nStuur het nummer van je keuze.")
+        f"{QUESTION}\n\n1. Mijn factuur\n2. Verhuizen\n\nStuur het nummer van je keuze.")
     assert [m.text for m in agent.received] == ["hallo", "/moving"]
+    assert chatwoot.options(conversation) == []
+
+
+async def test_buttons_pushed_before_the_customer_wrote_become_a_numbered_list(chatwoot, agent, env):
+    """After a restart the inbox of a conversation is not known until the customer writes: the
+    numbered list works in every inbox."""
+    conversation = chatwoot.start_conversation(channel="Channel::WebWidget")
+    async with front_door(chatwoot, agent) as (_, channel):
+        await channel.get_output_channel().send_response(front_door_sender_id(ACCOUNT, conversation),
+                                                         {"text": "Heb ik je geholpen?", "buttons": BUTTONS})
+    assert chatwoot.said_by_bot(conversation)[0].startswith("Heb ik je geholpen?\n\n1. Mijn factuur")
+    assert chatwoot.options(conversation) == []
 
 
 async def test_a_photo_gets_the_polite_reply_and_its_caption_still_reaches_the_assistant(chatwoot, agent, env):
@@ -257,6 +310,21 @@ async def test_a_photo_gets_the_polite_reply_and_its_caption_still_reaches_the_a
         await settle(chatwoot, channel)
     assert chatwoot.said_by_bot(conversation) == [media_not_supported_text(), media_not_supported_text(), agent.reply]
     assert [m.text for m in agent.received] == ["mijn meter"]
+
+
+async def test_with_a_colleague_of_the_built_in_desk_a_file_reaches_the_colleague_with_a_safe_address(
+    chatwoot, agent, env
+):
+    conversation = chatwoot.start_conversation()
+    sender = front_door_sender_id(ACCOUNT, conversation)
+    await agent.tracker_store.save(DialogueStateTracker.from_events(sender, [ConversationPaused()]))  # the desk has it
+    unsafe = {"id": 2, "file_type": "file", "data_url": "javascript:alert(document.cookie)"}
+    async with front_door(chatwoot, agent) as (_, channel):
+        chatwoot.customer_writes(conversation, "mijn meter", attachments=[PHOTO, unsafe])
+        await settle(chatwoot, channel)
+    [message] = agent.received
+    assert message.text == f"[Foto gestuurd] [Document gestuurd] mijn meter ({PHOTO['data_url']}; {UNSAFE_LINK_NOTE})"
+    assert chatwoot.said_by_bot(conversation) == []  # no "I can only read text": a colleague reads along
 
 
 async def test_what_is_not_the_customers_message_in_a_pending_conversation_is_ignored(chatwoot, agent, env):
@@ -496,7 +564,7 @@ def test_a_message_written_before_the_hand_over_note_does_not_take_the_conversat
     back = BackToBot(links)
 
     def message(message_id: int) -> CustomerMessage:
-        return CustomerMessage(ACCOUNT, 7, 4, message_id, "hallo", False, "Channel::Whatsapp")
+        return CustomerMessage(ACCOUNT, 7, 4, message_id, "hallo", (), "Channel::Whatsapp")
 
     assert not back.given_back(message(149))
     assert back.given_back(message(151))
@@ -517,7 +585,7 @@ async def test_nobody_online_in_the_conversations_inbox_leaves_a_ticket_in_the_c
     assert IN_PLACE_TICKET in note["content"] and "bereikt de klant niet" not in note["content"]
     assert chatwoot.said_by_bot(conversation) == [NOBODY]
     assert list(chatwoot.conversations) == [conversation]
-    # Availability was asked for the conversation's own inbox (7), not CHATWOOT_INBOX_ID (12).
+    # Availability was asked for the conversation's own inbox (7); CHATWOOT_INBOX_ID is not even set.
     assert any(r["path"].endswith("/inbox_members/7") for r in chatwoot.requests)
 
 
@@ -552,40 +620,3 @@ async def test_the_bridge_leaves_front_door_conversations_alone(chatwoot, backen
     assert await handler.handle(reply) == (200, {"status": "ignored"})
     chatwoot.resolve(conversation)
     assert await handler.handle(chatwoot.status_payload(conversation)) == (200, {"status": "ignored"})
-
-
-# --- the webhook's contents (pure) -------------------------------------------------------------------
-def event(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "event": "message_created", "id": 501, "content": " Hoi ", "message_type": "incoming", "private": False,
-        "account": {"id": ACCOUNT}, "inbox": {"id": 7}, "conversation": {"id": 42, "status": "pending",
-                                                                          "channel": "Channel::Whatsapp"},
-    }
-    return {**base, **changes}
-
-
-@pytest.mark.parametrize(("changes", "reason"), [
-    ({"event": "conversation_resolved"}, "event conversation_resolved"),
-    ({"message_type": "outgoing"}, "not a message from the customer"),
-    ({"message_type": "activity"}, "not a message from the customer"),
-    ({"private": True}, "not a message from the customer"),
-    ({"conversation": {"id": 42, "status": "open"}}, "'open', not pending"),
-    ({"conversation": {"id": 42, "status": "resolved"}}, "'resolved', not pending"),
-    ({"content": "  ", "attachments": []}, "no text and no file"),
-    ({"account": {"id": 99}}, "another account"),
-])
-def test_only_a_customers_message_in_a_pending_conversation_is_for_the_assistant(changes, reason):
-    found = customer_message(event(**changes), ACCOUNT)
-    assert isinstance(found, Ignored) and reason in found.reason
-
-
-def test_the_customers_message_is_read_with_its_ids():
-    found = customer_message(event(), ACCOUNT)
-    assert found == CustomerMessage(ACCOUNT, 7, 42, 501, "Hoi", False, "Channel::Whatsapp")
-    assert isinstance(found, CustomerMessage) and found.sender_id == "chatwoot-3-42"
-
-
-def test_a_non_object_body_is_a_bad_event():
-    with pytest.raises(BadEvent, match="not a JSON object"):
-        parse_event(b'"message_created"')
-

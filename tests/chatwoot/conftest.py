@@ -14,13 +14,13 @@ import pytest
 from sanic import Sanic
 
 from naadloos.core.organisation import Organisation, load_organisation
-from naadloos.handover_contract.chatwoot.api import ChatwootApi
 from naadloos.handover_contract.chatwoot.backend import ChatwootBackend
 from naadloos.handover_contract.chatwoot.bridge import create_app
 from naadloos.handover_contract.chatwoot.links import ChatwootLinks
 from naadloos.handover_contract.chatwoot.settings import ChatwootSettings
 from naadloos.handover_contract.schema import HandoverRequest
 from tests.chatwoot.fake_chatwoot import FakeChatwoot, RasaRecorder, free_port, serve
+from tests.chatwoot.polderstroom import backend_for, served
 from tests.processes import ROOT, always_open_organisation
 
 WEBHOOK_SECRET = "chatwoot-webhook-secret-0123456789"
@@ -53,17 +53,8 @@ def project_organisation() -> Organisation:
 
 @pytest.fixture
 async def chatwoot() -> AsyncIterator[FakeChatwoot]:
-    fake = FakeChatwoot(webhook_secret=WEBHOOK_SECRET)
-    fake.add_agent(1, "Sanne de Vries", status="offline")
-    fake.add_agent(2, "Pieter Jansen", status="offline")
-    fake.add_team(1, "Klantenservice", [1])
-    fake.add_team(2, "Fraude", [2])
-    runner, fake.url = await serve(fake.app())
-    try:
+    async with served(FakeChatwoot(webhook_secret=WEBHOOK_SECRET)) as fake:  # everyone offline
         yield fake
-    finally:
-        await fake.settled()
-        await runner.cleanup()
 
 
 @pytest.fixture
@@ -100,10 +91,7 @@ def make_backend(
     def make(
         organisation: Organisation | None = None, now: datetime = WEDNESDAY_AFTERNOON, **changes: object
     ) -> ChatwootBackend:
-        config = replace(settings, **changes)  # type: ignore[arg-type]
-        api = ChatwootApi(config.url, config.account_id, config.api_token, config.timeout_seconds)
-        chosen = organisation or always_open
-        return ChatwootBackend(api, links, config.inbox_id, config.teams, organisation=lambda: chosen, clock=lambda: now)
+        return backend_for(replace(settings, **changes), links, organisation or always_open, now)  # type: ignore[arg-type]
 
     return make
 

@@ -10,6 +10,10 @@ Chatwoot's controllers, jbuilder views and swagger), and the webhooks Chatwoot s
   (``X-Chatwoot-Signature``/``-Timestamp``/``-Delivery``) or, in `token` mode, unsigned to a URL
   that holds the token; an agent's reply (`agent_reply`) and resolving (`resolve`) do the same.
   `send_webhook` sends any payload with chosen headers (forged, stale, replayed ones).
+- A message may have a ``content_type`` (Message#content_type) with its ``content_attributes``;
+  options (``input_select``) are checked as Chatwoot's ContentAttributeValidator does (at least
+  one item, items with only ``title`` and ``value``), 422 otherwise. Webhooks carry both, and a
+  customer's files as ``attachments``.
 - `mode` "error" answers 500 to every API call; "slow" waits `delay` seconds first.
 
 Signatures are computed here with hmac directly, not with the receiver's code, so a mistake in
@@ -35,6 +39,24 @@ from aiohttp import web
 MESSAGE_TYPES = {"incoming": 0, "outgoing": 1, "activity": 2, "template": 3}
 STATUSES = ("open", "resolved", "pending", "snoozed")
 PRIORITIES = ("low", "medium", "high", "urgent")
+CONTENT_TYPES = ("text", "input_text", "input_textarea", "input_email", "input_select", "cards", "form", "article",
+                 "incoming_email", "input_csat", "integrations", "sticker")
+SELECT_ITEM_KEYS = {"title", "value"}
+
+
+def content_attributes_error(content_type: str, attributes: Any) -> str | None:
+    """What Chatwoot's ContentAttributeValidator says of options' `attributes`; None when valid."""
+    if not isinstance(attributes, dict):
+        return "Content attributes is not an object"
+    if content_type != "input_select":
+        return None
+    items = attributes.get("items")
+    if not isinstance(items, list) or not items:
+        return "Content attributes At least one item is required."
+    keys = {key for item in items if isinstance(item, dict) for key in item}
+    if any(not isinstance(item, dict) for item in items) or keys - SELECT_ITEM_KEYS:
+        return f"Content attributes contains invalid keys for items : {sorted(keys - SELECT_ITEM_KEYS)}"
+    return None
 
 
 def free_port() -> int:
@@ -154,7 +176,8 @@ class FakeChatwoot:
 
     def _conversation_json(self, conversation: dict[str, Any]) -> dict[str, Any]:
         contact = self.contacts[conversation["contact_id"]]
-        meta: dict[str, Any] = {"sender": self._contact_json(contact), "channel": "Channel::Api", "hmac_verified": False}
+        meta: dict[str, Any] = {"sender": self._contact_json(contact), "channel": conversation.get("channel", "Channel::Api"),
+                                "hmac_verified": False}
         if conversation["team_id"] is not None:
             meta["team"] = self._team_json(conversation["team_id"])
         return {
@@ -168,7 +191,7 @@ class FakeChatwoot:
             "priority": conversation["priority"], "waiting_since": 0, "sla_policy_id": None,
         }
 
-    def _message_webhook(self, message: dict[str, Any]) -> dict[str, Any]:
+    def _message_webhook(self, message: dict[str, Any], event: str = "message_created") -> dict[str, Any]:
         """Message#webhook_data with the event name, as Chatwoot's WebhookListener sends it."""
         conversation = self.conversations[message["conversation_id"]]
         sender: dict[str, Any] | None
@@ -182,15 +205,18 @@ class FakeChatwoot:
         else:
             sender = None
         conversation_data = {k: v for k, v in self._conversation_json(conversation).items() if k != "last_non_activity_message"}
-        return {
-            "event": "message_created", "account": {"id": self.account_id, "name": "Polderstroom"},
-            "additional_attributes": {}, "content_attributes": {}, "content_type": "text",
-            "content": message["content"], "conversation": conversation_data,
+        payload = {
+            "event": event, "account": {"id": self.account_id, "name": "Polderstroom"},
+            "additional_attributes": {}, "content_attributes": message["content_attributes"],
+            "content_type": message["content_type"], "content": message["content"], "conversation": conversation_data,
             "created_at": datetime.fromtimestamp(message["created_at"], timezone.utc).isoformat(),
             "id": message["id"], "inbox": {"id": self.inbox_id, "name": "Naadloos"},
             "message_type": message["message_type"], "private": message["private"], "sender": sender,
             "source_id": None,
         }
+        if message["attachments"]:
+            payload["attachments"] = list(message["attachments"])
+        return payload
 
     def _status_webhook(self, conversation: dict[str, Any]) -> dict[str, Any]:
         data = self._conversation_json(conversation)
@@ -269,21 +295,32 @@ class FakeChatwoot:
         message_type = body.get("message_type") or "outgoing"
         if message_type not in MESSAGE_TYPES:
             return web.json_response({"error": f"'{message_type}' is not a valid message_type"}, status=422)
+        content_type = body.get("content_type") or "text"
+        if content_type not in CONTENT_TYPES:
+            return web.json_response({"error": f"'{content_type}' is not a valid content_type"}, status=422)
+        attributes = body.get("content_attributes") or {}
+        error = content_attributes_error(content_type, attributes)
+        if error:
+            return web.json_response({"message": error, "attributes": ["content_attributes"]}, status=422)
         message = self._add_message(conversation, str(body.get("content") or ""), message_type,
-                                    bool(body.get("private", False)), agent_id=None)
+                                    bool(body.get("private", False)), agent_id=None, content_type=content_type,
+                                    content_attributes=attributes)
         return web.json_response({
             "id": message["id"], "content": message["content"], "inbox_id": self.inbox_id, "echo_id": None,
             "conversation_id": conversation["id"], "message_type": MESSAGE_TYPES[message_type],
-            "content_type": "text", "content_attributes": {}, "created_at": message["created_at"],
+            "content_type": content_type, "content_attributes": attributes, "created_at": message["created_at"],
             "private": message["private"], "source_id": None, "sender": {"id": 1, "name": "Naadloos", "type": "user"},
         })
 
     def _add_message(
-        self, conversation: dict[str, Any], content: str, message_type: str, private: bool, agent_id: int | None
+        self, conversation: dict[str, Any], content: str, message_type: str, private: bool, agent_id: int | None,
+        *, content_type: str = "text", content_attributes: dict[str, Any] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         message = {"id": next(self._ids), "conversation_id": conversation["id"], "content": content,
                    "message_type": message_type, "private": private, "agent_id": agent_id,
-                   "created_at": int(time.time())}
+                   "created_at": int(time.time()), "content_type": content_type,
+                   "content_attributes": dict(content_attributes or {}), "attachments": list(attachments or [])}
         self.messages.append(message)
         if message_type == "incoming" and conversation["status"] == "resolved":
             conversation["status"] = "open"  # Chatwoot reopens a resolved conversation on a new incoming message

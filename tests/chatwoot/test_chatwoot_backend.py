@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 
 from naadloos.core.organisation import Organisation
-from naadloos.handover_contract.chatwoot.backend import CALLBACK_LABEL, TICKET_LABEL, ChatwootBackend
+from naadloos.handover_contract.chatwoot.backend import CALLBACK_LABEL, TICKET_LABEL, ChatwootBackend, InboxMissing
 from naadloos.handover_contract.chatwoot.links import ChatwootLinks
 from naadloos.handover_contract.chatwoot.notes import MAX_NOTE_CHARS
+from naadloos.handover_contract.chatwoot.settings import ChatwootConfigError, ChatwootSettings
 from naadloos.handover_contract.schema import (
     CLOSED,
     HOLIDAY,
@@ -267,6 +269,31 @@ async def test_an_unreachable_chatwoot_leaves_the_ticket_to_the_outbox(
     await backend.ticket(ticket_request())
     assert len(chatwoot.conversations) == 1
     assert len(notes_of(chatwoot, 1)) == 1
+
+
+async def test_without_chatwoot_inbox_id_a_conversation_from_another_channel_is_a_clear_error(
+    chatwoot: FakeChatwoot, make_backend: Callable[..., ChatwootBackend], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only the agent bot's conversations (Chatwoot as the front door) do without CHATWOOT_INBOX_ID
+    (tests/channels/test_chatwoot_channel.py); the web chat's need the API channel inbox."""
+    chatwoot.set_status(1, "online")
+    backend = make_backend(inbox_id=0)
+    with caplog.at_level(logging.ERROR):
+        for attempt in (backend.open_handover(handover_request()), backend.ticket(ticket_request()),
+                        backend.callback(CallbackRequest("web-7f3a9c", "callback-1", "0612345678", "morgen", team=None))):
+            with pytest.raises(InboxMissing, match="CHATWOOT_INBOX_ID is not set"):
+                await attempt
+    assert issubclass(InboxMissing, LiveChatUnavailable)  # the action's "unavailable" path; the outbox keeps a ticket
+    assert "CHATWOOT_INBOX_ID is not set" in caplog.text
+    assert (chatwoot.contacts, chatwoot.conversations) == ({}, {})
+
+
+def test_the_back_end_starts_without_an_inbox_but_not_without_its_account(settings: ChatwootSettings) -> None:
+    assert replace(settings, inbox_id=0).require_api().inbox_id == 0
+    with pytest.raises(ChatwootConfigError, match="CHATWOOT_ACCOUNT_ID must be set"):
+        replace(settings, account_id=0).require_api()
+    with pytest.raises(ChatwootConfigError, match="CHATWOOT_INBOX_ID must be set"):  # the receiver still needs it
+        replace(settings, inbox_id=0).require_webhooks()
 
 
 async def test_a_contact_deleted_in_chatwoot_is_made_again(

@@ -10,7 +10,12 @@
   in order, each Chatwoot message once (`naadloos.channels.dedup`). Rasa's sender id names the
   conversation (``chatwoot-<account>-<conversation>``), the metadata says ``"channel": "chatwoot"``
   and holds the ids.
-- The answers go back as the agent bot's replies (`naadloos.channels.chatwoot.output`).
+- The answers go back as the agent bot's replies (`naadloos.channels.chatwoot.output`); the
+  customer's pick of the bot's options (``message_updated``) reaches the assistant as the button's
+  payload (`naadloos.channels.chatwoot.options`).
+- A photo, voice message or file gets the polite reply of `config/channel_messages.yml`; while a
+  colleague of the built-in desk has the conversation (Rasa is paused), the colleague gets a line
+  saying what came, with its address when that is a plain http(s) one (`naadloos.channels.media`).
 - The hand-over happens in the conversation itself (the Chatwoot back end: status `open`, team,
   private note; `NAADLOOS_HANDOVER_BACKEND=chatwoot`); from then on Chatwoot sends the customer's
   messages as `open` and the bot leaves them to the agents, until they give the conversation back
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -36,14 +41,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from naadloos.channels.chatwoot.back_to_bot import BackToBot
+from naadloos.channels.chatwoot.options import AgentBotApi, ConversationChannels
 from naadloos.channels.chatwoot.output import OUTGOING, ChatwootOutput
 from naadloos.channels.chatwoot.settings import BOT_TOKEN_VARIABLE, FrontDoorSettings
 from naadloos.channels.chatwoot.webhook import CHANNEL, BadEvent, CustomerMessage, Ignored, customer_message, parse_event
+from naadloos.channels.conversations import with_colleague
 from naadloos.channels.customer_notices import media_not_supported_text
 from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.in_order import InOrder
+from naadloos.channels.input_channels import OnNewMessage, from_environment, refuse, webhook_blueprint
+from naadloos.channels.media import media_line
 from naadloos.channels.whatsapp.messages import ChoiceWording, NumberedChoices
-from naadloos.handover_contract.chatwoot.api import ChatwootApi
 from naadloos.handover_contract.chatwoot.links import ChatwootLinks
 from naadloos.handover_contract.chatwoot.notes import ASSISTANT_FAILED
 from naadloos.handover_contract.chatwoot.webhook_signing import WebhookRejected, verify_signed
@@ -54,12 +62,6 @@ logger = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 1_000_000  # a message event is a few kB
 OPEN = "open"  # the conversation's status when the agents have it
 
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-def _refuse(status: int, reason: str) -> HTTPResponse:
-    return response.json({"error": reason}, status=status)
-
 
 class ChatwootInput(InputChannel):
     @classmethod
@@ -68,11 +70,8 @@ class ChatwootInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Settings from the environment (``CHATWOOT_*``); keys in `credentials.yml` win. An empty
-        entry is fine: the channel is then off until the variables are set."""
-        media_not_supported_text()  # a broken config/channel_messages.yml stops Rasa now, not at a customer's photo
-        ChoiceWording.load()
-        return cls(FrontDoorSettings.from_environment(credentials))
+        """From ``CHATWOOT_*`` (`naadloos.channels.input_channels`)."""
+        return from_environment(cls, FrontDoorSettings.from_environment, credentials, wording=[ChoiceWording.load])
 
     def __init__(
         self, settings: FrontDoorSettings, seen: SeenDeliveries | None = None, clock: Callable[[], float] = time.time
@@ -80,11 +79,12 @@ class ChatwootInput(InputChannel):
         self.settings = settings
         self.clock = clock
         self.seen = seen or SeenDeliveries.from_settings(self.name())
-        self.api = ChatwootApi(settings.url, settings.account_id, settings.bot_token, settings.timeout_seconds,
+        self.api = AgentBotApi(settings.url, settings.account_id, settings.bot_token, settings.timeout_seconds,
                                token_setting=BOT_TOKEN_VARIABLE)
         self.choices = NumberedChoices()
-        self.reply_output = ChatwootOutput(self.api, self.choices, raise_send_errors=False)
-        self.pushed_output = ChatwootOutput(self.api, self.choices, raise_send_errors=True)
+        self.channels = ConversationChannels()
+        self.reply_output = ChatwootOutput(self.api, self.choices, raise_send_errors=False, channels=self.channels)
+        self.pushed_output = ChatwootOutput(self.api, self.choices, raise_send_errors=True, channels=self.channels)
         self.back_to_bot = BackToBot(ChatwootLinks(settings.links_db) if settings.links_db else None)
         self.work = InOrder()
         missing = settings.missing()
@@ -98,11 +98,7 @@ class ChatwootInput(InputChannel):
         return self.pushed_output
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        chatwoot_webhook = Blueprint("chatwoot_webhook", __name__)
-
-        @chatwoot_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        chatwoot_webhook = webhook_blueprint("chatwoot_webhook")
 
         @chatwoot_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
@@ -119,39 +115,41 @@ class ChatwootInput(InputChannel):
         missing = self.settings.missing()
         if missing:
             logger.warning("chatwoot webhook refused: the channel is not configured (set %s)", ", ".join(missing))
-            return _refuse(503, "the Chatwoot channel is not configured")
+            return refuse(503, "the Chatwoot channel is not configured")
         body = request.body or b""
         if len(body) > MAX_WEBHOOK_BYTES:
-            return _refuse(413, "request too large")
+            return refuse(413, "request too large")
         try:
             verify_signed(self.settings.bot_secret, request.headers, body, self.clock(), self.settings.window_seconds)
         except WebhookRejected as rejection:
             logger.warning("chatwoot webhook refused: %s (is CHATWOOT_AGENT_BOT_SECRET the bot's secret?)", rejection)
-            return _refuse(401, str(rejection))
+            return refuse(401, str(rejection))
         try:
             found = customer_message(parse_event(body), self.settings.account_id)
         except BadEvent as bad:
-            return _refuse(400, str(bad))
+            return refuse(400, str(bad))
         if isinstance(found, Ignored):
             logger.debug("chatwoot: %s; ignored", found.reason)
             return response.json({"status": "ignored"})
         if not self.seen.first_time(found.rasa_message_id):
             logger.info("chatwoot: message %s was delivered again; handled once", found.rasa_message_id)
             return response.json({"status": "duplicate"})
-        agent = getattr(request.app.ctx, "agent", None)
-        self.work.start(found.sender_id, partial(self._handle, found, agent, on_new_message))
+        self.work.start(found.sender_id, partial(self._handle, found, request.app, on_new_message))
         return response.json({"status": "accepted"})
 
-    async def _handle(self, message: CustomerMessage, agent: Any, on_new_message: OnNewMessage) -> None:
+    async def _handle(self, message: CustomerMessage, app: Any, on_new_message: OnNewMessage) -> None:
         """One customer message: to the assistant (after taking the conversation back from the
-        agents when they gave it back), or the polite reply to a file."""
+        agents when they gave it back); a file to the colleague who has it, or the polite reply."""
         try:
-            if message.media:
+            self.channels.learn(message.sender_id, message.channel_type)
+            await self.back_to_bot.take_back(message, getattr(app.ctx, "agent", None))
+            text = self.choices.answer(message.sender_id, message.text) if message.text else ""
+            if message.media and await with_colleague(app, message.sender_id):
+                text = media_line(message.media, message.text)
+            elif message.media:
                 await self.reply_output.send_response(message.sender_id, {"text": media_not_supported_text()})
-            if not message.text:
+            if not text:
                 return
-            await self.back_to_bot.take_back(message, agent)
-            text = self.choices.answer(message.sender_id, message.text)
             await on_new_message(UserMessage(text, self.reply_output, message.sender_id, input_channel=self.name(),
                                              message_id=message.rasa_message_id, metadata=message.metadata()))
         except Exception:  # noqa: BLE001 - Chatwoot has its 200 already: the agents take over

@@ -25,7 +25,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -39,6 +39,7 @@ from naadloos.channels.customer_notices import media_not_supported_text
 from naadloos.channels.dedup import SeenDeliveries
 from naadloos.channels.delivery import masked
 from naadloos.channels.in_order import DEFAULT_SHUTDOWN_SECONDS, InOrder
+from naadloos.channels.input_channels import OnNewMessage, from_environment, refuse, webhook_blueprint
 from naadloos.channels.media import media_line
 from naadloos.channels.whatsapp.closed_window import (
     CHANNEL,
@@ -68,12 +69,6 @@ logger = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 3 * 1024 * 1024  # Meta's largest webhook payload
 HANDSHAKE_ARGS = ("hub.mode", "hub.verify_token", "hub.challenge")
 
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-def _refuse(status: int, reason: str) -> HTTPResponse:
-    return response.json({"error": reason}, status=status)
-
 
 class WhatsAppInput(InputChannel):
     @classmethod
@@ -82,11 +77,8 @@ class WhatsAppInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Settings from the environment (``WHATSAPP_*``); keys in `credentials.yml` win. An empty
-        entry is fine: the channel is then off until the variables are set."""
-        media_not_supported_text()  # a broken config/channel_messages.yml stops Rasa now, not at a customer's photo
-        ChoiceWording.load()
-        return cls(WhatsAppSettings.from_environment(credentials))
+        """From ``WHATSAPP_*`` (`naadloos.channels.input_channels`)."""
+        return from_environment(cls, WhatsAppSettings.from_environment, credentials, wording=[ChoiceWording.load])
 
     def __init__(
         self,
@@ -115,11 +107,7 @@ class WhatsAppInput(InputChannel):
         return self.pushed_output
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        whatsapp_webhook = Blueprint("whatsapp_webhook", __name__)
-
-        @whatsapp_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        whatsapp_webhook = webhook_blueprint("whatsapp_webhook")
 
         @whatsapp_webhook.route("/webhook", methods=["GET"])
         async def handshake(request: Request) -> HTTPResponse:
@@ -149,12 +137,12 @@ class WhatsAppInput(InputChannel):
         missing = self.settings.missing_for_handshake()
         if missing:
             logger.warning("whatsapp verification refused: the channel is not configured (set %s)", ", ".join(missing))
-            return _refuse(503, "the WhatsApp channel is not configured")
+            return refuse(503, "the WhatsApp channel is not configured")
         challenge = handshake_challenge({name: request.args.get(name) or "" for name in HANDSHAKE_ARGS},
                                         self.settings.verify_token)
         if challenge is None:
             logger.warning("whatsapp verification refused: hub.verify_token is not WHATSAPP_VERIFY_TOKEN (or not a subscribe)")
-            return _refuse(403, "verification failed")
+            return refuse(403, "verification failed")
         return response.text(challenge)
 
     def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
@@ -162,18 +150,18 @@ class WhatsAppInput(InputChannel):
         missing = self.settings.missing_for_webhooks()
         if missing:
             logger.warning("whatsapp webhook refused: the channel is not configured (set %s)", ", ".join(missing))
-            return _refuse(503, "the WhatsApp channel is not configured")
+            return refuse(503, "the WhatsApp channel is not configured")
         body = request.body or b""
         if len(body) > MAX_WEBHOOK_BYTES:
-            return _refuse(413, "request too large")
+            return refuse(413, "request too large")
         if not valid_signature(self.settings.app_secret, body, request.headers.get(SIGNATURE_HEADER, "")):
             logger.warning("whatsapp webhook refused: %s missing or wrong (is WHATSAPP_APP_SECRET the app's secret?)",
                            SIGNATURE_HEADER)
-            return _refuse(403, "invalid signature")
+            return refuse(403, "invalid signature")
         try:
             delivery = parse_delivery(json.loads(body))
         except ValueError:
-            return _refuse(400, "expected a JSON body")
+            return refuse(400, "expected a JSON body")
         for status in delivery.statuses:
             _log_status(status)
         now = self.clock()

@@ -7,7 +7,8 @@ desk keeps the message. Pushed messages also respect the 24-hour window: when it
 to `ClosedWindow` (template, or ticket), as when WhatsApp itself answers that it is closed.
 
 An agent's message gets the agent's name in front ("*Sanne (Polderstroom):* ..."), because
-WhatsApp shows no metadata. Custom payloads are meant for the web page and are not sent.
+WhatsApp shows no metadata. Custom payloads are meant for the web page and are not sent. An image
+or file goes only by a plain https address (`naadloos.channels.script_links.web_link`).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from rasa.core.channels.channel import OutputChannel
 
 from naadloos.channels.agent_prefix import with_agent_prefix
 from naadloos.channels.delivery import masked, report_failures
+from naadloos.channels.script_links import web_link
 from naadloos.channels.whatsapp.closed_window import CHANNEL, ClosedWindow
 from naadloos.channels.whatsapp.graph_api import GraphApi, OutsideServiceWindow
 from naadloos.channels.whatsapp.messages import ChoiceWording, NumberedChoices, media_message, text_messages, with_buttons
@@ -79,13 +81,19 @@ class WhatsAppOutput(OutputChannel):
         self.choices.offer(recipient_id, outgoing.numbered)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.api.send(recipient_id, media_message("image", image))
+        await self._send_file(recipient_id, "image", image)
 
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
-        if isinstance(attachment, str) and attachment.startswith("https://"):
-            await self.api.send(recipient_id, media_message("document", attachment))
+        await self._send_file(recipient_id, "document", attachment)
+
+    async def _send_file(self, recipient_id: str, kind: str, link: Any) -> None:
+        """An image or document by its https address; anything else is not sent (WhatsApp fetches
+        the file from there)."""
+        address = web_link(link, schemes=("https",))
+        if address:
+            await self.api.send(recipient_id, media_message(kind, address))
         else:
-            logger.debug("whatsapp: an attachment without an https link is not sent to %s", masked(recipient_id))
+            logger.warning("whatsapp: a file without an https address is not sent to %s", masked(recipient_id))
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         logger.debug("whatsapp: a custom payload is for the web page; not sent to %s", masked(recipient_id))

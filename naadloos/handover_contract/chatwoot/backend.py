@@ -26,7 +26,10 @@ conversation instead. Availability counts the agents of that conversation's inbo
 hand-over sets it to `open` (from `pending`, where the agent bot answers), assigns the team, adds
 the one private note (its id kept in the link) and raises the priority; a ticket or callback adds
 its note (worded for this case), label and team and leaves the conversation with the assistant.
-Customer messages are not forwarded: Chatwoot has them already.
+Customer messages are not forwarded: Chatwoot has them already. Only these conversations need no
+``CHATWOOT_INBOX_ID``; without it, a hand-over, ticket or callback of a conversation from another
+channel is `InboxMissing` (the contract's "unavailable", so the customer gets the usual path and
+a ticket waits in the outbox), with an error in the log that names the variable.
 """
 from __future__ import annotations
 
@@ -61,11 +64,18 @@ from naadloos.handover_contract.schema import (
     HandoverRefused,
     HandoverRequest,
     LiveChatRejected,
+    LiveChatUnavailable,
     OpenedHandover,
     TicketRequest,
 )
 
 logger = logging.getLogger(__name__)
+
+INBOX_MISSING = (
+    "CHATWOOT_INBOX_ID is not set: conversations that did not come in through Chatwoot (the web chat, "
+    "WhatsApp or Telegram directly) need a Chatwoot API channel inbox to be handed over into "
+    "(docs/chatwoot.md, 'Connect a Chatwoot'); the agent bot's own conversations do not"
+)
 
 TICKET_LABEL = "naadloos-bericht"
 CALLBACK_LABEL = "naadloos-terugbellen"
@@ -73,6 +83,10 @@ OPEN_STATUS = "open"
 QUEUED = "queued"  # the hand-over's status until an agent answers (as the built-in desk says it)
 RAISED_PRIORITIES = ("urgent", "high")  # set on the conversation; normal stays Chatwoot's default
 CUSTOMER_NUMBER_LABEL = "klantnummer"  # from actions.transcript.customer_details
+
+
+class InboxMissing(LiveChatUnavailable):
+    """A conversation from another channel needs CHATWOOT_INBOX_ID, and it is not set."""
 
 
 def _utc_now() -> datetime:
@@ -113,13 +127,21 @@ class ChatwootBackend:
         api = ChatwootApi(config.url, config.account_id, config.api_token, config.timeout_seconds)
         return cls(api, ChatwootLinks(config.links_db), config.inbox_id, config.teams)
 
+    def _api_inbox(self) -> int:
+        """CHATWOOT_INBOX_ID, for a conversation that did not come in through Chatwoot; `InboxMissing`
+        (and the log says which variable) when it is not set."""
+        if self._inbox_id <= 0:
+            logger.error(INBOX_MISSING)
+            raise InboxMissing(INBOX_MISSING)
+        return self._inbox_id
+
     def _front_door(self, sender: str) -> int | None:
         """The customer's own Chatwoot conversation when Chatwoot is their front door, else None."""
         return front_door_conversation(sender, self._api.account_id)
 
     # --- availability --------------------------------------------------------------------------
     async def availability(self, team: str, inbox_id: int | None = None) -> Availability:
-        """For `team` in `inbox_id` (default: the inbox of CHATWOOT_INBOX_ID)."""
+        """For `team` in `inbox_id` (default: the inbox of CHATWOOT_INBOX_ID, `InboxMissing` without it)."""
         now = self._clock()
         organisation = self._organisation()
         if organisation.holiday(now):
@@ -127,7 +149,7 @@ class ChatwootBackend:
         elif not organisation.is_open(now):
             reason = CLOSED
         else:
-            reason = OPEN if await self._agents_online(team, inbox_id or self._inbox_id) else NO_AGENTS
+            reason = OPEN if await self._agents_online(team, inbox_id or self._api_inbox()) else NO_AGENTS
         return Availability(reason == OPEN, reason, 0, team)
 
     async def _agents_online(self, team: str, inbox_id: int) -> int:
@@ -257,20 +279,21 @@ class ChatwootBackend:
 
     # --- contacts and conversations ------------------------------------------------------------
     async def _new_conversation(self, sender: str, team: str | None, customer: Mapping[str, str]) -> int:
+        inbox_id = self._api_inbox()
         identifier = contact_identifier(sender)
         team_id = self._teams.get(team) if team else None
-        contact_id = await self._contact(identifier, customer, use_cache=True)
+        contact_id = await self._contact(identifier, customer, inbox_id, use_cache=True)
         try:
             conversation_id, status = await self._api.create_conversation(
-                identifier, self._inbox_id, contact_id, OPEN_STATUS, team_id
+                identifier, inbox_id, contact_id, OPEN_STATUS, team_id
             )
         except LiveChatRejected as rejection:
             if rejection.status != 404:
                 raise
             # The contact we remembered is gone (deleted or merged in Chatwoot): find or make it anew.
-            contact_id = await self._contact(identifier, customer, use_cache=False)
+            contact_id = await self._contact(identifier, customer, inbox_id, use_cache=False)
             conversation_id, status = await self._api.create_conversation(
-                identifier, self._inbox_id, contact_id, OPEN_STATUS, team_id
+                identifier, inbox_id, contact_id, OPEN_STATUS, team_id
             )
         if status and status != OPEN_STATUS:  # an inbox with one conversation per contact gave back an old one
             await self._api.set_status(conversation_id, OPEN_STATUS)
@@ -278,14 +301,14 @@ class ChatwootBackend:
                 await self._api.assign_team(conversation_id, team_id)
         return conversation_id
 
-    async def _contact(self, identifier: str, customer: Mapping[str, str], use_cache: bool) -> int:
+    async def _contact(self, identifier: str, customer: Mapping[str, str], inbox_id: int, use_cache: bool) -> int:
         """The Chatwoot contact with `identifier`: remembered, found, or created."""
         contact_id = self._links.contact_id(identifier) if use_cache else None
         if contact_id is None:
             contact_id = await self._find_contact(identifier)
         if contact_id is None:
             try:
-                contact_id = await self._api.create_contact(contact_name(customer), identifier, self._inbox_id, identifier)
+                contact_id = await self._api.create_contact(contact_name(customer), identifier, inbox_id, identifier)
             except LiveChatRejected as rejection:  # 422: made by a parallel hand-over meanwhile
                 contact_id = await self._find_contact(identifier) if rejection.status == 422 else None
                 if contact_id is None:

@@ -41,7 +41,9 @@ def parse_teams(raw: str) -> dict[str, int]:
 class ChatwootSettings:
     url: str  # CHATWOOT_URL: where Naadloos reaches Chatwoot, e.g. https://chatwoot.example.nl
     account_id: int  # CHATWOOT_ACCOUNT_ID
-    inbox_id: int  # CHATWOOT_INBOX_ID: the API channel inbox the conversations appear in
+    # CHATWOOT_INBOX_ID: the API channel inbox where conversations from other channels appear
+    # (0: unset; front-door conversations of the agent bot stay in their own inbox)
+    inbox_id: int
     teams: Mapping[str, int]  # CHATWOOT_TEAMS: our team -> Chatwoot team; unlisted teams: no team, the inbox
     timeout_seconds: float  # CHATWOOT_TIMEOUT_SECONDS: per call to Chatwoot's API
     links_db: Path  # NAADLOOS_CHATWOOT_DB: which Chatwoot conversation belongs to which customer
@@ -73,12 +75,14 @@ class ChatwootSettings:
         )
 
     def require_api(self) -> ChatwootSettings:
-        """Itself, when everything the back end needs to call Chatwoot is set."""
+        """Itself, when everything the back end needs to call Chatwoot is set. Not CHATWOOT_INBOX_ID:
+        with Chatwoot only as the front door (its agent bot) every hand-over stays in the
+        customer's own conversation; the back end asks for the inbox when a conversation from
+        another channel needs one (`ChatwootBackend`, `INBOX_MISSING`)."""
         if not self.url.startswith(("http://", "https://")):
             raise ChatwootConfigError("CHATWOOT_URL must be set to Chatwoot's address (http:// or https://)")
-        for variable, value in (("CHATWOOT_ACCOUNT_ID", self.account_id), ("CHATWOOT_INBOX_ID", self.inbox_id)):
-            if value <= 0:
-                raise ChatwootConfigError(f"{variable} must be set (a number from Chatwoot's address bar)")
+        if self.account_id <= 0:
+            raise ChatwootConfigError("CHATWOOT_ACCOUNT_ID must be set (a number from Chatwoot's address bar)")
         if not self.api_token:
             raise ChatwootConfigError(
                 "CHATWOOT_API_TOKEN or CHATWOOT_API_TOKEN_FILE must be set (Chatwoot: Profile settings -> Access token)"

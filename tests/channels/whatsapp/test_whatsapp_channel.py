@@ -246,6 +246,23 @@ async def test_an_agents_message_within_24_hours_is_a_text_with_the_agents_name(
     assert fake_whatsapp.texts_to(CUSTOMER)[-2:] == ["*Sanne (Polderstroom):* Ik kijk even met je mee.", "Je bent aan de beurt."]
 
 
+async def test_an_image_or_file_goes_only_by_its_https_address(mounted: Mounted, fake_whatsapp: FakeWhatsApp):
+    """WhatsApp fetches a file from its link: only a plain https address is sent, nothing else
+    (`naadloos.channels.script_links.web_link`), so no pushed message fails on a bad link either."""
+    channel = WhatsAppInput.from_credentials(None)
+    async with mounted(channel) as served:
+        await fake_whatsapp.post(served.webhook("whatsapp"), fake_whatsapp.text(CUSTOMER, "hallo"))
+        await channel.idle()
+        output = channel.get_output_channel()
+        for link in ("javascript:alert(1)", "data:image/png;base64,iVBORw0KGgo=", "&#106;avascript:alert(1)",
+                     "http://www.polderstroom.nl/meterkast.png"):
+            await output.send_response(CUSTOMER, {"image": link})
+            await output.send_response(CUSTOMER, {"attachment": link})
+        await output.send_response(CUSTOMER, {"image": " https://www.polderstroom.nl/meterkast.png"})
+    files = [(m["type"], m[m["type"]]) for m in fake_whatsapp.to(CUSTOMER) if m["type"] in ("image", "document")]
+    assert files == [("image", {"link": "https://www.polderstroom.nl/meterkast.png"})]
+
+
 async def test_the_window_is_remembered_after_a_restart(mounted: Mounted, fake_whatsapp: FakeWhatsApp):
     before = WhatsAppInput.from_credentials(None)
     async with mounted(before) as served:
