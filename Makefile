@@ -27,7 +27,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/core/parsing.py naadloos/core/parse_data.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
-.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench markers run cluster shell interactive actions livechat browser clean var-dir
+.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench markers run cluster shell interactive actions livechat browser rasa-webchat clean var-dir
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -67,12 +67,15 @@ test-escalation: $(MODEL) ## Escalation evaluation (tests/escalation, dev and fr
 browser: ## Install headless Chromium for the browser test (Debian package; needs root if missing)
 	@scripts/install_browser.sh
 
+rasa-webchat: ## Fetch rasa-webchat 1.0.1 from npm for its browser test (into NAADLOOS_VAR_DIR/vendor; needs npm, the test skips without it)
+	-@scripts/install_rasa_webchat.sh
+
 # The folder of the local files (NAADLOOS_VAR_DIR). Rasa keeps the conversations there
 # (endpoints.yml) and cannot create it itself; scripts/run.sh and scripts/shell.sh create it too.
 var-dir:
 	@mkdir -p "$(NAADLOOS_VAR_DIR)"
 
-pytest: browser $(MODEL) var-dir ## Unit, action and end-to-end tests (the e2e tests use the trained model, one uses Chromium)
+pytest: browser rasa-webchat $(MODEL) var-dir ## Unit, action and end-to-end tests (the e2e tests use the trained model, one uses Chromium)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALL_STAMP) ## Static checks of the Python code

@@ -3,7 +3,8 @@
 (demo-agent.txt in NAADLOOS_VAR_DIR, mode 0600); the password itself is never printed. A mistake
 in the canned replies file (`livechat.canned_replies`) or the organisation file, a response it
 sends that domain.yml lacks (`livechat.customer_wording`), or a team that
-config/escalation.yml routes to but LIVECHAT_TEAMS lacks (`naadloos.escalation.teams`), stops it
+config/escalation.yml routes to but LIVECHAT_TEAMS lacks (`naadloos.escalation.teams`), or a widget
+setting (colours, NAADLOOS_WEBCHAT_ORIGINS: `livechat.widget`) stops it
 with exit code 2 and a message that names the place, before anything is created."""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from livechat.canned_replies import CannedRepliesError, load_canned_replies
 from livechat.config import ConfigError, LiveChatConfig
 from livechat.customer_wording import load_livechat_wording
 from livechat.storage.db import DatabaseMissing, open_engine
+from livechat.widget import load_widget
 from naadloos.core.domain_responses import DomainResponseError
 from naadloos.core.organisation import OrganisationConfigError, load_organisation
 from naadloos.core.settings import Settings
@@ -34,7 +36,8 @@ def main() -> int:
         load_canned_replies(config.canned_replies_file, organisation.escalation_facts())
         load_livechat_wording(organisation, config.domain_file)
         check_teams(Settings.from_environment().escalation_file, config.teams)
-    except (OrganisationConfigError, CannedRepliesError, DomainResponseError, EscalationTeamsError) as error:
+        load_widget(config)  # the widget's colours and NAADLOOS_WEBCHAT_ORIGINS
+    except (OrganisationConfigError, CannedRepliesError, DomainResponseError, EscalationTeamsError, ConfigError) as error:
         print(f"livechat: configuration error: {error}", file=sys.stderr)
         return 2
     try:

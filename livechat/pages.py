@@ -2,7 +2,9 @@
 leads and designers (`GET /desk/inzicht`: without a session back to the desk's login, an agent
 gets 403), the customer's web chat (`livechat.chat_page`) and the security headers every response
 gets: a strict Content-Security-Policy (scripts and styles only from this origin, no inline code),
-no framing, no sniffing, no referrer.
+no framing, no sniffing, no referrer. One page may be framed: the chat page of the widget on the
+organisation's own websites (`livechat.widget`), by those sites only (`frame_ancestors`); it gets
+no `X-Frame-Options: DENY`, which would forbid that.
 
 The policy names configured origins only (`LIVECHAT_PUBLIC_URL`, `RASA_PUBLIC_URL`), never the
 request's Host header. Static files come from `serve_directory`: a directory, a missing file, a
@@ -41,6 +43,14 @@ def content_security_policy(connect: Sequence[str] = ()) -> str:
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
         f"connect-src 'self'{extra}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
+
+
+def frame_ancestors(policy: str, origins: Sequence[str]) -> str:
+    """`policy` (from `content_security_policy`) with its frame-ancestors set to `origins`:
+    only those pages may show it in a frame ('none' when there are none)."""
+    sources = " ".join(dict.fromkeys(origins)) or "'none'"
+    directives = (part.strip() for part in policy.split(";"))
+    return "; ".join(f"frame-ancestors {sources}" if d.split(" ", 1)[0] == "frame-ancestors" else d for d in directives)
 
 
 def servable_file(root: Path, relative: str) -> Path | None:
@@ -104,7 +114,8 @@ def register_pages(app: Sanic, config: LiveChatConfig) -> None:
     def add_security_headers(request: Request, response: BaseHTTPResponse) -> None:
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if request is not None and request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
@@ -112,3 +123,7 @@ def register_pages(app: Sanic, config: LiveChatConfig) -> None:
     app.blueprint(bp)
     serve_directory(app, "/desk/static", STATIC_DIR, "desk_static")
     app.register_middleware(add_security_headers, "response")
+    # Imported here: the widget's pages build on this module and on livechat.chat_page.
+    from livechat.widget import register_widget
+
+    register_widget(app, config)

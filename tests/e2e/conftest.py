@@ -98,11 +98,14 @@ SECRET = "e2e-livechat-secret-" + uuid.uuid4().hex
 def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Rasa + actions + live chat, open around the clock (also on public holidays); one for the
     whole run, so every test leaves nobody logged in and nobody waiting (tests find their own
-    conversation by its id)."""
+    conversation by its id). "site" is the origin of the organisation's website in the tests
+    (`page_objects.website`), listed in NAADLOOS_WEBCHAT_ORIGINS: chat widgets there may talk to
+    Rasa's socket.io channel and show the live chat's chat page in a frame."""
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
     work = tmp_path_factory.mktemp("live")
     rasa_port, actions_port, livechat_port = free_port(), free_port(), free_port()
+    site = f"http://localhost:{free_port()}"  # another origin than the live chat's and Rasa's 127.0.0.1
     env = livechat_env(
         work, livechat_port, SECRET,
         RASA_TELEMETRY_ENABLED="false",
@@ -115,6 +118,7 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
         RASA_PUBLIC_URL=f"http://127.0.0.1:{rasa_port}",
         RASA_TOKEN=TOKEN,
+        NAADLOOS_WEBCHAT_ORIGINS=site,
     )
     processes = {
         "livechat": start_process(LIVECHAT_COMMAND, env, work / "livechat.log"),
@@ -144,6 +148,7 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             "password": password,
             "outbox": str(work / "outbox.sqlite3"),
             "token": TOKEN,
+            "site": site,
         }
     finally:
         for process in processes.values():

@@ -4,17 +4,25 @@ reads like the conversation it tests. Each page object lives in its own browser 
 customer and the agent share no cookies or storage).
 
 Waits are polls of the rendered page (`Tab.wait_for`), with the page's text in the error when
-they time out."""
+they time out.
+
+Also the organisation's own website with a chat widget: `website` serves its pages from another
+origin, `WidgetPage` is a page with our widget (`/widget.js`), `RasaWebchat` one with rasa-webchat."""
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, closing
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, closing, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from tests.e2e.browser import DESKTOP, BrowserError, Context, Tab
+from tests.e2e.browser import DESKTOP, Browser, BrowserError, Context, Tab
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "results" / "screenshots"
@@ -279,3 +287,176 @@ async def desk_of(context: Context, livechat_url: str, password: str) -> AsyncIt
         yield desk
     finally:
         await desk.logs_out()
+
+
+# --- the organisation's own website, with a chat widget ------------------------------------------
+@contextmanager
+def website(origin: str, pages: dict[str, tuple[str, str | bytes]], policy: str = "") -> Iterator[str]:
+    """A static website at `origin` (http://localhost:<port>) while the block runs: `pages` maps a
+    path to (content type, body); `policy` is every answer's Content-Security-Policy. It runs in a
+    thread: the test's event loop stays free."""
+    files = {path: (kind, body.encode("utf-8") if isinstance(body, str) else body) for path, (kind, body) in pages.items()}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            kind, body = files.get(self.path.split("?")[0], ("text/plain; charset=utf-8", b"not found"))
+            self.send_response(200 if self.path.split("?")[0] in files else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            if policy:
+                self.send_header("Content-Security-Policy", policy)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", urlsplit(origin).port or 80), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield origin
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+async def record_csp_violations(tab: Tab) -> None:
+    """From the next page on, `window.cspViolations` lists what the page's CSP blocked (a DevTools
+    script, which the page's own policy does not stop)."""
+    await tab.call("Page.enable")
+    await tab.call(
+        "Page.addScriptToEvaluateOnNewDocument",
+        source="window.cspViolations = []; document.addEventListener('securitypolicyviolation',"
+        " (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
+    )
+
+
+async def click(tab: Tab, expression: str) -> None:
+    """A real mouse click in the middle of the element `expression` (what is on top there gets it)."""
+    box = await tab.wait_for(
+        f"(() => {{ const r = {expression}?.getBoundingClientRect();"
+        " return r && r.width ? {x: r.x + r.width / 2, y: r.y + r.height / 2} : null; })()",
+        what=f"{expression} on screen",
+    )
+    for kind in ("mousePressed", "mouseReleased"):
+        await tab.call("Input.dispatchMouseEvent", type=kind, x=box["x"], y=box["y"], button="left", clickCount=1)
+
+
+async def frame_in(tab: Tab, browser: Browser, url_prefix: str, timeout: float = 30.0) -> Tab:
+    """The frame in `tab` that shows a page starting with `url_prefix`, to drive as a tab of its own
+    (Chromium runs a frame of another site as a target of its own). A frame the page was not
+    allowed to show shows chrome-error://chromewebdata/ instead."""
+    own = (await tab.call("Target.getTargetInfo"))["targetInfo"]["targetId"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frames = [
+            info for info in (await tab.call("Target.getTargets"))["targetInfos"]
+            if info["type"] == "iframe" and info.get("parentId") == own and info["url"].startswith(url_prefix)
+        ]
+        if frames:
+            return await Tab.to(f"ws://127.0.0.1:{browser.port}/devtools/page/{frames[0]['targetId']}")
+        await asyncio.sleep(0.25)
+    raise BrowserError(f"no frame showing {url_prefix} in the page within {timeout}s")
+
+
+class WidgetPage:
+    """A page of the organisation's website with our chat widget (`/widget.js`, livechat/widget.py)."""
+
+    LAUNCHER = "document.getElementById('naadloos-chat-launcher')"
+    PANEL = "document.getElementById('naadloos-chat-panel')"
+    CLOSE = "document.getElementById('naadloos-chat-close')"
+
+    def __init__(self, tab: Tab) -> None:
+        self.tab = tab
+
+    @classmethod
+    async def open(cls, context: Context, url: str, metrics: dict[str, Any] = DESKTOP) -> WidgetPage:
+        tab = await context.open("about:blank")
+        await tab.emulate(metrics)
+        await record_csp_violations(tab)
+        await tab.goto(url)
+        await tab.wait_for(f"!!{cls.LAUNCHER}", what="the chat launcher")
+        return cls(tab)
+
+    async def launcher(self) -> dict[str, Any]:
+        """What the launcher is: its element, name, state, colours and place on the screen."""
+        return dict(await self.tab.evaluate(
+            f"(() => {{ const b = {self.LAUNCHER}, r = b.getBoundingClientRect(), s = getComputedStyle(b);"
+            " return {tag: b.tagName, type: b.type, label: b.getAttribute('aria-label'),"
+            " expanded: b.getAttribute('aria-expanded'), controls: b.getAttribute('aria-controls'),"
+            " background: s.backgroundColor, color: s.color, shown: s.display !== 'none',"
+            " right: innerWidth - r.right, bottom: innerHeight - r.bottom, width: r.width, height: r.height}; })()"
+        ))
+
+    async def panel_box(self) -> dict[str, float] | None:
+        """Where the open panel is ({x, y, width, height}), None while it is closed."""
+        return await self.tab.evaluate(
+            f"(() => {{ const p = {self.PANEL}; if (!p || p.hidden) return null;"
+            " const r = p.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; })()"
+        )
+
+    async def opens_chat(self, browser: Browser, chat_url: str) -> ChatPage:
+        """Clicks the launcher and waits for the chat in the panel, connected, with its welcome."""
+        await click(self.tab, self.LAUNCHER)
+        await self.tab.wait_for(f"{self.LAUNCHER}.getAttribute('aria-expanded') === 'true'", what="the panel open")
+        frame = await frame_in(self.tab, browser, chat_url)
+        await frame.wait_for("document.getElementById('connection')?.textContent === 'Verbonden'", what="chat connected")
+        await frame.wait_for("document.querySelectorAll('#messages li').length >= 1", what="the welcome message")
+        return ChatPage(frame)
+
+    async def closes_chat(self) -> None:
+        await click(self.tab, self.CLOSE)
+        await self.tab.wait_for(f"{self.LAUNCHER}.getAttribute('aria-expanded') === 'false'", what="the panel closed")
+
+    async def csp_violations(self) -> list[str]:
+        return list(await self.tab.evaluate("window.cspViolations"))
+
+
+class RasaWebchat:
+    """`rasa-webchat` (npm, a React widget) on the organisation's website, driven as a customer
+    would: its launcher, its text field and send button. Its messages are `.rw-message` rows,
+    `.rw-response` from the channel (bot and agent alike), `.rw-client` from the customer."""
+
+    LAUNCHER = "document.querySelector('.rw-launcher')"
+    INPUT = "document.querySelector('.rw-new-message')"
+    RESPONSES = "[...document.querySelectorAll('.rw-response')]"
+
+    def __init__(self, tab: Tab) -> None:
+        self.tab = tab
+
+    @classmethod
+    async def open(cls, context: Context, url: str) -> RasaWebchat:
+        """The site's page with the widget opened (its launcher clicked)."""
+        tab = await context.open("about:blank")
+        await tab.emulate(DESKTOP)
+        await tab.goto(url)
+        await click(tab, cls.LAUNCHER)
+        await tab.wait_for(f"!!{cls.INPUT}", what="the widget's text field")
+        return cls(tab)
+
+    async def responses(self) -> list[str]:
+        return list(await self.tab.evaluate(f"{self.RESPONSES}.map((m) => m.innerText)"))
+
+    async def reads(self, fragment: str, timeout: float = BOT_TIMEOUT_SECONDS) -> str:
+        """Waits for a response containing `fragment` (any, also an earlier one); its text."""
+        found = f"{self.RESPONSES}.map((m) => m.innerText).find((t) => t.includes({js(fragment)}))"
+        return str(await self.tab.wait_for(found, timeout, what=f"a response with {fragment!r}"))
+
+    async def says(self, text: str) -> None:
+        """Types `text` in the widget's field (through React's own change event) and sends it."""
+        await self.tab.evaluate(
+            f"(() => {{ const field = {self.INPUT};"
+            " const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(field), 'value').set;"
+            f" setter.call(field, {js(text)}); field.dispatchEvent(new Event('input', {{bubbles: true}})); }})()"
+        )
+        await click(self.tab, "document.querySelector('.rw-send')")
+        sent = f"[...document.querySelectorAll('.rw-client')].some((m) => m.innerText.includes({js(text)}))"
+        await self.tab.wait_for(sent, what=f"{text!r} shown as sent")
+
+    async def session_id(self) -> str:
+        """The conversation id (Rasa's sender id), as rasa-webchat keeps it (localStorage "chat_session")."""
+        return str(await self.tab.wait_for(
+            "JSON.parse(localStorage.getItem('chat_session') || '{}').session_id", what="the widget's session id"
+        ))
