@@ -19,7 +19,9 @@
 #
 # Needs: a trained model, nginx (scripts/install_proxy.sh) and PostgreSQL (trust or RASA_DB_PASSWORD),
 # Redis and RabbitMQ running. Logs and the generated nginx.conf in NAADLOOS_VAR_DIR/cluster.
-# Exit status: 0 after Ctrl-C or SIGTERM (or a dry run that found nothing wrong), 1 otherwise.
+# Once running, an instance that stops (a crash, kill -9) is reported and the others go on; the proxy
+# stopping stops everything. Exit status: 0 after Ctrl-C or SIGTERM (or a dry run that found nothing
+# wrong), 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/settings.sh
@@ -248,8 +250,17 @@ echo
 echo "Naadloos runs as a cluster behind nginx."
 print_addresses
 echo "Press Ctrl-C to stop everything."
+# From here on an instance that stops is reported once and the others go on serving (that is what
+# two of each are for: nginx sends its requests to the other one); only the proxy stopping stops all.
+reported=" "
 while true; do
-    dead=$(first_dead)
-    [[ -z $dead ]] || died "$dead" "stopped unexpectedly"
+    for i in "${!PIDS[@]}"; do
+        name=${NAMES[$i]}
+        ! alive "${PIDS[$i]}" || continue
+        [[ $reported != *" $name "* ]] || continue
+        [[ $name != proxy ]] || died proxy "stopped unexpectedly"
+        echo "cluster: $name stopped unexpectedly; the other instances go on. Its log: $(log_of "$name")" >&2
+        reported+="$name "
+    done
     nap
 done
