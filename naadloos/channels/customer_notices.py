@@ -13,7 +13,8 @@ from naadloos.core.yaml_file import read_yaml
 
 CHANNEL_MESSAGES_FILE = PROJECT_ROOT / "config" / "channel_messages.yml"
 MEDIA_NOT_SUPPORTED = "media_not_supported"
-REQUIRED = (MEDIA_NOT_SUPPORTED,)
+MESSAGE_NOT_RECEIVED = "message_not_received"
+REQUIRED = (MEDIA_NOT_SUPPORTED, MESSAGE_NOT_RECEIVED)
 
 logger = logging.getLogger(__name__)
 _last_read: dict[Path, dict[str, str]] = {}  # per file: the texts of the last good read

@@ -29,7 +29,10 @@ widgets on the organisation's websites, e.g. `rasa-webchat` (`naadloos.channels.
 5. No text (bot, agent, button titles) reaches the page with a `javascript:`, `vbscript:` or
    `data:` link in it, and an image or file (``attachment``, its ``payload.src``) only with a plain
    http(s) address; one with any other link is left out (`naadloos.channels.script_links`).
-6. Several Rasa instances: with NAADLOOS_WEBCHAT_REDIS_URL the sockets are shared through Redis,
+6. A message the assistant could not take (its lock store or tracker store failed, e.g. Redis
+   was down for a moment) gets a notice to that socket from config/channel_messages.yml, asking
+   the customer to send it again: never lost without the customer knowing.
+7. Several Rasa instances: with NAADLOOS_WEBCHAT_REDIS_URL the sockets are shared through Redis,
    so an agent's message reaches the customer on whichever instance the browser is connected to,
    and which sessions want the agent's name in the text (4.) is kept there too
    (`naadloos.channels.webchat_redis`; websocket transport only).
@@ -49,6 +52,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 
 from naadloos.channels.agent_prefix import agent_name, with_agent_prefix
+from naadloos.channels.customer_notices import MESSAGE_NOT_RECEIVED, channel_message
 from naadloos.channels.script_links import web_link, without_script_links
 from naadloos.channels.webchat_redis import SharedSockets, SharedTextNameSessions
 from naadloos.channels.webchat_sites import EmbeddingSites
@@ -260,8 +264,16 @@ class WebChatInput(SocketIOInput):
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
             message = self.user_message(sid, data)
-            if message is not None:
+            if message is None:
+                return
+            try:
                 await on_new_message(message)
+            except Exception:  # noqa: BLE001 - the lock store (Redis), the tracker store: never a silent loss
+                logger.exception("Web chat: the message of %r could not be handled; asking the customer to send it again",
+                                 message.sender_id)
+                # To this socket only, past the Redis manager: that may be what is down.
+                await sio.emit(self.bot_message_evt, {"text": channel_message(MESSAGE_NOT_RECEIVED)}, room=sid,
+                               namespace=self.namespace, ignore_queue=True)
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:

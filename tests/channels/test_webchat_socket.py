@@ -13,6 +13,7 @@ StandInAgent keeps what would reach the bot and answers through the channel's ou
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ import yaml
 from rasa.shared.core.events import BotUttered
 
 from naadloos.channels.agent_prefix import organisation_name
+from naadloos.channels.customer_notices import channel_message
 from naadloos.channels.webchat import WebChatInput
 from tests.channels.conftest import Served, StandInAgent, serving
 
@@ -286,3 +288,18 @@ async def test_no_script_link_reaches_the_customer_from_an_agent_or_the_bot(site
             {"text": "Kies:", "buttons": [{"title": "[x](javascript:alert(1))", "payload": "/greet"}]},
         )
         assert (await client.next_message())["quick_replies"][0]["title"] == "[x](#alert(1))"
+
+
+async def test_a_message_the_assistant_could_not_take_gets_a_notice_not_silence(sites, caplog):
+    """The lock store (Redis) or the tracker store failing: the customer is asked to send it again."""
+    agent = StandInAgent()
+    async with webchat(agent) as (served, _), widget(served, SITE) as client:
+        agent.failing = True
+        with caplog.at_level(logging.ERROR):
+            await client.say({"message": "Ik wil mijn meterstand doorgeven"})
+            notice = await client.next_message()
+        assert notice["text"] == channel_message("message_not_received")
+        assert "door een storing" in notice["text"] and "could not be handled" in caplog.text
+        agent.failing = False
+        await client.say({"message": "Ik wil mijn meterstand doorgeven"})
+        assert (await client.next_message())["text"] == agent.reply
