@@ -6,7 +6,8 @@
   desks; the customer keeps typing. Once it is back, every customer message reaches the desk, once.
 - Redis: while it is down the live chats say so the same way; once it is back, every Rasa takes
   messages again (its conversation locks are in Redis) and the web chat answers through Redis once
-  its listeners are back. A message sent while Redis is down is lost today (see the xfail below)."""
+  its listeners are back. A REST message sent while Redis is down is lost today (see the xfail
+  below); the web chat asks the customer to send it again (tests/channels/test_webchat_socket.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -151,8 +152,8 @@ async def test_a_redis_restart_is_reported_and_everything_works_again(cluster: R
     strict=True,
     raises=AssertionError,
     reason="Issue 13 item 4, found by this test: while Redis is down Rasa cannot take the conversation lock "
-    "(LockError in its log); the REST channel answers 200 [] and the web chat nothing, and the message is "
-    "not in the tracker: the customer's message is lost without a word to the customer.",
+    "(LockError in its log); Rasa's own REST channel answers 200 [] and the message is not in the tracker: "
+    "lost without a word to the customer. (Our web chat channel now asks the customer to send it again.)",
 )
 async def test_a_message_sent_while_redis_is_down_is_kept_or_refused_clearly(
     cluster: RunningCluster, redis_outage: Outage
