@@ -84,7 +84,13 @@ lint: $(INSTALL_STAMP) ## Static checks of the Python code
 types: $(INSTALL_STAMP) ## Type checks of the Python code
 	$(BIN)/mypy actions naadloos livechat
 
-test: lint types validate train test-stories test-nlu test-escalation pytest ## Everything CI runs
+# The checks that do not need each other run side by side (the machine has 2 cores; most of these
+# wait on a server or a model load): lint, types and validate while the model trains, then the three
+# evaluations of the model, then pytest. --output-sync keeps each target's output together.
+test: ## Everything CI runs: lint, types, validate, train, test-stories, test-nlu, test-escalation, pytest
+	$(MAKE) --no-print-directory --output-sync=target -j4 lint types validate train
+	$(MAKE) --no-print-directory --output-sync=target -j3 test-stories test-nlu test-escalation
+	$(MAKE) --no-print-directory pytest
 
 bench: $(INSTALL_STAMP) ## Speed next to a plain `rasa init` bot: 1, 10, 50 conversations at once (results/bench.json, .png; about 10 min; BENCH_ARGS=--quick)
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
