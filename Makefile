@@ -27,7 +27,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard naadloos/nlu/*.py naadloos/core/parsing.py naadloos/core/parse_data.py)
 INSTALL_STAMP := $(VENV)/.naadloos-installed
 
-.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench markers run cluster shell interactive actions livechat browser rasa-webchat clean var-dir
+.PHONY: help install spacy-model lock validate train test-stories test-nlu test-escalation pytest lint types test bench markers run cluster shell interactive actions livechat browser rasa-webchat proxy clean var-dir
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ test-escalation: $(MODEL) ## Escalation evaluation (tests/escalation, dev and fr
 browser: ## Install headless Chromium for the browser test (Debian package; needs root if missing)
 	@scripts/install_browser.sh
 
+proxy: ## Install nginx for make cluster and its tests (Debian package; needs root if missing)
+	@scripts/install_proxy.sh
+
 rasa-webchat: ## Fetch rasa-webchat 1.0.1 from npm for its browser test (into NAADLOOS_VAR_DIR/vendor; needs npm, the test skips without it)
 	-@scripts/install_rasa_webchat.sh
 
@@ -75,7 +78,7 @@ rasa-webchat: ## Fetch rasa-webchat 1.0.1 from npm for its browser test (into NA
 var-dir:
 	@mkdir -p "$(NAADLOOS_VAR_DIR)"
 
-pytest: browser rasa-webchat $(MODEL) var-dir ## Unit, action and end-to-end tests (the e2e tests use the trained model, one uses Chromium)
+pytest: browser rasa-webchat proxy $(MODEL) var-dir ## Unit, action and end-to-end tests (the e2e tests use the trained model, one uses Chromium)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALL_STAMP) ## Static checks of the Python code
@@ -122,8 +125,7 @@ run: train ## Start everything (action server, Rasa, live chat with /chat and /d
 # Two of each behind nginx (installed first by scripts/install_proxy.sh, a Debian package; needs
 # root if missing), with PostgreSQL, Redis and RabbitMQ (README, "Several instances").
 # `scripts/cluster.sh --dry-run` checks everything and starts nothing.
-cluster: train ## Start 2 Rasa, 2 action servers, 2 live chats behind nginx (PostgreSQL, Redis, RabbitMQ) until Ctrl-C
-	@scripts/install_proxy.sh
+cluster: train proxy ## Start 2 Rasa, 2 action servers, 2 live chats behind nginx (PostgreSQL, Redis, RabbitMQ) until Ctrl-C
 	@scripts/cluster.sh
 
 shell: train ## Chat with the assistant in this terminal (rasa shell + action server, no live chat)
