@@ -78,7 +78,8 @@ def test_the_media_reply_comes_from_the_designers_file(tmp_path):
 
 def test_a_file_broken_after_start_keeps_the_texts_read_before(tmp_path, caplog):
     path = tmp_path / "channel_messages.yml"
-    path.write_text('media_not_supported: "Alleen tekst, sorry."\n', encoding="utf-8")
+    path.write_text('media_not_supported: "Alleen tekst, sorry."\nmessage_not_received: "Niet aangekomen."\n',
+                    encoding="utf-8")
     assert media_not_supported_text(path) == "Alleen tekst, sorry."
     path.write_text("media_not_supported: [kapot\n", encoding="utf-8")
     assert media_not_supported_text(path) == "Alleen tekst, sorry."

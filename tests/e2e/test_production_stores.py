@@ -59,6 +59,27 @@ async def take_published_events(queue_name: str) -> list[dict]:
     return events
 
 
+async def wait_for_published(queue_name: str, seconds: float = 60.0) -> None:
+    """Until Rasa's pika broker has put something on `queue_name`. It connects in the background
+    and publishes what came before once connected; on a busy machine that can take a while, and
+    the test must not stop Rasa before it did."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    connection = await aio_pika.connect_robust(RABBITMQ_URL, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        while True:
+            try:
+                queue = await channel.declare_queue(queue_name, durable=True, passive=True)
+                if queue.declaration_result.message_count:
+                    return
+            except aio_pika.exceptions.ChannelClosed:  # not declared yet: Rasa has not connected
+                channel = await connection.channel()
+            if loop.time() > deadline:
+                return  # the assertion after the test names what is missing
+            await asyncio.sleep(0.25)
+
+
 def start_rasa(env: dict[str, str], port: int, log: Path):
     process = start_process(
         [str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "--model", str(MODEL),
@@ -95,6 +116,7 @@ def test_conversations_survive_a_restart_and_locks_use_redis(database: str, tmp_
             f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", json={"sender": sender, "message": "hallo"}, timeout=60
         ).json()
         assert "Polderstroom" in reply[0]["text"]
+        asyncio.run(wait_for_published(env["RABBITMQ_QUEUE"]))
         stop_process(rasa)
 
         rasa = start_rasa(env, rasa_port, tmp_path / "rasa-2.log")

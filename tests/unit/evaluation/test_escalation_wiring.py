@@ -143,7 +143,7 @@ def test_a_new_topic_in_the_escalation_file_alone_lists_exactly_the_places_to_to
     assert all(NEW in problem.fix and problem.fix.startswith(("add ", "create ")) for problem in problems)
     shown = [str(problem) for problem in problems]
     assert shown[2] == (f"domain.yml: add `{NEW}` to the not_intent list `&sensitive` "
-                        "(slots → customer_number → mappings[0], from_entity, line 62; used in 4 mappings)")
+                        "(slots → customer_number → mappings[0], from_entity, line 63; used in 4 mappings)")
     assert shown[5].startswith(f"{RULES}: add `- intent: {NEW}` to the `or:` list of the rule '{RULE_NAMES[0]}' (line ")
 
     wire_in_the_new_topic(project)
@@ -203,7 +203,7 @@ def remove_fraud_stories(data: dict) -> None:
         pytest.param(text_edit("domain.yml", r"(values: \[low_confidence)", r"\1, old_topic"), "domain.yml",
                      "slots → escalation_reason → values", "remove `old_topic` from the values of the slot",
                      id="slot value without a trigger"),
-        pytest.param(text_edit("domain.yml", r"^.*not_intent: \[stop, request_human.*\n", ""), "domain.yml",
+        pytest.param(text_edit("domain.yml", r"^.*not_intent: \[stop, ask_how_long, request_human.*\n", ""), "domain.yml",
                      "slots → callback_moment → mappings[0]", "has no `not_intent`: add `not_intent: *sensitive`",
                      id="a mapping without not_intent"),
         pytest.param(text_edit("domain.yml", r"&sensitive \[", "&sensitive [old_topic, "), "domain.yml",
