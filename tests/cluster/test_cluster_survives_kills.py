@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import pytest
 
 from tests.cluster.handover_steps import (
     HANDED_OVER,
@@ -42,6 +43,13 @@ async def closing(socket: aiohttp.ClientWebSocketResponse) -> None:
         pass
 
 
+@pytest.mark.xfail(
+    strict=False,
+    raises=asyncio.TimeoutError,
+    reason="Issue 13, open: it passes alone (1 passed, 97 s), but after test_cluster_restarts.py's RabbitMQ restart "
+    "Rasa 1's pika broker keeps logging pika.events.publish.failed for new customer messages, so the desk on live "
+    "chat 1 never sees the first message here. Rasa 3.6's broker does not recover from a broker restart.",
+)
 async def test_killing_one_of_each_mid_conversation_loses_nothing(cluster: RunningCluster) -> None:
     cluster.require_every_instance()
     agent = await logged_in_agent(cluster.livechat(), cluster.password)
