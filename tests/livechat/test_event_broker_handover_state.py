@@ -16,7 +16,7 @@ from tests.livechat.helpers import SECRET, Bot, RunningService, handover_payload
 
 
 def broker_for(service: RunningService, outbox_db: Path) -> LiveChatEventBroker:
-    desk = BuiltinBackend(LiveChatClient(service.url, SECRET, 1.0), SECRET)
+    desk = BuiltinBackend(LiveChatClient(service.url, SECRET, 10.0), SECRET)
     return LiveChatEventBroker(desk, Outbox(outbox_db, CUSTOMER_MESSAGES))
 
 

@@ -53,7 +53,7 @@ async def test_a_conversation_id_with_special_characters_is_found_by_its_encoded
     agent = await make_agent("sanne")
     status, created = await bot.post("/handovers", handover_payload(conversation_id, key="handover-special-1"))
     assert status == 201, created
-    client = LiveChatClient(service.url, SECRET, 1.0)  # posting the path the way the event broker builds it
+    client = LiveChatClient(service.url, SECRET, 10.0)  # posting the path the way the event broker builds it
     await client.post(
         f"/api/conversations/{quote(conversation_id, safe='')}/messages", {"text": "Hallo? Is daar iemand?", "message_id": "m1"}
     )
