@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,23 +36,14 @@ from livechat.chat_page import chat
 from livechat.config import LiveChatConfig
 from livechat.pages import STATIC_DIR, frame_ancestors
 from naadloos.channels.webchat_sites import ORIGINS_VARIABLE, EmbeddingSites
-from naadloos.core.organisation import OrganisationConfigError, parse_organisation
-from naadloos.core.yaml_file import read_yaml
+from naadloos.core.organisation import load_organisation
 
 WIDGET_SCRIPT = STATIC_DIR / "widget" / "widget.js"
 FRAME_PATH = "/chat/widget"
-MIN_CONTRAST = 4.5  # WCAG 2.1 AA for normal text: the launcher's icon and the panel's title
 SCRIPT_MAX_AGE_SECONDS = 300  # sites cache the script this long; new colours show within 5 minutes
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("widget")
-
-
-@dataclass(frozen=True)
-class WidgetColours:
-    primary: str = "#0b4f6c"  # the launcher and the panel's top bar (the chat page's own blue)
-    text: str = "#ffffff"  # the icon and the words on them
 
 
 @dataclass(frozen=True)
@@ -62,49 +52,10 @@ class Widget:
     embedding_sites: tuple[str, ...]  # the origins that may frame the chat page
 
 
-def _channel(value: str) -> float:
-    part = int(value, 16) / 255
-    return part / 12.92 if part <= 0.03928 else ((part + 0.055) / 1.055) ** 2.4
-
-
-def _luminance(colour: str) -> float:
-    digits = colour[1:] if len(colour) == 7 else "".join(c * 2 for c in colour[1:])
-    red, green, blue = (_channel(digits[i:i + 2]) for i in (0, 2, 4))
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def contrast_ratio(first: str, second: str) -> float:
-    """The WCAG contrast ratio of two hex colours, from 1 (the same) to 21 (black on white)."""
-    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
-
-
-def parse_colours(raw: Any) -> WidgetColours:
-    """The organisation file's `colours:` entry; the defaults for what it leaves out."""
-    if raw is None:
-        return WidgetColours()
-    if not isinstance(raw, dict) or set(raw) - {"primary", "text"}:
-        raise OrganisationConfigError("organisation file: 'colours' takes only 'primary' and 'text', e.g. primary: \"#0b4f6c\"")
-    values = {}
-    for key, value in raw.items():
-        if not isinstance(value, str) or not _HEX.match(value.strip()):
-            raise OrganisationConfigError(f"organisation file: colours.{key} '{value}' is not a colour like \"#0b4f6c\" (quoted)")
-        values[key] = value.strip().lower()
-    colours = WidgetColours(**values)
-    ratio = contrast_ratio(colours.primary, colours.text)
-    if ratio < MIN_CONTRAST:
-        raise OrganisationConfigError(
-            f"organisation file: colours.text {colours.text} on colours.primary {colours.primary} has a contrast of "
-            f"{ratio:.1f}:1; it must be at least {MIN_CONTRAST}:1 to be readable"
-        )
-    return colours
-
-
 def widget_configuration(config: LiveChatConfig, organisation_file: Path) -> dict[str, Any]:
     """What widget.js is called with (see the module doc)."""
-    data = read_yaml(organisation_file, "organisation", OrganisationConfigError)
-    organisation = parse_organisation(data)
-    colours = parse_colours(data.get("colours"))
+    organisation = load_organisation(organisation_file)
+    colours = organisation.colours
     return {
         "chat_url": config.public_url + FRAME_PATH,
         "organisation": organisation.name,

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from naadloos.core.brand_colours import BrandColours, ColourError, parse_colours
 from naadloos.core.holidays import holiday_name
 from naadloos.core.yaml_file import read_yaml
 
@@ -164,6 +165,7 @@ class Organisation:
     closed_on_public_holidays: bool = True
     help_facts: Mapping[str, str] = field(default_factory=dict)  # `help:` texts for escalation wording
     team_lines: tuple[TeamLine, ...] = ()
+    colours: BrandColours = BrandColours()  # the web-chat widget's launcher and panel
 
     def channel(self, key: str) -> ContactChannel | None:
         return next((c for c in self.channels if c.key == key), None)
@@ -287,6 +289,10 @@ def parse_organisation(data: Mapping) -> Organisation:
     channels.sort(key=lambda c: CHANNEL_ORDER.index(c.key) if c.key in CHANNEL_ORDER else len(CHANNEL_ORDER))
 
     opening_hours = _weekly_hours(data.get("opening_hours"), "opening_hours")
+    try:
+        colours = parse_colours(data.get("colours"))
+    except ColourError as error:
+        raise OrganisationConfigError(f"organisation file: {error}") from error
     closed_on_public_holidays = bool(data.get("closed_on_public_holidays", True))
 
     return Organisation(
@@ -303,6 +309,7 @@ def parse_organisation(data: Mapping) -> Organisation:
         closed_on_public_holidays=closed_on_public_holidays,
         help_facts=_help_facts(data.get("help")),
         team_lines=_team_lines(data.get("team_lines"), timezone, closed_on_public_holidays),
+        colours=colours,
     )
 
 

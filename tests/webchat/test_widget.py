@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from livechat.config import ConfigError, LiveChatConfig
-from livechat.widget import WidgetColours, contrast_ratio, load_widget, parse_colours
-from naadloos.core.organisation import OrganisationConfigError
+from livechat.widget import load_widget
+from naadloos.core.brand_colours import BrandColours, contrast_ratio, parse_colours
+from naadloos.core.organisation import OrganisationConfigError, load_organisation
 from tests.livechat.helpers import ROOT, SECRET, FakeClock, RunningService, running_service
 from tests.webchat.conftest import RASA_PUBLIC_URL
 
@@ -112,8 +113,9 @@ def test_colours_default_to_the_chat_pages_own(tmp_path, monkeypatch):
     monkeypatch.delenv("NAADLOOS_WEBCHAT_ORIGINS", raising=False)
     widget = load_widget(config_for(tmp_path, organisation_with(tmp_path, None)))
     assert b'"colours": {"primary": "#0b4f6c", "text": "#ffffff"}' in widget.script
-    assert parse_colours(None) == WidgetColours("#0b4f6c", "#ffffff")
-    assert parse_colours({"primary": "#1B5E20"}) == WidgetColours("#1b5e20", "#ffffff")  # only one given
+    assert parse_colours(None) == BrandColours("#0b4f6c", "#ffffff")
+    assert parse_colours({"primary": "#1B5E20"}) == BrandColours("#1b5e20", "#ffffff")  # only one given
+    assert load_organisation(organisation_with(tmp_path, {"primary": "#1B5E20"})).colours == BrandColours("#1b5e20")
 
 
 @pytest.mark.parametrize(
