@@ -1,5 +1,5 @@
-"""Customer messages through RabbitMQ: the live chat consumes what Rasa's own ``pika`` event broker
-publishes (production endpoints, config/endpoints.production.yml), instead of receiving them by
+"""Customer messages through RabbitMQ: the live chat consumes what Rasa's ``pika`` event broker
+(ours, `naadloos.brokers.durable_pika`, in config/endpoints.production.yml) publishes, instead of receiving them by
 HTTP from the bot side's `naadloos.handover_contract.event_broker.LiveChatEventBroker`.
 
 On when ``LIVECHAT_RABBITMQ_URL`` is set; the queue is ``RABBITMQ_QUEUE`` (`livechat.config`).
@@ -25,8 +25,9 @@ What the bot-side broker does besides forwarding, and how this path covers it:
   (`livechat.storage.handovers.open_handover_for_conversation`), also after any restart;
 - *its outbox* (messages wait while the live chat is down): the durable queue and persistent
   messages; unacknowledged messages stay in RabbitMQ until a live chat stores them. While RabbitMQ
-  itself is down, Rasa's pika broker keeps what it could not publish in memory and publishes it
-  once connected again (Rasa's own behaviour).
+  itself is down, the bot side's pika broker (`naadloos.brokers.durable_pika`) keeps what it could
+  not publish in a local file and publishes it, in order, once RabbitMQ is back; an event it
+  publishes twice (its confirmation was cut off) is stored once, by its ``message_id``.
 
 Several live-chat instances may consume the same queue: each message is stored once (the
 ``message_id``), but two messages of one conversation that arrive within milliseconds can be

@@ -6,18 +6,21 @@
   desks; the customer keeps typing. Once it is back, every customer message reaches the desk, once.
 - Redis: while it is down the live chats say so the same way; once it is back, every Rasa takes
   messages again (its conversation locks are in Redis) and the web chat answers through Redis once
-  its listeners are back. A REST message sent while Redis is down is lost today (see the xfail
-  below); the web chat asks the customer to send it again (tests/channels/test_webchat_socket.py)."""
+  its listeners are back. A REST message sent while Redis is down is refused with 503 and the
+  "send it again" text (naadloos/channels/rest.py; Rasa's own channel answered 200 [] and lost it);
+  the web chat asks the customer to send it again (tests/channels/test_webchat_socket.py)."""
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import aiohttp
 import pytest
 import redis
 
+from naadloos.channels.customer_notices import MESSAGE_NOT_RECEIVED, channel_message
 from naadloos.channels.webchat_redis import DEFAULT_REDIS_CHANNEL
 from tests.cluster.handover_steps import back_to_bot, desk_stores, handed_over_and_taken, logged_in_agent
 from tests.cluster.private_services import PrivateService
@@ -52,13 +55,19 @@ class Outage:
         self.end()
 
 
-async def rest_answer(cluster: RunningCluster, instance: int, sender: str, text: str) -> list[str]:
-    """The texts Rasa `instance` answers `text` with on its REST channel."""
+async def rest_reply(cluster: RunningCluster, instance: int, sender: str, text: str) -> tuple[int, Any]:
+    """The status and JSON body of Rasa `instance`'s REST channel's answer to `text`."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
         url = f"{cluster.rasa(instance)}/webhooks/rest/webhook"
         async with http.post(url, json={"sender": sender, "message": text}) as reply:
-            assert reply.status == 200, reply.status
-            return [m.get("text", "") for m in await reply.json()]
+            return reply.status, await reply.json()
+
+
+async def rest_answer(cluster: RunningCluster, instance: int, sender: str, text: str) -> list[str]:
+    """The texts Rasa `instance` answers `text` with on its REST channel."""
+    status, answer = await rest_reply(cluster, instance, sender, text)
+    assert status == 200, (status, answer)
+    return [m.get("text", "") for m in answer]
 
 
 async def test_a_rabbitmq_restart_loses_no_customer_message(cluster: RunningCluster) -> None:
@@ -148,19 +157,18 @@ async def test_a_redis_restart_is_reported_and_everything_works_again(cluster: R
         await customer.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Issue 13 item 4, found by this test: while Redis is down Rasa cannot take the conversation lock "
-    "(LockError in its log); Rasa's own REST channel answers 200 [] and the message is not in the tracker: "
-    "lost without a word to the customer. (Our web chat channel now asks the customer to send it again.)",
-)
 async def test_a_message_sent_while_redis_is_down_is_kept_or_refused_clearly(
     cluster: RunningCluster, redis_outage: Outage
 ) -> None:
+    """Issue 13 item 4, found by this test: while Redis is down Rasa cannot take the conversation
+    lock (LockError), and Rasa's own REST channel answered 200 [] with the message not in the
+    tracker: lost without a word. Ours refuses it with 503 and the text the web chat shows; sent
+    again once Redis is back, it is answered and kept once."""
     sender = f"during-redis-{time.monotonic_ns()}"
-    answer = await rest_answer(cluster, 1, sender, "hallo")
+    status, answer = await rest_reply(cluster, 1, sender, "hallo")
+    assert (status, answer) == (503, {"error": MESSAGE_NOT_RECEIVED, "text": channel_message(MESSAGE_NOT_RECEIVED)})
     await asyncio.to_thread(redis_outage.end)
     await asyncio.to_thread(wait_for_health, cluster, "redis", "ok")
+    assert await rest_answer(cluster, 1, sender, "hallo") != [], "sent again, it is answered"
     kept = [e["text"] for e in cluster.stored_events([sender])[sender] if e["event"] == "user"]
-    assert answer or kept == ["hallo"], "the customer got no answer and the message is not in the tracker"
+    assert kept == ["hallo"], "in the tracker once: the refused one was not kept"

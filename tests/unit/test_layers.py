@@ -36,6 +36,8 @@ LAYER_RULES: dict[str, tuple[str, ...]] = {
     # Plugins that Rasa loads (config.yml, credentials.yml) stay apart from each other's layer.
     "naadloos/nlu": (HANDOVER_CONTRACT, CHANNELS, EVALUATION, *APPLICATIONS),
     "naadloos/channels": (EVALUATION, *APPLICATIONS),
+    # The event broker Rasa loads from the endpoints file: the shared core only.
+    "naadloos/brokers": (HANDOVER_CONTRACT, ESCALATION, NLU, CHANNELS, EVALUATION, *APPLICATIONS),
     # Tooling on top of the assistant (the report scripts); it measures, it is not part of it.
     "naadloos/evaluation": APPLICATIONS,
     "naadloos": APPLICATIONS,
