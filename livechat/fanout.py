@@ -175,11 +175,21 @@ class RedisFanout(LocalFanout):
         delivers to this instance's sockets)."""
         if self._client is None:
             return None
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
         try:
-            listeners = await self._client.publish(channel, text)
+            try:
+                listeners = await self._client.publish(channel, text)
+            except RedisConnectionError:
+                # After a Redis restart the pool still holds the connection to the old server; the
+                # first command on it fails ("Connection closed by server") without reaching Redis.
+                # The pool has dropped it: once more, on a new connection.
+                listeners = await self._client.publish(channel, text)
         except Exception as error:  # noqa: BLE001 - redis.RedisError, OSError: never fail the request
             self._went_down(error)
             return None
+        if self._down and self.connected:
+            self._came_back()
         return int(listeners)
 
     # --- listening ------------------------------------------------------------------------------

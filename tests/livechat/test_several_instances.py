@@ -208,3 +208,40 @@ async def test_redis_going_away_is_logged_and_the_instances_find_each_other_agai
             assert await asyncio.wait_for(page.receive_json(), ARRIVAL_SECONDS) == {"type": "typing", "name": "Sanne de Vries"}
     finally:
         await agent.close()
+
+
+async def test_the_first_desk_event_after_a_redis_restart_reaches_the_other_instance(own_redis, caplog, prefix) -> None:
+    """Found by the cluster kill test: an instance that published before a Redis restart and not
+    during it still had its old connection in the pool, so its first event after the restart
+    failed ("Connection closed by server") and reached only its own sockets."""
+    heard_on_b: list[tuple[str, str]] = []
+
+    async def desks_on_b(team: str, text: str) -> int:
+        heard_on_b.append((team, text))
+        return 1
+
+    async def nobody(_key: Any, _text: str) -> int:
+        return 0
+
+    a, b = RedisFanout(own_redis.url, prefix), RedisFanout(own_redis.url, prefix)
+    a.attach(nobody, nobody)
+    b.attach(desks_on_b, nobody)
+    await a.start()
+    await b.start()
+    try:
+        await a.to_desks("klantenservice", "voor de herstart")
+        await wait_until(lambda: ("klantenservice", "voor de herstart") in heard_on_b, "B hears A before the restart")
+        caplog.set_level(logging.INFO, logger="livechat.fanout")
+        own_redis.stop()
+        await wait_until(lambda: not a.connected and not b.connected, "both notice that Redis is gone")
+        own_redis.start()
+        await wait_until(lambda: a.connected and b.connected, "both subscribe again", seconds=10)
+
+        await a.to_desks("klantenservice", "na de herstart")
+
+        await wait_until(lambda: ("klantenservice", "na de herstart") in heard_on_b, "B hears A's first event after it")
+        messages = [r.getMessage() for r in caplog.records if r.name == "livechat.fanout"]
+        assert messages[-1].endswith("reachable again: events reach every instance"), messages
+    finally:
+        await a.close()
+        await b.close()
