@@ -22,16 +22,25 @@ connection (it would need sticky sessions). Widgets must connect with `transport
 
 Unset (the laptop default), nothing changes: sockets stay in the process, both transports work.
 No connection is made here: python-socketio connects to Redis when it first publishes or listens.
+
+After a Redis restart python-socketio's listener waits 1, 2, 4, ... up to 60 s between attempts to
+subscribe again, and until it does, emits from other instances (an agent's message) miss the
+customers connected here. `SteadyRedisManager` retries within `LISTEN_RETRY_MAX_SECONDS` instead and
+logs an outage once, not at every attempt.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 import redis.asyncio
 import socketio
 
+from naadloos.core.backoff import Backoff
 from naadloos.core.environment import SettingError, read_text
 
 logger = logging.getLogger(__name__)
@@ -44,6 +53,8 @@ REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 NAME_IN_TEXT_KEY = "{channel}:name-in-text:{session}"  # a set of socket ids
 NAME_IN_TEXT_TTL_SECONDS = 24 * 3600
 REDIS_TIMEOUT_SECONDS = 2
+LISTEN_RETRY_FIRST_SECONDS = 0.2
+LISTEN_RETRY_MAX_SECONDS = 5.0  # python-socketio's own listener waits up to 60 s
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ class SharedSockets:
         `AsyncServer(client_manager=...)` would have set it; nothing when not enabled."""
         if not self.enabled:
             return
-        manager = socketio.AsyncRedisManager(self.redis_url, channel=self.channel)
+        manager = SteadyRedisManager(self.redis_url, channel=self.channel)
         sio.manager = manager
         manager.set_server(sio)
         sio.manager_initialized = False
@@ -81,6 +92,31 @@ class SharedSockets:
 
     def text_name_sessions(self) -> SharedTextNameSessions:
         return SharedTextNameSessions(self.redis_url, self.channel)
+
+
+class SteadyRedisManager(socketio.AsyncRedisManager):
+    """python-socketio's Redis manager with a listener that finds Redis again within seconds."""
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        backoff = Backoff(LISTEN_RETRY_FIRST_SECONDS, LISTEN_RETRY_MAX_SECONDS)
+        reconnect = False
+        while True:
+            try:
+                if reconnect:
+                    self._redis_connect()
+                    await self.pubsub.subscribe(self.channel)
+                    if backoff.succeeded():
+                        logger.warning("Web chat: Redis is reachable again; emits reach every instance.")
+                async for message in self.pubsub.listen():
+                    yield message
+            except redis.RedisError as error:
+                if not backoff.failing:
+                    logger.error(
+                        "Web chat: Redis is unreachable (%r): emits from other instances miss the sockets "
+                        "here until it is back; retrying", error,
+                    )
+                reconnect = True
+                await asyncio.sleep(backoff.failed())
 
 
 class SharedTextNameSessions:

@@ -18,11 +18,13 @@ import socketio
 from naadloos.channels.webchat import WebChatInput
 from naadloos.channels.webchat_redis import (
     DEFAULT_REDIS_CHANNEL,
+    LISTEN_RETRY_MAX_SECONDS,
     NAME_IN_TEXT_KEY,
     REDIS_CHANNEL_VARIABLE,
     REDIS_URL_VARIABLE,
     SharedSockets,
     SharedTextNameSessions,
+    SteadyRedisManager,
 )
 from naadloos.core.environment import SettingError
 from tests.channels.conftest import Served, StandInAgent, serving
@@ -34,8 +36,10 @@ from tests.channels.test_webchat_socket import (
     project_webchat_credentials,
     push_agent_message,
 )
+from tests.cluster.private_services import PrivateRedis
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+OUTAGE_SECONDS = 7.5
 
 
 def redis_answers() -> bool:
@@ -75,11 +79,14 @@ async def subscribers(shared: SharedSockets) -> int:
         await client.close()
 
 
-async def until_listening(shared: SharedSockets, count: int) -> None:
+async def until_listening(shared: SharedSockets, count: int, seconds: float = 5.0) -> None:
     """python-socketio starts an instance's Redis listener at its first connection, in the background."""
-    for _ in range(100):
-        if await subscribers(shared) >= count:
-            return
+    for _ in range(int(seconds / 0.05)):
+        try:
+            if await subscribers(shared) >= count:
+                return
+        except redis.RedisError:
+            pass  # a Redis that is starting again
         await asyncio.sleep(0.05)
     raise AssertionError(f"{count} instance(s) should listen on Redis channel {shared.channel!r}")
 
@@ -197,3 +204,34 @@ def test_a_redis_url_without_its_scheme_stops_rasa_with_the_variables_name(monke
     monkeypatch.setenv(REDIS_URL_VARIABLE, url)
     with pytest.raises(SettingError, match=REDIS_URL_VARIABLE):
         WebChatInput.from_credentials(project_webchat_credentials())
+
+
+async def test_after_a_redis_restart_an_agent_message_reaches_the_other_instance_within_seconds(tmp_path, monkeypatch):
+    """python-socketio's own listener waited up to 60 s before subscribing again (1, 2, 4, ... s); ours
+    retries within LISTEN_RETRY_MAX_SECONDS, so the customer on B hears the agent soon after."""
+    own = PrivateRedis(tmp_path / "redis")
+    own.start()
+    try:
+        monkeypatch.setenv(REDIS_URL_VARIABLE, f"redis://127.0.0.1:{own.port}/0")
+        monkeypatch.setenv(REDIS_CHANNEL_VARIABLE, "naadloos-webchat-restart")
+        monkeypatch.delenv("NAADLOOS_WEBCHAT_ORIGINS", raising=False)
+        shared = SharedSockets.from_environment()
+        async with instance(StandInAgent()) as (served_a, channel_a), instance(StandInAgent()) as (served_b, _):
+            assert isinstance(channel_a.sio.manager, SteadyRedisManager)
+            client, session_id, received = await browser(served_b)
+            try:
+                await until_listening(shared, 1)
+                own.stop()
+                # python-socketio's listener tries at 1, 3, 7 and 15 s; back at 7.5 s, it would wait 7.5 s more.
+                await asyncio.sleep(OUTAGE_SECONDS)
+                own.start()
+                await until_listening(shared, 1, seconds=LISTEN_RETRY_MAX_SECONDS + 0.5)
+
+                await push_agent_message(channel_a, session_id, "Ik ben er weer.", agent="Sanne")
+
+                message = await asyncio.wait_for(received.get(), ANSWER_TIMEOUT_SECONDS)
+                assert message["text"] == "Ik ben er weer."
+            finally:
+                await client.disconnect()
+    finally:
+        own.stop()
