@@ -11,9 +11,11 @@ questions (the held-out dev sentences), the meter-reading form and, in one conve
 request for a colleague; the plain bot its own greetings and moods. Every message has a timeout and every level a time budget.
 
 It prints p50, p95 and p99 latency per message and messages per second for both bots and ours /
-plain, and writes `results/bench.json` and `results/bench.png` (latency and throughput against
-conversations at once), and the logs of both bots to `results/bench-logs/`. Everything it started
-is stopped when it ends, also after Ctrl-C or an error.
+plain, and the CPU seconds each process used per level and per answered message (ours: Rasa, the
+action server, the live chat, each with what it started), so it is clear where the time goes. It
+writes `results/bench.json` and `results/bench.png` (latency and throughput against conversations
+at once), and the logs of both bots to `results/bench-logs/`. Everything it started is stopped
+when it ends, also after Ctrl-C or an error.
 
     python scripts/bench.py                   # 1, 10 and 50 at once (about 10 minutes; the first run trains the plain bot)
     python scripts/bench.py --quick           # a smoke run: 1 and 5 at once, 5 conversations, short budgets
@@ -42,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from naadloos.core.settings import Settings  # noqa: E402
 from naadloos.evaluation.bench import baseline, report  # noqa: E402
+from naadloos.evaluation.bench.cpu import CpuMeter, LevelCpu, cpu_text, named_children  # noqa: E402
 from naadloos.evaluation.bench.figures import LevelFigures, level_figures, level_ratios  # noqa: E402
 from naadloos.evaluation.bench.load import drive, wait_until_quiet  # noqa: E402
 from naadloos.evaluation.bench.mix import (  # noqa: E402
@@ -122,11 +125,14 @@ def faq_questions() -> list[str]:
 class Bench:
     """Both bots' addresses and the run's settings; measures level by level."""
 
-    def __init__(self, args: argparse.Namespace, urls: dict[str, str], questions: list[str]) -> None:
+    def __init__(self, args: argparse.Namespace, urls: dict[str, str], questions: list[str],
+                 meters: dict[str, CpuMeter]) -> None:
         self.args = args
         self.urls = urls
         self.questions = questions
+        self.meters = meters
         self.run_id = uuid.uuid4().hex[:8]
+        self.cpu: dict[str, list[LevelCpu]] = {bot: [] for bot in urls}
 
     def conversations(self, bot: str, count: int) -> list[list[str]]:
         if bot == report.OURS:
@@ -143,12 +149,15 @@ class Bench:
             count = conversation_count(level, self.args.conversations)
             for bot, url in self.urls.items():
                 await wait_until_quiet(QUIET_SECONDS)
+                self.meters[bot].start()
                 samples = await drive(url, self.conversations(bot, count), level, f"bench-{self.run_id}-{level}",
                                       self.args.level_seconds, self.args.timeout)
+                cpu = self.meters[bot].stop(level, len(samples.latencies))
                 figures = level_figures(level, count, samples.latencies, len(samples.failures), samples.skipped, samples.seconds)
                 results[bot].append(figures)
                 failures[bot].extend(samples.failures)
-                print(f"bench: {report.progress(bot, figures)}", flush=True)
+                self.cpu[bot].append(cpu)
+                print(f"bench: {report.progress(bot, figures)}; {cpu_text(cpu)}", flush=True)
         return results, failures
 
 
@@ -161,7 +170,10 @@ def plain_model(var_dir: Path, project: Path, env: dict[str, str], log: Path, re
     return model
 
 
-def run(args: argparse.Namespace, work: Path, logs: Path) -> tuple[dict[str, list[LevelFigures]], dict[str, list[str]]]:
+Measured = tuple[dict[str, list[LevelFigures]], dict[str, list[str]], dict[str, list[LevelCpu]]]
+
+
+def run(args: argparse.Namespace, work: Path, logs: Path) -> Measured:
     """Starts both bots, measures, stops them (also after an error or Ctrl-C)."""
     questions = faq_questions()
     plain_env = {**os.environ, "PYTHONUNBUFFERED": "1", "RASA_TELEMETRY_ENABLED": "false"}
@@ -183,9 +195,12 @@ def run(args: argparse.Namespace, work: Path, logs: Path) -> tuple[dict[str, lis
         running.callback(stop_run_script, system.process)
         wait_for_url(f"http://127.0.0.1:{plain_port}/status", plain, plain_log, BASELINE_STARTUP_SECONDS)
         urls = {report.PLAIN: f"http://127.0.0.1:{plain_port}", report.OURS: system.rasa}
+        meters = {report.PLAIN: CpuMeter({"rasa": plain.pid}), report.OURS: CpuMeter(named_children(system.process.pid))}
         print(f"bench: both run; levels {', '.join(map(str, args.levels))}, {args.messages} messages per conversation",
               flush=True)
-        return asyncio.run(Bench(args, urls, questions).measure())
+        bench = Bench(args, urls, questions, meters)
+        results, failures = asyncio.run(bench.measure())
+        return results, failures, bench.cpu
 
 
 def copy_logs(var: Path, target: Path) -> None:
@@ -226,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.mkdir(parents=True)
     try:
         with tempfile.TemporaryDirectory(prefix="naadloos-bench-") as scratch:
-            results, failures = run(args, Path(scratch), logs)
+            results, failures, cpu = run(args, Path(scratch), logs)
     except KeyboardInterrupt:
         print("\nbench: stopped; everything it started is stopped too.", file=sys.stderr)
         return 130
@@ -238,8 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     about["log_errors"] = {log: len(lines) for log, lines in errors.items()}
     print()
     print(report.table(results, ratios))
+    print()
+    print(report.cpu_table(cpu))
     json_path, png_path = args.out / "bench.json", args.out / "bench.png"
-    report.write_json(json_path, results, ratios, settings_of(args), about)
+    report.write_json(json_path, results, ratios, settings_of(args), about, cpu)
     report.plot(png_path, results, f"REST channel, {args.messages} messages per conversation, Rasa {about['rasa_version']}, "
                 f"{about['machine']['cores']} cores")
     print(f"\nbench: written {shown(json_path)} and {shown(png_path)}; logs in {shown(logs)}")

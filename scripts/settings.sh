@@ -43,6 +43,11 @@ is_up() {
 
 load_settings .env
 load_settings .env.example
+# One thread per math library (OpenBLAS under numpy, OpenMP, MKL) in the action server and Rasa that
+# these scripts start: the math per message is tiny, and pools of threads fight over the two cores
+# (README, "Speed"). Set a variable to change it. Rasa's launcher (naadloos.core.rasa_server) sets
+# the same defaults itself, for the Rasa processes started without these scripts.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 [[ -x $BIN/rasa ]] || fail "no virtualenv at ${BIN%/bin}: run make install first"
 [[ -f $MODEL ]] || fail "no trained model at $MODEL: run make train first"
 # Values whose defaults Python owns (naadloos/core/settings.py), asked from it instead of repeated here:

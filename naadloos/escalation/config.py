@@ -9,11 +9,13 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from naadloos.core.settings import Settings, read_when_changed
 from naadloos.core.yaml_file import read_yaml
+from naadloos.escalation.keyword_index import KeywordIndex
 from naadloos.escalation.keywords import Phrase, SensitiveKeywords, Shouting
 from naadloos.handover_contract.schema import MAX_CODE, PRIORITIES  # most urgent first: the hand-over contract's
 
@@ -117,13 +119,17 @@ class EscalationConfig:
         netted = [t for t in self.triggers.values() if t.safety_net]
         return sorted(netted, key=lambda t: PRIORITIES.index(t.priority))
 
+    @cached_property
+    def _keyword_index(self) -> KeywordIndex:
+        """Built on first use, once per read of the file (the config is re-read when it changes)."""
+        return KeywordIndex([(t.reason, t.safety_net) for t in self.sensitive_by_priority() if t.safety_net])
+
     def detect(self, text: str, lemmas: list[str] | None = None) -> tuple[Trigger, str] | None:
-        """The most urgent sensitive topic whose safety net fires on `text`, with what fired."""
-        for trigger in self.sensitive_by_priority():
-            keyword = trigger.safety_net.match(text, [lemmas] if lemmas else []) if trigger.safety_net else None
-            if keyword:
-                return trigger, keyword
-        return None
+        """The most urgent sensitive topic whose safety net fires on `text`, with what fired: the
+        first of `sensitive_by_priority` whose `SensitiveKeywords.match` fires, found through an
+        index of the keywords' first words."""
+        found = self._keyword_index.first_match(text, [lemmas] if lemmas else [])
+        return (self.triggers[found[0]], found[1]) if found else None
 
 
 def fill_lines(lines: tuple[str, ...], facts: Mapping[str, str]) -> str:

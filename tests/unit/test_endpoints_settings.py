@@ -55,4 +55,6 @@ def test_a_relative_var_folder_is_relative_to_the_folder_rasa_runs_in(monkeypatc
     for name in ("ACTION_ENDPOINT_URL", "LIVECHAT_URL"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     config = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml")).tracker_store
-    assert (config.type, config.kwargs) == ("SQL", {"dialect": "sqlite", "db": "var/conversations.sqlite3"})
+    assert (config.type, config.kwargs) == (
+        "naadloos.core.sql_tracker_store.LeanSQLTrackerStore", {"dialect": "sqlite", "db": "var/conversations.sqlite3"}
+    )

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from naadloos.evaluation.bench.cpu import LevelCpu
 from naadloos.evaluation.bench.figures import LevelFigures, LevelRatios
 
 OURS = "naadloos"
@@ -93,6 +94,21 @@ def table(results: Mapping[str, Sequence[LevelFigures]], ratios: Sequence[LevelR
     return "\n".join(lines)
 
 
+def cpu_table(cpu: Mapping[str, Sequence[LevelCpu]]) -> str:
+    """CPU seconds per process and level, and CPU ms per answered message: where the time goes."""
+    lines = [f"{'at once':>7}  {'bot':<20} {'process':<9} {'CPU s':>7} {'ms/msg':>7}"]
+    levels = sorted({level.concurrency for found in cpu.values() for level in found})
+    for concurrency in levels:
+        for name in (PLAIN, OURS):
+            for level in (found for found in cpu.get(name, ()) if found.concurrency == concurrency):
+                per_message = level.ms_per_message
+                for process, seconds in level.seconds.items():
+                    shown = per_message[process]
+                    lines.append(f"{concurrency:>7}  {LABELS[name]:<20} {process:<9} {seconds:>7.1f} "
+                                 f"{'-' if shown is None else f'{shown:.0f}':>7}")
+    return "\n".join(lines)
+
+
 def failure_summary(failures: Mapping[str, Sequence[str]]) -> str:
     """"plain rasa init: 3 x timeout" lines; empty when nothing failed."""
     return "\n".join(
@@ -124,6 +140,7 @@ def write_json(
     ratios: Sequence[LevelRatios],
     settings: Mapping[str, Any],
     about: Mapping[str, Any],
+    cpu: Mapping[str, Sequence[LevelCpu]] | None = None,
 ) -> None:
     document = {
         "date": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
@@ -131,6 +148,7 @@ def write_json(
         "settings": dict(settings),
         "results": {name: [asdict(figures) for figures in levels] for name, levels in results.items()},
         "ratios_ours_to_plain": [asdict(ratio) for ratio in ratios],
+        "cpu_per_process": {name: [level.as_dict() for level in levels] for name, levels in (cpu or {}).items()},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
