@@ -113,8 +113,10 @@ markers: $(INSTALL_STAMP) var-dir ## Count the markers of config/markers.yml in 
 		"$(MARKERS_OUT)/stats-overall.csv"
 	@echo "markers: every occurrence in $(MARKERS_OUT)/markers.csv, statistics in $(MARKERS_OUT)/stats-overall.csv and stats-per-session.csv"
 
+# One math thread, as scripts/settings.sh gives the action server that make run starts (README, "Speed").
 actions: $(INSTALL_STAMP) ## Start only the action server
-	SANIC_KEEP_ALIVE_TIMEOUT=$(ACTION_SERVER_KEEP_ALIVE_SECONDS) $(RASA) run actions --actions actions
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} MKL_NUM_THREADS=$${MKL_NUM_THREADS:-1} \
+		SANIC_KEEP_ALIVE_TIMEOUT=$(ACTION_SERVER_KEEP_ALIVE_SECONDS) $(RASA) run actions --actions actions
 
 livechat: $(INSTALL_STAMP) ## Start only the live-chat service (agent desk on http://LIVECHAT_HOST:LIVECHAT_PORT/desk)
 	$(BIN)/python -m livechat
