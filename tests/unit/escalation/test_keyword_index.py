@@ -54,9 +54,10 @@ def phrase_sentences(phrase: Phrase) -> list[str]:
 
 
 def all_sentences(config: EscalationConfig) -> list[str]:
-    sentences = [example.text for part in ("dev", "test") for example in read_nlu_examples([heldout_path(PROJECT_ROOT, part)])]
-    sentences += [turn for part in ("dev", "test") for case in read_escalation_cases(escalation_dir(PROJECT_ROOT, part))
-                  for turn in case.turns]
+    """Sentences built from every keyword, and the dev parts of the evaluation sets (the frozen
+    test parts are read by the evaluations only)."""
+    sentences = [example.text for example in read_nlu_examples([heldout_path(PROJECT_ROOT, "dev")])]
+    sentences += [turn for case in read_escalation_cases(escalation_dir(PROJECT_ROOT, "dev")) for turn in case.turns]
     for trigger in config.sensitive_by_priority():
         assert trigger.safety_net is not None
         for phrase in (*trigger.safety_net.keywords, *trigger.safety_net.exclusions):
@@ -67,7 +68,7 @@ def all_sentences(config: EscalationConfig) -> list[str]:
 
 def test_the_index_finds_what_scanning_every_phrase_finds_on_the_real_file(config: EscalationConfig) -> None:
     sentences = sorted(set(all_sentences(config)))
-    assert len(sentences) > 2000
+    assert len(sentences) > 1500
     fired = 0
     for number, text in enumerate(sentences):
         # A second view unlike the words (as spaCy's lemmas are), and every third sentence without one.
