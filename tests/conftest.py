@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.constants import REQUESTED_SLOT
 from naadloos.core.organisation import Organisation, load_organisation
+from tests.live_stack import channel_providers, live_system  # noqa: F401 - one live stack for tests/e2e and tests/channels
 
 ROOT = Path(__file__).resolve().parent.parent
 

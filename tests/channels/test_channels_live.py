@@ -1,15 +1,11 @@
 """WhatsApp (through Twilio) and Telegram end to end, with the real processes: Rasa started as
 `make run` starts it (`naadloos.core.rasa_server` with the project's credentials.yml, the trained
-model and a token), the action server and the live-chat service (`live_system` of tests/e2e), and
-the fake Twilio and Telegram servers in place of the providers.
-
-Rasa sits behind a "proxy" here: the providers know it as https://bot.example.nl, so Twilio signs
-that URL and Telegram is told that webhook address, while the fakes deliver to the local port.
+model and a token), the action server and the live-chat service (`live_system`, tests/live_stack.py),
+and the fake Twilio and Telegram servers in place of the providers (`channel_providers`). Rasa sits
+behind a "proxy" for them: see tests/live_stack.py.
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -18,39 +14,12 @@ import aiohttp
 import pytest
 
 from naadloos.handover_contract.customer_channel import RasaCustomerChannel
-from tests.channels.conftest import in_background
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.fake_twilio import OUR_NUMBER, FakeTwilio
-from tests.e2e.conftest import live_system  # noqa: F401 - the real processes, started with our providers' settings
 from tests.e2e.live_clients import Agent, eventually
+from tests.live_stack import TELEGRAM_PUBLIC_WEBHOOK, TELEGRAM_SECRET, TWILIO_PUBLIC_WEBHOOK, ChannelProviders
 
-PUBLIC_URL = "https://bot.example.nl"
-TWILIO_PUBLIC_WEBHOOK = f"{PUBLIC_URL}/webhooks/twilio/webhook"
-TELEGRAM_PUBLIC_WEBHOOK = f"{PUBLIC_URL}/webhooks/telegram/webhook"
-TELEGRAM_SECRET = "live-test-secret_0123456789"
 REPLY_SECONDS = 30.0
-
-
-@pytest.fixture(scope="module")
-def providers() -> Iterator[tuple[FakeTwilio, FakeTelegram]]:
-    """The fakes, and their settings in the environment that the live system's processes inherit."""
-    with in_background(FakeTwilio()) as twilio, in_background(FakeTelegram()) as telegram:
-        settings = {
-            "TWILIO_ACCOUNT_SID": twilio.account_sid, "TWILIO_AUTH_TOKEN": twilio.auth_token, "TWILIO_NUMBER": OUR_NUMBER,
-            "TWILIO_WEBHOOK_URL": TWILIO_PUBLIC_WEBHOOK, "TWILIO_API_URL": twilio.url,
-            "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-            "TELEGRAM_WEBHOOK_URL": TELEGRAM_PUBLIC_WEBHOOK, "TELEGRAM_API_URL": telegram.url,
-        }
-        saved = {name: os.environ.get(name) for name in settings}
-        os.environ.update(settings)
-        try:
-            yield twilio, telegram
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 @dataclass
@@ -74,9 +43,8 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(providers: tuple[FakeTwilio, FakeTelegram], request: pytest.FixtureRequest) -> Stack:
-    live = request.getfixturevalue("live_system")  # after `providers`: the processes inherit their settings
-    return Stack(live, *providers)
+def stack(live_system: dict[str, str], channel_providers: ChannelProviders) -> Stack:
+    return Stack(live_system, channel_providers.twilio, channel_providers.telegram)
 
 
 class WhatsAppCustomer:

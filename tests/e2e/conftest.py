@@ -1,12 +1,10 @@
 """Starts the real assistant for end-to-end tests on free localhost ports, with the trained model
 from `make train`: `assistant_url` is Rasa (REST + HTTP API) with the action server and no live
-chat; `live_system` adds the live-chat service and the web chat channel, open around the clock."""
+chat; `live_system` (tests/live_stack.py, one for the whole run) adds the live-chat service and the
+web chat channel, open around the clock."""
 from __future__ import annotations
 
 import os
-import re
-import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,21 +12,13 @@ import pytest
 
 from tests.e2e.browser import Browser, running_browser
 from tests.e2e.live_clients import Agent, WebCustomer
-from tests.livechat.helpers import PROJECT_TEAMS
+from tests.live_stack import BIN, MODEL, STARTUP_TIMEOUT_SECONDS  # noqa: F401 - also for the e2e tests
 from tests.processes import (
-    LIVECHAT_COMMAND,
-    always_open_organisation,
     free_port,
-    livechat_env,
     start_process,
     stop_process,
     wait_until_up,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "naadloos.tar.gz"
-BIN = Path(sys.executable).parent
-STARTUP_TIMEOUT_SECONDS = 180
 
 
 @pytest.fixture(scope="session")
@@ -88,71 +78,6 @@ def assistant_url(
     finally:
         stop_process(rasa)
         stop_process(actions)
-
-
-TOKEN = "e2e-rasa-token-" + uuid.uuid4().hex
-SECRET = "e2e-livechat-secret-" + uuid.uuid4().hex
-
-
-@pytest.fixture(scope="session")
-def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Rasa + actions + live chat, open around the clock (also on public holidays); one for the
-    whole run, so every test leaves nobody logged in and nobody waiting (tests find their own
-    conversation by its id). "site" is the origin of the organisation's website in the tests
-    (`page_objects.website`), listed in NAADLOOS_WEBCHAT_ORIGINS: chat widgets there may talk to
-    Rasa's socket.io channel and show the live chat's chat page in a frame."""
-    if not MODEL.exists():
-        pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
-    work = tmp_path_factory.mktemp("live")
-    rasa_port, actions_port, livechat_port = free_port(), free_port(), free_port()
-    site = f"http://localhost:{free_port()}"  # another origin than the live chat's and Rasa's 127.0.0.1
-    env = livechat_env(
-        work, livechat_port, SECRET,
-        RASA_TELEMETRY_ENABLED="false",
-        NAADLOOS_ORGANISATION_FILE=str(always_open_organisation(work)),
-        NAADLOOS_BACKOFFICE_DB=str(work / "backoffice.sqlite3"),
-        NAADLOOS_OUTBOX_DB=str(work / "outbox.sqlite3"),
-        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
-        LIVECHAT_URL=f"http://127.0.0.1:{livechat_port}",
-        LIVECHAT_TEAMS=",".join(PROJECT_TEAMS),
-        RASA_URL=f"http://127.0.0.1:{rasa_port}",
-        RASA_PUBLIC_URL=f"http://127.0.0.1:{rasa_port}",
-        RASA_TOKEN=TOKEN,
-        NAADLOOS_WEBCHAT_ORIGINS=site,
-    )
-    processes = {
-        "livechat": start_process(LIVECHAT_COMMAND, env, work / "livechat.log"),
-        "actions": start_process(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], env, work / "actions.log"
-        ),
-        "rasa": start_process(
-            # RASA_TOKEN (in env) reaches Rasa through naadloos.core.rasa_server, not the command line.
-            [str(BIN / "python"), "-m", "naadloos.core.rasa_server", "--enable-api", "--port", str(rasa_port),
-             "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-             "--cors", f"http://127.0.0.1:{livechat_port}"],
-            env,
-            work / "rasa.log",
-        ),
-    }
-    try:
-        for name, url in (
-            ("livechat", f"http://127.0.0.1:{livechat_port}/health"),
-            ("actions", f"http://127.0.0.1:{actions_port}/health"),
-            ("rasa", f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}"),
-        ):
-            wait_until_up(url, processes[name], work / f"{name}.log", STARTUP_TIMEOUT_SECONDS)
-        password = re.search(r"password: (\S+)", (work / "var" / "demo-agent.txt").read_text()).group(1)
-        yield {
-            "rasa": f"http://127.0.0.1:{rasa_port}",
-            "livechat": f"http://127.0.0.1:{livechat_port}",
-            "password": password,
-            "outbox": str(work / "outbox.sqlite3"),
-            "token": TOKEN,
-            "site": site,
-        }
-    finally:
-        for process in processes.values():
-            stop_process(process)
 
 
 @pytest.fixture
