@@ -212,7 +212,7 @@ async def test_after_a_redis_restart_an_agent_message_reaches_the_other_instance
     own = PrivateRedis(tmp_path / "redis")
     own.start()
     try:
-        monkeypatch.setenv(REDIS_URL_VARIABLE, f"redis://127.0.0.1:{own.port}/0")
+        monkeypatch.setenv(REDIS_URL_VARIABLE, own.url)
         monkeypatch.setenv(REDIS_CHANNEL_VARIABLE, "naadloos-webchat-restart")
         monkeypatch.delenv("NAADLOOS_WEBCHAT_ORIGINS", raising=False)
         shared = SharedSockets.from_environment()

@@ -92,6 +92,10 @@ class PrivateRedis(PrivateService):
     name = "redis"
     start_seconds = REDIS_START_SECONDS
 
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
     def command(self) -> list[str]:
         binary = shutil.which("redis-server") or "redis-server"
         return [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
@@ -21,9 +20,9 @@ import redis
 
 from livechat.customer_channel import RasaCustomerChannel
 from livechat.fanout import RedisFanout
+from tests.cluster.private_services import PrivateRedis
 from tests.livechat.helpers import AgentClient, Bot, FakeClock, FakeRasa, RunningService, create_agent_client, running_service
 from tests.livechat.test_typing_and_presence import chat_page, desk_socket, events_within, new_handover, next_event
-from tests.processes import free_port
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 ARRIVAL_SECONDS = 1.0  # the issue's promise: on the other instance within a second
@@ -125,40 +124,11 @@ async def test_agent_typing_on_a_reaches_the_chat_page_on_b(instances, http, pre
 
 # --- Redis goes away ---------------------------------------------------------------------------------
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[Any]:
+def own_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     """A redis-server of this test on a free port: `.stop()` and `.start()` it (same port)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed (Debian: apt-get install redis-server)", pytrace=False)
-
-    class OwnRedis:
-        port = free_port()
-        url = f"redis://127.0.0.1:{port}/0"
-        process: subprocess.Popen | None = None
-
-        def start(self) -> None:
-            self.process = subprocess.Popen(
-                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                 "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
-            client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
-            for _ in range(100):
-                try:
-                    if client.ping():
-                        return
-                except redis.ConnectionError:
-                    pass
-                if self.process.poll() is not None:
-                    break
-                subprocess.run(["sleep", "0.05"], check=False)
-            pytest.fail(f"redis-server did not start on port {self.port}")
-
-        def stop(self) -> None:
-            if self.process is not None and self.process.poll() is None:
-                self.process.terminate()
-                self.process.wait(5)
-
-    own = OwnRedis()
+    own = PrivateRedis(tmp_path / "redis")
     own.start()
     yield own
     own.stop()
