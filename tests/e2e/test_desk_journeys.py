@@ -166,7 +166,7 @@ READING_COLUMNS = (
 
 
 def backoffice_of(live_system: dict[str, str]) -> Path:
-    """The back-office file of `live_system`: next to its outbox (tests/e2e/conftest.py)."""
+    """The back-office file of `live_system`: next to its outbox (tests/live_stack.py)."""
     return Path(live_system["outbox"]).parent / "backoffice.sqlite3"
 
 

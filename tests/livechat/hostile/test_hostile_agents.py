@@ -289,7 +289,7 @@ def test_the_launcher_refuses_to_run_without_a_token_or_with_one_on_the_command_
     assert inline.returncode == 2 and "--auth-token" in inline.stderr
 
 
-@pytest.mark.parametrize("path", ["scripts/run.sh", "tests/e2e/conftest.py"])
+@pytest.mark.parametrize("path", ["scripts/run.sh", "tests/live_stack.py"])
 def test_every_place_that_starts_rasa_uses_the_launcher(path: str):
     text = (ROOT / path).read_text()
     assert "--auth-token" not in text
