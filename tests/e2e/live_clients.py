@@ -1,5 +1,5 @@
 """A customer in the web chat (socket.io) and an agent at the desk (HTTP API), for the tests
-against the live system (`live_system` in conftest.py)."""
+against the live system (`live_system` in tests/live_stack.py)."""
 from __future__ import annotations
 
 import asyncio
