@@ -9,12 +9,10 @@ hours becomes a ticket (the template path is in test_whatsapp_channel.py).
 from __future__ import annotations
 
 import re
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +23,7 @@ from naadloos.channels.whatsapp.closed_window import WINDOW_CLOSED_REASON
 from tests.channels.conftest import in_background
 from tests.channels.whatsapp.fake_whatsapp import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeWhatsApp
 from tests.e2e.live_clients import Agent, eventually
+from tests.live_stack import BIN, MODEL, STARTUP_TIMEOUT_SECONDS
 from tests.livechat.helpers import PROJECT_TEAMS
 from tests.processes import (
     LIVECHAT_COMMAND,
@@ -36,10 +35,6 @@ from tests.processes import (
     wait_until_up,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
-MODEL = ROOT / "models" / "naadloos.tar.gz"
-BIN = Path(sys.executable).parent
-STARTUP_SECONDS = 180
 REPLY_SECONDS = 30.0
 HOURS = 3600
 
@@ -98,7 +93,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             for name, url in (("livechat", f"http://127.0.0.1:{livechat_port}/health"),
                               ("actions", f"http://127.0.0.1:{actions_port}/health"),
                               ("rasa", f"http://127.0.0.1:{rasa_port}/status?token={token}")):
-                wait_until_up(url, processes[name], work / f"{name}.log", STARTUP_SECONDS)
+                wait_until_up(url, processes[name], work / f"{name}.log", STARTUP_TIMEOUT_SECONDS)
             password = re.search(r"password: (\S+)", (work / "var" / "demo-agent.txt").read_text()).group(1)
             yield Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{livechat_port}", token, password, whatsapp)
         finally:
