@@ -1,6 +1,8 @@
 """The one live stack of a test run (`live_system`): Rasa as `make run` starts it, the action server
-and the live-chat service, with the trained model, open around the clock. Its WhatsApp (Twilio) and
-Telegram channels talk to fake providers (`channel_providers`) that run as long as the stack.
+and the live-chat service, with the trained model, open around the clock. Its WhatsApp (Twilio),
+Telegram and WhatsApp (Cloud API) channels talk to fake providers (`channel_providers`) that run as
+long as the stack; no WhatsApp template is configured, so an agent's reply after WhatsApp's 24
+hours becomes a ticket (tests/channels/whatsapp/test_whatsapp_live.py).
 
 Defined here and offered by tests/conftest.py, so tests/e2e and tests/channels share the same
 processes: a fixture imported into a test module is a fixture of its own, and started a second
@@ -20,6 +22,7 @@ import pytest
 from tests.channels.conftest import in_background
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.fake_twilio import OUR_NUMBER, FakeTwilio
+from tests.channels.whatsapp.fake_whatsapp import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeWhatsApp
 from tests.livechat.helpers import PROJECT_TEAMS
 from tests.processes import (
     LIVECHAT_COMMAND,
@@ -51,6 +54,7 @@ TELEGRAM_SECRET = "live-test-secret_0123456789"
 class ChannelProviders:
     twilio: FakeTwilio
     telegram: FakeTelegram
+    whatsapp: FakeWhatsApp  # Meta's Cloud API
 
     def settings(self) -> dict[str, str]:
         """What the live stack's processes get to reach these fakes."""
@@ -59,14 +63,17 @@ class ChannelProviders:
             "TWILIO_NUMBER": OUR_NUMBER, "TWILIO_WEBHOOK_URL": TWILIO_PUBLIC_WEBHOOK, "TWILIO_API_URL": self.twilio.url,
             "TELEGRAM_BOT_TOKEN": self.telegram.token, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "TELEGRAM_WEBHOOK_URL": TELEGRAM_PUBLIC_WEBHOOK, "TELEGRAM_API_URL": self.telegram.url,
+            "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
+            "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "WHATSAPP_API_URL": self.whatsapp.url,
         }
 
 
 @pytest.fixture(scope="session")
 def channel_providers() -> Iterator[ChannelProviders]:
-    """Fake Twilio and Telegram servers, in the background for the whole run."""
-    with in_background(FakeTwilio()) as twilio, in_background(FakeTelegram()) as telegram:
-        yield ChannelProviders(twilio, telegram)
+    """Fake Twilio, Telegram and WhatsApp Cloud API servers, in the background for the whole run."""
+    with (in_background(FakeTwilio()) as twilio, in_background(FakeTelegram()) as telegram,
+          in_background(FakeWhatsApp()) as whatsapp):
+        yield ChannelProviders(twilio, telegram, whatsapp)
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +103,7 @@ def live_system(tmp_path_factory: pytest.TempPathFactory, channel_providers: Cha
         NAADLOOS_WEBCHAT_ORIGINS=site,
         **channel_providers.settings(),
     )
+    env.pop("WHATSAPP_TEMPLATE_NAME", None)  # none, whatever this environment says (see the module's docstring)
     processes = {
         "livechat": start_process(LIVECHAT_COMMAND, env, work / "livechat.log"),
         "actions": start_process(

@@ -1,17 +1,15 @@
 """WhatsApp end to end with the real processes: Rasa started as `make run` starts it
 (`naadloos.core.rasa_server` with the project's credentials.yml, the trained model and a token), the
-action server and the live-chat service, and the fake WhatsApp Cloud API in place of Meta.
-
-The stack is this module's own, because the channel's settings must be in the processes'
-environment when they start; no WhatsApp template is configured, so an agent's reply after 24
-hours becomes a ticket (the template path is in test_whatsapp_channel.py).
+action server and the live-chat service (the one live stack of the run, `live_system` in
+tests/live_stack.py), and the fake WhatsApp Cloud API in place of Meta (`channel_providers`, whose
+settings the processes get when they start). No WhatsApp template is configured there, so an
+agent's reply after 24 hours becomes a ticket (the template path is in test_whatsapp_channel.py).
+Other tests share the stack: each customer here has a wa_id of their own (`new_wa_id`).
 """
 from __future__ import annotations
 
-import re
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -20,20 +18,9 @@ import aiohttp
 import pytest
 
 from naadloos.channels.whatsapp.closed_window import WINDOW_CLOSED_REASON
-from tests.channels.conftest import in_background
-from tests.channels.whatsapp.fake_whatsapp import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeWhatsApp
+from tests.channels.whatsapp.fake_whatsapp import VERIFY_TOKEN, FakeWhatsApp
 from tests.e2e.live_clients import Agent, eventually
-from tests.live_stack import BIN, MODEL, STARTUP_TIMEOUT_SECONDS
-from tests.livechat.helpers import PROJECT_TEAMS
-from tests.processes import (
-    LIVECHAT_COMMAND,
-    always_open_organisation,
-    free_port,
-    livechat_env,
-    start_process,
-    stop_process,
-    wait_until_up,
-)
+from tests.live_stack import ChannelProviders
 
 REPLY_SECONDS = 30.0
 HOURS = 3600
@@ -60,45 +47,14 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
-    work = tmp_path_factory.mktemp("whatsapp-live")
-    rasa_port, actions_port, livechat_port = free_port(), free_port(), free_port()
-    token, secret = "whatsapp-live-token-" + uuid.uuid4().hex, "whatsapp-live-secret-" + uuid.uuid4().hex
-    with in_background(FakeWhatsApp()) as whatsapp:
-        env = livechat_env(
-            work, livechat_port, secret,
-            RASA_TELEMETRY_ENABLED="false",
-            NAADLOOS_ORGANISATION_FILE=str(always_open_organisation(work)),
-            NAADLOOS_BACKOFFICE_DB=str(work / "backoffice.sqlite3"),
-            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
-            LIVECHAT_URL=f"http://127.0.0.1:{livechat_port}",
-            LIVECHAT_TEAMS=",".join(PROJECT_TEAMS),
-            RASA_URL=f"http://127.0.0.1:{rasa_port}",
-            RASA_TOKEN=token,
-            WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID, WHATSAPP_ACCESS_TOKEN=ACCESS_TOKEN,
-            WHATSAPP_APP_SECRET=APP_SECRET, WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN, WHATSAPP_API_URL=whatsapp.url,
-        )
-        env.pop("WHATSAPP_TEMPLATE_NAME", None)
-        processes = {
-            "livechat": start_process(LIVECHAT_COMMAND, env, work / "livechat.log"),
-            "actions": start_process([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port",
-                                      str(actions_port)], env, work / "actions.log"),
-            "rasa": start_process([str(BIN / "python"), "-m", "naadloos.core.rasa_server", "--enable-api", "--port",
-                                   str(rasa_port), "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                                   "--credentials", "credentials.yml"], env, work / "rasa.log"),
-        }
-        try:
-            for name, url in (("livechat", f"http://127.0.0.1:{livechat_port}/health"),
-                              ("actions", f"http://127.0.0.1:{actions_port}/health"),
-                              ("rasa", f"http://127.0.0.1:{rasa_port}/status?token={token}")):
-                wait_until_up(url, processes[name], work / f"{name}.log", STARTUP_TIMEOUT_SECONDS)
-            password = re.search(r"password: (\S+)", (work / "var" / "demo-agent.txt").read_text()).group(1)
-            yield Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{livechat_port}", token, password, whatsapp)
-        finally:
-            for process in processes.values():
-                stop_process(process)
+def stack(live_system: dict[str, str], channel_providers: ChannelProviders) -> Stack:
+    return Stack(live_system["rasa"], live_system["livechat"], live_system["token"], live_system["password"],
+                 channel_providers.whatsapp)
+
+
+def new_wa_id() -> str:
+    """A random Dutch mobile number (1 in 10^8): a conversation of its own in the shared stack."""
+    return f"316{uuid.uuid4().int % 10**8:08d}"
 
 
 class Customer:
@@ -149,7 +105,7 @@ async def test_the_handshake_with_meta(stack: Stack):
 
 
 async def test_a_forged_or_repeated_webhook_leaves_one_turn_in_the_tracker(stack: Stack):
-    customer = Customer(stack, "31611120001")
+    customer = Customer(stack, new_wa_id())
     webhook = stack.whatsapp.text(customer.wa_id, "hallo")
     status, _ = await stack.whatsapp.post(stack.webhook, webhook, signature="sha256=" + "ab" * 32)
     assert status == 403
@@ -161,7 +117,7 @@ async def test_a_forged_or_repeated_webhook_leaves_one_turn_in_the_tracker(stack
 
 
 async def test_a_whatsapp_customer_talks_to_the_bot_then_to_a_colleague_and_back(stack: Stack):
-    customer = Customer(stack, "31611120002")
+    customer = Customer(stack, new_wa_id())
     agent = await logged_in(stack)
     try:
         await customer.says("hallo")
@@ -191,7 +147,7 @@ async def test_a_whatsapp_customer_talks_to_the_bot_then_to_a_colleague_and_back
 
 
 async def test_an_agents_reply_after_24_hours_becomes_a_ticket_and_the_desk_shows_it_did_not_arrive(stack: Stack):
-    customer = Customer(stack, "31611120003", hours_ago=25)  # WhatsApp's timestamps: the customer wrote a day ago
+    customer = Customer(stack, new_wa_id(), hours_ago=25)  # WhatsApp's timestamps: the customer wrote a day ago
     agent = await logged_in(stack)
     try:
         await customer.says("ik wil een medewerker spreken")
