@@ -38,6 +38,8 @@ LAYER_RULES: dict[str, tuple[str, ...]] = {
     "naadloos/channels": (EVALUATION, *APPLICATIONS),
     # The event broker Rasa loads from the endpoints file: the shared core only.
     "naadloos/brokers": (HANDOVER_CONTRACT, ESCALATION, NLU, CHANNELS, EVALUATION, *APPLICATIONS),
+    # Dialogue policies Rasa loads (config.yml): Rasa and the shared core only.
+    "naadloos/policies": (HANDOVER_CONTRACT, ESCALATION, NLU, CHANNELS, EVALUATION, *APPLICATIONS),
     # Tooling on top of the assistant (the report scripts); it measures, it is not part of it.
     "naadloos/evaluation": APPLICATIONS,
     "naadloos": APPLICATIONS,
