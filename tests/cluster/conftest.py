@@ -17,7 +17,7 @@ import psycopg2
 import pytest
 
 from naadloos.evaluation.processes import ROOT
-from tests.cluster.private_services import missing_programs
+from tests.cluster.private_services import PrivateRabbitMQ, missing_programs
 from tests.cluster.running_cluster import PG_ADMIN, ClusterError, RunningCluster, new_cluster
 
 HERE = Path(__file__).resolve().parent
@@ -62,3 +62,15 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if nextitem is None or HERE not in nextitem.path.parents:
         while _started:
             _started.pop().stop()
+
+
+@pytest.fixture
+def rabbitmq_node(tmp_path: Path) -> Iterator[PrivateRabbitMQ]:
+    """A RabbitMQ node of this test alone (`PrivateRabbitMQ`), for tests that stop and start it;
+    skipped when rabbitmq-server is missing."""
+    if missing_programs():
+        pytest.skip("needs " + "; ".join(missing_programs()))
+    node = PrivateRabbitMQ(tmp_path / "rabbitmq")
+    node.start()
+    yield node
+    node.stop()

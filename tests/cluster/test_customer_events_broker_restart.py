@@ -11,34 +11,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aio_pika
-import pytest
 
 from livechat.config import CUSTOMER_EVENTS_QUEUE
 from livechat.customer_events import CustomerEventConsumer
-from tests.cluster.private_services import PrivateRabbitMQ, missing_programs
+from tests.cluster.private_services import PrivateRabbitMQ
 
 QUEUE = CUSTOMER_EVENTS_QUEUE
 NOTICE_SECONDS = 15.0
 
 
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[PrivateRabbitMQ]:
-    if missing_programs():
-        pytest.skip("needs " + "; ".join(missing_programs()))
-    node = PrivateRabbitMQ(tmp_path / "rabbitmq")
-    node.start()
-    yield node
-    node.stop()
-
-
-async def publish(broker: PrivateRabbitMQ, event: dict[str, Any]) -> None:
+async def publish(rabbitmq_node: PrivateRabbitMQ, event: dict[str, Any]) -> None:
     """One persistent message on the durable queue, as Rasa's pika broker sends it."""
-    connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{broker.port}/")
+    connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{rabbitmq_node.port}/")
     async with connection:
         channel = await connection.channel()
         await channel.declare_queue(QUEUE, durable=True)
@@ -54,24 +41,24 @@ async def until(check: Any, what: str, seconds: float = NOTICE_SECONDS) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_the_consumer_notices_a_broker_restart_and_consumes_again(broker: PrivateRabbitMQ, caplog) -> None:
+async def test_the_consumer_notices_a_broker_restart_and_consumes_again(rabbitmq_node: PrivateRabbitMQ, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="livechat.customer_events")
     # Events that are not customer messages are acknowledged without touching the database.
     bot_event = {"event": "bot", "sender_id": "conv-restart", "text": "Een moment"}
-    consumer = CustomerEventConsumer(services=None, url=f"amqp://guest:guest@127.0.0.1:{broker.port}/", queue=QUEUE)  # type: ignore[arg-type]
+    consumer = CustomerEventConsumer(services=None, url=f"amqp://guest:guest@127.0.0.1:{rabbitmq_node.port}/", queue=QUEUE)  # type: ignore[arg-type]
     await consumer.start()
     try:
-        await publish(broker, bot_event)
+        await publish(rabbitmq_node, bot_event)
         await until(lambda: consumer.acknowledged == 1, "the first event handled")
 
-        await asyncio.to_thread(broker.stop)
+        await asyncio.to_thread(rabbitmq_node.stop)
         await until(lambda: not consumer.consuming, "the consumer notices that the broker is gone")
         errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-        assert any(f"RabbitMQ at amqp://127.0.0.1:{broker.port}/ is unreachable" in e for e in errors), errors
+        assert any(f"RabbitMQ at amqp://127.0.0.1:{rabbitmq_node.port}/ is unreachable" in e for e in errors), errors
 
-        await asyncio.to_thread(broker.start)
+        await asyncio.to_thread(rabbitmq_node.start)
         await until(lambda: consumer.consuming, "the consumer is back")
-        await publish(broker, bot_event)
+        await publish(rabbitmq_node, bot_event)
         await until(lambda: consumer.acknowledged == 2, "an event published after the restart is handled")
         assert any("reachable again" in r.getMessage() for r in caplog.records)
     finally:

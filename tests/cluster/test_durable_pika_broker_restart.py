@@ -10,35 +10,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aio_pika
-import pytest
 
 from naadloos.brokers.durable_pika import DurablePikaEventBroker
 from naadloos.core.backoff import Backoff
-from tests.cluster.private_services import PrivateRabbitMQ, missing_programs
+from tests.cluster.private_services import PrivateRabbitMQ
 
 QUEUE = "naadloos-test-events"
 SECONDS = 30.0
 
 
-@pytest.fixture
-def node(tmp_path: Path) -> Iterator[PrivateRabbitMQ]:
-    if missing_programs():
-        pytest.skip("needs " + "; ".join(missing_programs()))
-    rabbitmq = PrivateRabbitMQ(tmp_path / "rabbitmq")
-    rabbitmq.start()
-    yield rabbitmq
-    rabbitmq.stop()
-
-
-def new_broker(node: PrivateRabbitMQ, spool_file: Path) -> DurablePikaEventBroker:
+def new_broker(rabbitmq_node: PrivateRabbitMQ, spool_file: Path) -> DurablePikaEventBroker:
     """As config/endpoints.production.yml configures it (host, port, user, queues), on this node."""
     return DurablePikaEventBroker(
-        "127.0.0.1", "guest", "guest", port=node.port, queues=[QUEUE], spool_file=spool_file, backoff=Backoff(0.2, 1.0)
+        "127.0.0.1", "guest", "guest", port=rabbitmq_node.port, queues=[QUEUE], spool_file=spool_file, backoff=Backoff(0.2, 1.0)
     )
 
 
@@ -58,9 +46,9 @@ def published_all(broker: DurablePikaEventBroker) -> bool:
     return broker.is_ready() and broker.waiting_in_memory == 0 and broker.spool is not None and broker.spool.count() == 0
 
 
-async def queued(node: PrivateRabbitMQ) -> list[dict[str, Any]]:
+async def queued(rabbitmq_node: PrivateRabbitMQ) -> list[dict[str, Any]]:
     """Everything on the queue, in order (taken off it)."""
-    connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{node.port}/")
+    connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{rabbitmq_node.port}/")
     async with connection:
         channel = await connection.channel()
         queue = await channel.declare_queue(QUEUE, durable=True)
@@ -71,9 +59,11 @@ async def queued(node: PrivateRabbitMQ) -> list[dict[str, Any]]:
         return bodies
 
 
-async def test_a_rabbitmq_restart_loses_no_event_and_keeps_their_order(node: PrivateRabbitMQ, tmp_path: Path, caplog) -> None:
+async def test_a_rabbitmq_restart_loses_no_event_and_keeps_their_order(
+    rabbitmq_node: PrivateRabbitMQ, tmp_path: Path, caplog
+) -> None:
     caplog.set_level(logging.INFO, logger="naadloos.brokers.durable_pika")
-    broker = new_broker(node, tmp_path / "pika-events.sqlite3")
+    broker = new_broker(rabbitmq_node, tmp_path / "pika-events.sqlite3")
     await broker.connect()
     assert broker.is_ready()
     sent: list[dict[str, Any]] = []
@@ -87,7 +77,7 @@ async def test_a_rabbitmq_restart_loses_no_event_and_keeps_their_order(node: Pri
         publish(*(said(conversation, n) for n in range(1, 4) for conversation in ("a", "b")))
         await until(lambda: published_all(broker), "the first events published")
 
-        await asyncio.to_thread(node.stop)
+        await asyncio.to_thread(rabbitmq_node.stop)
         await until(lambda: not broker.is_ready(), "the broker notices RabbitMQ is gone")
         publish(said("a", 4), said("b", 4))
         await asyncio.sleep(0.5)
@@ -95,41 +85,42 @@ async def test_a_rabbitmq_restart_loses_no_event_and_keeps_their_order(node: Pri
         await until(lambda: broker.spool is not None and broker.spool.count() == 3, "kept in the spool while down")
         await asyncio.sleep(2.0)  # several attempts meanwhile
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-        assert len(errors) == 1 and f"RabbitMQ at amqp://127.0.0.1:{node.port}/ is unreachable" in errors[0], errors
+        assert len(errors) == 1 and f"RabbitMQ at amqp://127.0.0.1:{rabbitmq_node.port}/ is unreachable" in errors[0], errors
 
-        await asyncio.to_thread(node.start)
+        await asyncio.to_thread(rabbitmq_node.start)
         publish(said("b", 5), said("a", 6))  # while the kept ones may still wait: behind them
         await until(lambda: published_all(broker), "everything published after the restart")
         publish(said("b", 6))
         await until(lambda: published_all(broker), "a new event published")
 
-        assert await queued(node) == sent, "every event once, in the order Rasa gave them"
+        assert await queued(rabbitmq_node) == sent, "every event once, in the order Rasa gave them"
         back = [r.getMessage() for r in caplog.records if "reachable again" in r.getMessage()]
-        assert len(back) == 1 and back[0].startswith(f"RabbitMQ at amqp://127.0.0.1:{node.port}/ is reachable again"), back
+        address = f"amqp://127.0.0.1:{rabbitmq_node.port}/"
+        assert len(back) == 1 and back[0].startswith(f"RabbitMQ at {address} is reachable again"), back
         assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
     finally:
         await broker.close()
 
 
 async def test_events_kept_when_rasa_stops_during_an_outage_are_published_first_after_its_start(
-    node: PrivateRabbitMQ, tmp_path: Path
+    rabbitmq_node: PrivateRabbitMQ, tmp_path: Path
 ) -> None:
     spool_file = tmp_path / "pika-events.sqlite3"
-    broker = new_broker(node, spool_file)
+    broker = new_broker(rabbitmq_node, spool_file)
     await broker.connect()
     broker.publish(said("a", 1))
     await until(lambda: published_all(broker), "the first event published")
-    await asyncio.to_thread(node.stop)
+    await asyncio.to_thread(rabbitmq_node.stop)
     broker.publish(said("a", 2))
     broker.publish(said("b", 1))
     await broker.close()  # Rasa stops while RabbitMQ is down: kept in the file, not lost
-    await asyncio.to_thread(node.start)
+    await asyncio.to_thread(rabbitmq_node.start)
 
-    again = new_broker(node, spool_file)
+    again = new_broker(rabbitmq_node, spool_file)
     try:
         await again.connect()
         again.publish(said("a", 3))
         await until(lambda: published_all(again), "the kept events and the new one published")
-        assert await queued(node) == [said("a", 1), said("a", 2), said("b", 1), said("a", 3)]
+        assert await queued(rabbitmq_node) == [said("a", 1), said("a", 2), said("b", 1), said("a", 3)]
     finally:
         await again.close()
