@@ -26,6 +26,7 @@ from tests.channels.whatsapp.fake_whatsapp import ACCESS_TOKEN, APP_SECRET, PHON
 from tests.livechat.helpers import PROJECT_TEAMS
 from tests.processes import (
     LIVECHAT_COMMAND,
+    MODEL,
     always_open_organisation,
     free_port,
     livechat_env,
@@ -34,8 +35,6 @@ from tests.processes import (
     wait_until_up,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "naadloos.tar.gz"
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT_SECONDS = 180
 

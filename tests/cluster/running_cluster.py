@@ -174,7 +174,7 @@ class RunningCluster:
         """cluster.sh's settings: everything on this run's ports, databases and private services
         (set here, so a developer's .env cannot point the test at their own services)."""
         rasa, actions, livechat = (self.url(kind) for kind in KINDS)
-        redis_url = f"redis://127.0.0.1:{self.redis.port}/0"
+        redis_url = self.redis.url
         postgres = f"postgresql://{PG_ADMIN['user']}@{PG_ADMIN['host']}:{PG_ADMIN['port']}"
         return {
             **{key: value for key, value in os.environ.items() if not key.startswith(INHERITED_SETTINGS)},

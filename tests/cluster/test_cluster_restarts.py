@@ -145,7 +145,7 @@ async def test_a_redis_restart_is_reported_and_everything_works_again(cluster: R
             assert cluster.health(2)["status"] == "degraded"
             for instance in (1, 2):
                 log = cluster.log(f"livechat-{instance}")
-                assert f"Redis at redis://127.0.0.1:{cluster.redis.port}/0" in log and "unreachable" in log
+                assert f"Redis at {cluster.redis.url}" in log and "unreachable" in log
             await asyncio.to_thread(outage.end)
         await asyncio.to_thread(wait_until_back, cluster, listeners)
 
