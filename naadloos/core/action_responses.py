@@ -10,7 +10,7 @@ on our machine, for a schema that never changes. The check of the answer itself 
 `install()` replaces both with the same check on a validator built once per schema (the schema is
 still checked, once, when the validator is built). What is validated stays as it was: an answer
 that fails goes through Rasa's own check, so the error (its type, message and when it is raised)
-is Rasa's. `naadloos.core.rasa_server` calls it before it starts Rasa.
+is Rasa's. `naadloos.core.lean_rasa` installs it.
 """
 from __future__ import annotations
 

@@ -13,8 +13,9 @@ Two things make the served assistant cheaper per message, both done before Rasa 
 libraries (OpenBLAS under numpy, OpenMP, which TensorFlow's inference follows too, MKL) get one
 thread each (`ONE_MATH_THREAD`, unless the environment sets another number): the work per message
 is a handful of small matrix products, and with many conversations at once the threads only fight
-over the two cores (README, "Speed"). And Rasa's check of the action server's answers builds its
-JSON-schema validator once (`naadloos.core.action_responses`) instead of on every action call.
+over the two cores (README, "Speed"). And Rasa leaves out work it repeats per message
+(`naadloos.core.lean_rasa`): the action server's answers are checked with a validator built once,
+events find their class in a table, and the policies share one computation of the dialogue states.
 """
 from __future__ import annotations
 
@@ -75,9 +76,9 @@ def main(options: Sequence[str] | None = None) -> int:
     # operating system shows as this process's command line.
     sys.argv = argv
     use_one_math_thread(os.environ)
-    from naadloos.core.action_responses import install as validate_action_responses_once
+    from naadloos.core.lean_rasa import install as leave_out_repeated_work
 
-    validate_action_responses_once()
+    leave_out_repeated_work()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

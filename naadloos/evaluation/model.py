@@ -12,10 +12,9 @@ def add_model_argument(parser: argparse.ArgumentParser, root: Path) -> None:
 
 
 def load_agent(model: Path, action_url: str | None = None) -> Any:
-    """The trained assistant as the report scripts use it, with Rasa's logging quiet and the
-    action-server answers checked as `naadloos.core.rasa_server` checks them (a validator built
-    once, not per call: about 20 ms less per action). Exits with a clear message when there is no
-    model yet."""
+    """The trained assistant as the report scripts use it, with Rasa's logging quiet and Rasa's
+    repeated work per message left out as `naadloos.core.rasa_server` leaves it out
+    (`naadloos.core.lean_rasa`). Exits with a clear message when there is no model yet."""
     if not model.exists():
         raise SystemExit(f"no trained model at {model}: run `make train` first")
     from rasa.core.agent import Agent
@@ -23,9 +22,9 @@ def load_agent(model: Path, action_url: str | None = None) -> Any:
     from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
-    from naadloos.core.action_responses import install as validate_action_responses_once
+    from naadloos.core.lean_rasa import install as leave_out_repeated_work
 
     configure_logging_and_warnings(logging.ERROR)
     configure_structlog(logging.ERROR)
-    validate_action_responses_once()
+    leave_out_repeated_work()
     return Agent.load(str(model), action_endpoint=EndpointConfig(action_url) if action_url else None)
