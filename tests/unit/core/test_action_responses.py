@@ -113,3 +113,50 @@ def test_the_validator_is_shared_per_schema() -> None:
     with pytest.raises(jsonschema.ValidationError):
         action_responses.validate({"events": 1}, action_responses.validator(schema))
     assert not issubclass(jsonschema.ValidationError, RasaException)  # what Rasa's caller catches is unchanged
+
+
+def _event_dicts() -> list[Any]:
+    """Events of many types as the action server sends them, and broken versions of them."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        AllSlotsReset,
+        BotUttered,
+        ConversationPaused,
+        ConversationResumed,
+        FollowupAction,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+    events = [ActionExecuted("action_listen"), ActiveLoop("meterstand_form"), ActiveLoop(None), AllSlotsReset(),
+              BotUttered("Hallo!", {"buttons": [{"title": "Ja", "payload": "/affirm"}]}, {"utter_action": "utter_greet"}),
+              ConversationPaused(), ConversationResumed(), FollowupAction("action_handover"), Restarted(),
+              SessionStarted(), SlotSet("meter_type", "enkel"), SlotSet("escalation_due", None),
+              UserUttered("hoi", {"name": "greet", "confidence": 0.9}, [{"entity": "x", "value": "1", "start": 0, "end": 1}])]
+    valid = [event.as_dict() for event in events]
+    broken: list[Any] = [
+        {**valid[0], "name": 3}, {**valid[1], "name": ["x"]}, {**valid[4], "text": 12}, {**valid[10], "name": None},
+        {"event": "no_such_event"}, {"event": 3}, {"name": "x"}, "slot", None, {**valid[12], "parse_data": "x"},
+        {**valid[10], "timestamp": "gisteren"}, {**valid[7], "name": {}},
+    ]
+    return valid + broken
+
+
+@pytest.mark.parametrize("event", _event_dicts())
+@pytest.mark.parametrize("schema_of", ["action answer", "posted events"])
+def test_the_check_per_event_type_gives_the_verdict_of_the_whole_schema(event: Any, schema_of: str) -> None:
+    if schema_of == "action answer":
+        schema, instance = RemoteAction.action_response_format_spec(), {"events": [event], "responses": []}
+    else:
+        schema, instance = rasa.server.EVENTS_SCHEMA, [event]
+    check = action_responses.fast_check(schema)
+    assert isinstance(check, action_responses.EventsCheck)
+    assert check.is_valid(instance) is action_responses.validator(schema).is_valid(instance)
+
+
+def test_a_schema_without_typed_event_shapes_keeps_its_validator() -> None:
+    schema = {"type": "object", "properties": {"events": {"type": "array", "items": {"type": "object"}}}}
+    assert action_responses.events_check(schema) is None
+    assert action_responses.fast_check(schema) is action_responses.validator(schema)
