@@ -18,8 +18,14 @@ What Rasa 3.6's `SQLTrackerStore.save` does per customer message, and what this 
   `synchronous=NORMAL`). Readers (the insight page) do not block Rasa's writes, nor the other way
   round.
 
-PostgreSQL (`config/endpoints.production.yml`) keeps Rasa's own store; this class works there too,
-with Rasa's engine, and only saves the read-back.
+- Rasa builds its queries with SQLAlchemy's ORM for every read and save: building the query and
+  its cache key, and making an ORM object of every row, cost more than the database itself. Here
+  the same queries are fixed SQL text (`LATEST_SESSION_FILTER`: the events from the latest
+  `session_started` on, as Rasa's `_event_query` selects them) and the rows are written in one
+  insert.
+
+PostgreSQL (`config/endpoints.production.yml`) keeps Rasa's own store. This class is written in plain SQL
+that PostgreSQL runs too, but is tested on SQLite only.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.pool import QueuePool
@@ -40,6 +47,16 @@ logger = logging.getLogger(__name__)
 
 # Set on every new SQLite connection. journal_mode is kept in the file; synchronous is per connection.
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+# Rasa's `_event_query(..., fetch_events_from_all_sessions=False)`: a conversation's events from the
+# time of its latest `session_started` on, or all of them before its first session.
+LATEST_SESSION_FILTER = (
+    "sender_id = :sender_id AND (timestamp >= ("
+    "SELECT MAX(timestamp) FROM events WHERE sender_id = :sender_id AND type_name = :session_started"
+    ") OR ("
+    "SELECT MAX(timestamp) FROM events WHERE sender_id = :sender_id AND type_name = :session_started) IS NULL)"
+)
+LATEST_SESSION_EVENTS = sa.text(f"SELECT data FROM events WHERE {LATEST_SESSION_FILTER} ORDER BY id")
+LATEST_SESSION_COUNT = sa.text(f"SELECT COUNT(*) FROM events WHERE {LATEST_SESSION_FILTER}")
 
 
 class LeanSQLTrackerStore(SQLTrackerStore):
@@ -69,28 +86,46 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             with self.engine.connect():
                 pass  # the file is in WAL mode from the start, not from the first message
 
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        """Rasa's `_retrieve`; the latest session's events with `LATEST_SESSION_EVENTS`."""
+        if fetch_events_from_all_sessions:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.engine.connect() as connection:
+            rows = connection.execute(LATEST_SESSION_EVENTS, _latest_session(sender_id)).fetchall()
+        events = [json.loads(row.data) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        logger.debug("Can't retrieve tracker matching sender id '%s' from SQL storage.", sender_id)
+        return None
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Publishes and stores the tracker's events that are not stored yet (those after the
         number stored since the session's start, as Rasa's store counts them)."""
-        with self.session_scope() as session:
-            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        with self.engine.begin() as connection:
+            stored = connection.execute(LATEST_SESSION_COUNT, _latest_session(tracker.sender_id)).scalar_one()
             new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
             if self.event_broker is not None:
                 await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
-            for event in new_events:
-                data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
-            session.commit()
+            if new_events:
+                connection.execute(self.SQLEvent.__table__.insert(), [_row(tracker.sender_id, event) for event in new_events])
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+
+def _latest_session(sender_id: str) -> dict[str, str]:
+    return {"sender_id": sender_id, "session_started": SessionStarted.type_name}
+
+
+def _row(sender_id: str, event: Any) -> dict[str, Any]:
+    """The row of one event, with the columns Rasa's store fills."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 def sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:

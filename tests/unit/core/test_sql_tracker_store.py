@@ -121,3 +121,15 @@ async def test_the_laptop_endpoints_use_it(monkeypatch: pytest.MonkeyPatch, tmp_
     store = TrackerStore.create(config, domain=domain)
     assert isinstance(store, LeanSQLTrackerStore)
     assert Path(store.engine.url.database) == tmp_path / "conversations.sqlite3"
+
+
+async def test_the_latest_session_read_back_is_that_of_rasas_store(tmp_path: Path, domain: Domain) -> None:
+    path = tmp_path / "conversations.sqlite3"
+    lean_store, rasa_store = LeanSQLTrackerStore(domain, db=str(path)), SQLTrackerStore(domain, db=str(path))
+    assert await lean_store.retrieve("klant-1") is None
+    for events in conversation_saves():  # before, at and after the start of a new session
+        await lean_store.save(DialogueStateTracker.from_events("klant-1", events, domain.slots))
+        lean, rasa = await lean_store.retrieve("klant-1"), await rasa_store.retrieve("klant-1")
+        assert lean is not None and rasa is not None
+        assert list(lean.events) == list(rasa.events)
+        assert lean.current_state() == rasa.current_state()
