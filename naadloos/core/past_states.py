@@ -15,7 +15,6 @@ nothing is computed differently. `naadloos.core.lean_rasa` installs it.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +57,7 @@ def _memory_of(tracker: DialogueStateTracker) -> RememberedStates:
 
 
 def _key(domain: Domain, omit_unset_slots: bool, ignore_rule_only_turns: bool, rule_only_data: Any) -> StatesKey:
-    return (id(domain), omit_unset_slots, ignore_rule_only_turns, json.dumps(rule_only_data, sort_keys=True, default=str))
+    return (id(domain), omit_unset_slots, ignore_rule_only_turns, repr(rule_only_data))
 
 
 def install() -> None:
