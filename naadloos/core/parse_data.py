@@ -9,6 +9,7 @@ SCOPE_KEY = "scope"  # naadloos.nlu.out_of_scope.OutOfScopeDetector
 VERDICT_KNOWN = "known"  # close enough to what the assistant was taught
 VERDICT_FAR = "far"  # far from every training example: not understood
 VERDICT_OUT_OF_SCOPE = "out_of_scope"  # closer to the out_of_scope examples than to any topic
+OUT_OF_SCOPE_INTENT = "out_of_scope"  # the training intent of questions for other businesses (data/basics/nlu.yml)
 VERDICT_NO_WORDS = "no_words"  # only emoji, symbols or HTML tags
 
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from naadloos.core.parse_data import NLU_FALLBACK, VERDICT_FAR, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE, scope_of
+from naadloos.core.parse_data import (
+    NLU_FALLBACK,
+    OUT_OF_SCOPE_INTENT,
+    VERDICT_FAR,
+    VERDICT_NO_WORDS,
+    VERDICT_OUT_OF_SCOPE,
+    scope_of,
+)
 
-OUT_OF_SCOPE_INTENT = "out_of_scope"
 NOT_UNDERSTOOD_INTENTS = frozenset({NLU_FALLBACK, OUT_OF_SCOPE_INTENT})
 
 

@@ -56,7 +56,15 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from naadloos.core.parse_data import NLU_FALLBACK, SCOPE_KEY, VERDICT_FAR, VERDICT_KNOWN, VERDICT_NO_WORDS, VERDICT_OUT_OF_SCOPE
+from naadloos.core.parse_data import (
+    NLU_FALLBACK,
+    OUT_OF_SCOPE_INTENT,
+    SCOPE_KEY,
+    VERDICT_FAR,
+    VERDICT_KNOWN,
+    VERDICT_NO_WORDS,
+    VERDICT_OUT_OF_SCOPE,
+)
 from naadloos.escalation.config import current_escalation_config
 from naadloos.nlu.example_index import ExampleIndex, Scope, Weights, content_words, has_words
 from naadloos.nlu.intent_result import classified_intent, classifier_choice, promote, supported_alternative
@@ -99,7 +107,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             "protect_min_similarity": 0.45,
             "support_margin": 0.05,
             "threshold": 0.3,
-            "out_of_scope_intent": "out_of_scope",
+            "out_of_scope_intent": OUT_OF_SCOPE_INTENT,
             "value_intents": ["inform"],
         }
 

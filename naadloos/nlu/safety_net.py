@@ -28,7 +28,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from naadloos.core.parse_data import NLU_FALLBACK, VERDICT_OUT_OF_SCOPE, nearest_intents, scope_of
+from naadloos.core.parse_data import NLU_FALLBACK, OUT_OF_SCOPE_INTENT, VERDICT_OUT_OF_SCOPE, nearest_intents, scope_of
 from naadloos.escalation.config import PRIORITIES, EscalationConfig, Trigger, current_escalation_config
 from naadloos.nlu.intent_result import classified_intent, promote, supported_alternative
 
@@ -83,6 +83,8 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
                     add_to_output=True)
         if trigger.priority != MOST_URGENT and scope_of(message.data).get("verdict") == VERDICT_OUT_OF_SCOPE:
             return  # closer to what the assistant does not answer ("overlijdensrisicoverzekering")
+        if trigger.priority != MOST_URGENT and sure_it_is_out_of_scope(message):
+            return  # the classifier is sure it is another business's question ("hoe herken ik een neppe designertas?")
         classified_trigger = config.trigger_for_intent(classified)
         if classified_trigger and classified_trigger.priority == MOST_URGENT != trigger.priority and neighbours_agree(message):
             return  # the classifier heard a crisis: that goes first, whatever else the words say
@@ -131,6 +133,14 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
             promote(message, alternative[INTENT_NAME_KEY], alternative[PREDICTED_CONFIDENCE_KEY])
         else:
             promote(message, NLU_FALLBACK, confidence)
+
+
+def sure_it_is_out_of_scope(message: Message) -> bool:
+    """Whether the classifier itself (before the steps after it) chose the out_of_scope intent, and
+    was sure of it."""
+    choice = scope_of(message.data).get("classified_as") or {}
+    confidence = float(choice.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+    return choice.get(INTENT_NAME_KEY) == OUT_OF_SCOPE_INTENT and confidence >= SURE_OF_A_SENSITIVE_TOPIC
 
 
 def neighbours_agree(message: Message, nearest_only: bool = True) -> bool:

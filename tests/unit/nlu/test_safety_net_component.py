@@ -129,6 +129,20 @@ def test_a_keyword_does_not_turn_an_out_of_scope_question_into_a_sensitive_topic
     assert run(message)["intent"]["name"] == "out_of_scope"
 
 
+@pytest.mark.parametrize(("classified_as", "confidence", "expected"), [
+    ("out_of_scope", 0.99, "nlu_fallback"),  # the classifier is sure: another business's question
+    ("out_of_scope", 0.6, "fraud"),  # a hesitant classifier does not outweigh the keyword
+    ("faq", 0.99, "fraud"),
+])
+def test_a_keyword_in_a_question_the_classifier_is_sure_is_out_of_scope(classified_as: str, confidence: float,
+                                                                       expected: str) -> None:
+    """"Hoe herken ik een neppe designertas?": far from every example, so "not understood" already."""
+    message = with_scope(classified("hoe herken ik een neppe designertas", ("nlu_fallback", 0.1), (classified_as, confidence)),
+                         "far", "faq/app")
+    message.get("scope")["classified_as"] = {"name": classified_as, "confidence": confidence}
+    assert run(message)["intent"]["name"] == expected
+
+
 def test_a_crisis_keyword_counts_even_in_an_out_of_scope_message() -> None:
     message = with_scope(classified("ik wil niet meer leven, kun je een film aanraden", ("out_of_scope", 0.9)),
                          "out_of_scope", "faq/app")
