@@ -59,6 +59,12 @@ async def queued(rabbitmq_node: PrivateRabbitMQ) -> list[dict[str, Any]]:
         return bodies
 
 
+def our_errors(records: list[logging.LogRecord]) -> list[str]:
+    """The broker's own error lines. aiormq may log one more of its own when RabbitMQ closes the
+    connection on shutdown ("CONNECTION_FORCED"), depending on timing: not ours to count."""
+    return [r.getMessage() for r in records if r.levelno >= logging.ERROR and r.name.startswith("naadloos.")]
+
+
 async def test_a_rabbitmq_restart_loses_no_event_and_keeps_their_order(
     rabbitmq_node: PrivateRabbitMQ, tmp_path: Path, caplog
 ) -> None:
@@ -84,7 +90,7 @@ async def test_a_rabbitmq_restart_loses_no_event_and_keeps_their_order(
         publish(said("a", 5))
         await until(lambda: broker.spool is not None and broker.spool.count() == 3, "kept in the spool while down")
         await asyncio.sleep(2.0)  # several attempts meanwhile
-        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        errors = our_errors(caplog.records)
         assert len(errors) == 1 and f"RabbitMQ at amqp://127.0.0.1:{rabbitmq_node.port}/ is unreachable" in errors[0], errors
 
         await asyncio.to_thread(rabbitmq_node.start)
@@ -97,7 +103,7 @@ async def test_a_rabbitmq_restart_loses_no_event_and_keeps_their_order(
         back = [r.getMessage() for r in caplog.records if "reachable again" in r.getMessage()]
         address = f"amqp://127.0.0.1:{rabbitmq_node.port}/"
         assert len(back) == 1 and back[0].startswith(f"RabbitMQ at {address} is reachable again"), back
-        assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+        assert len(our_errors(caplog.records)) == 1
     finally:
         await broker.close()
 
