@@ -40,11 +40,13 @@ class LikelyIntentResponseSelector(ResponseSelector):
     def process(self, messages: list[Message]) -> list[Message]:
         if not self.retrieval_intent:  # a selector for all retrieval intents at once: always needed
             return super().process(messages)
-        likely = [message for message in messages if may_be_about(message, self.retrieval_intent)]
-        super().process(likely)
+        likely = []
         for message in messages:
-            if not any(message is chosen for chosen in likely):
+            if may_be_about(message, self.retrieval_intent):
+                likely.append(message)
+            else:
                 self._list_retrieval_intents(message)
+        super().process(likely)
         return messages
 
     def _list_retrieval_intents(self, message: Message) -> None:

@@ -81,10 +81,12 @@ class SensitiveTopicSafetyNet(GraphComponent, IntentClassifier):
         classified = classified_intent(message)
         message.set(SAFETY_NET_KEY, {"topic": trigger.reason, "keyword": keyword, "classified_as": classified},
                     add_to_output=True)
-        if trigger.priority != MOST_URGENT and scope_of(message.data).get("verdict") == VERDICT_OUT_OF_SCOPE:
-            return  # closer to what the assistant does not answer ("overlijdensrisicoverzekering")
-        if trigger.priority != MOST_URGENT and sure_it_is_out_of_scope(message):
-            return  # the classifier is sure it is another business's question ("hoe herken ik een neppe designertas?")
+        # Another business's question: closer to what the assistant does not answer
+        # ("overlijdensrisicoverzekering"), or the classifier is sure of it ("neppe designertas").
+        if trigger.priority != MOST_URGENT and (
+            scope_of(message.data).get("verdict") == VERDICT_OUT_OF_SCOPE or sure_it_is_out_of_scope(message)
+        ):
+            return
         classified_trigger = config.trigger_for_intent(classified)
         if classified_trigger and classified_trigger.priority == MOST_URGENT != trigger.priority and neighbours_agree(message):
             return  # the classifier heard a crisis: that goes first, whatever else the words say
