@@ -25,7 +25,11 @@ of every training example, remembered at training time.
 - A sensitive topic (a trigger's intent in config/escalation.yml) that the classifier chose, and
   that the nearest example and most of the nearest examples share with a similarity of at least
   `protect_min_similarity`, is not rejected for distance: a crisis said in words nobody wrote
-  before must still reach a person. A sensitive topic *without* support from the nearest
+  before must still reach a person. Nor is a sensitive topic the classifier is sure of (at least
+  `second_opinion_min_confidence`) while the meaning of the message, weighed over all training
+  examples, leans to that topic with a probability of at least `second_opinion`
+  (`naadloos.nlu.topic_model`): "ik zet dit hele gesprek op social media" is like no single
+  complaint example, yet clearly a complaint. A sensitive topic *without* support from the nearest
   examples is taken away by the safety net. Support (`supported` in the parse data): one of the
   nearest examples is of the classifier's intent, or its most similar example is at most
   `support_margin` less similar than the nearest one. `near_sensitive_topic` names a sensitive
@@ -69,6 +73,7 @@ from naadloos.escalation.config import current_escalation_config
 from naadloos.nlu.example_index import ExampleIndex, Scope, Weights, content_words, has_words
 from naadloos.nlu.intent_result import classified_intent, classifier_choice, promote, supported_alternative
 from naadloos.nlu.sentence_encoder import DEFAULT_ALIAS, SentenceEncoderFeaturizer, sentence_vector
+from naadloos.nlu.topic_model import TopicModel
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +111,8 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             "unknown_word_weight": 0.2,
             "protect_min_similarity": 0.45,
             "support_margin": 0.05,
+            "second_opinion": 0.5,
+            "second_opinion_min_confidence": 0.9,
             "threshold": 0.3,
             "out_of_scope_intent": OUT_OF_SCOPE_INTENT,
             "value_intents": ["inform"],
@@ -117,6 +124,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         index: ExampleIndex | None = None,
+        topics: TopicModel | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         if not 0 < int(self._config["neighbours"]) or not -1 <= float(self._config["threshold"]) <= 1:
@@ -124,6 +132,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._index = index
+        self._topics = topics
         self._weights = Weights(
             neighbours=int(self._config["neighbours"]),
             out_of_scope_weight=float(self._config["out_of_scope_weight"]),
@@ -155,12 +164,16 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             if example.get(INTENT) != self._config["out_of_scope_intent"]:
                 vocabulary.update(content_words(example.get(TEXT)))
         self._index = ExampleIndex(np.stack(vectors), intents, vocabulary, self._config["out_of_scope_intent"])
+        self._topics = TopicModel.train(self._index.vectors, intents)
         with self._storage.write_to(self._resource) as directory:
             np.savez_compressed(
                 directory / _VECTORS_FILE,
                 vectors=self._index.vectors,
                 intents=np.array(intents),
                 vocabulary=np.array(sorted(vocabulary)),
+                topic_weights=self._topics.weights,
+                topic_bias=self._topics.bias,
+                topics=np.array(self._topics.topics),
             )
         return self._resource
 
@@ -183,9 +196,10 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
                     {str(word) for word in stored["vocabulary"]},
                     config["out_of_scope_intent"],
                 )
+                topics = TopicModel(stored["topic_weights"], stored["topic_bias"], [str(t) for t in stored["topics"]])
         except (ValueError, FileNotFoundError, KeyError) as error:
             raise InvalidConfigException(f"OutOfScopeDetector: the model has no example vectors ({error}); retrain") from error
-        return cls(config, model_storage, resource, index)
+        return cls(config, model_storage, resource, index, topics)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -205,10 +219,10 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
                 continue
             choice = classifier_choice(message)
             scope = self._index.scope(vector, text, self._weights, choice[INTENT_NAME_KEY])
-            self._judge(message, scope, choice)
+            self._judge(message, scope, choice, vector)
         return messages
 
-    def _judge(self, message: Message, scope: Scope, choice: dict[str, Any]) -> None:
+    def _judge(self, message: Message, scope: Scope, choice: dict[str, Any], vector: np.ndarray) -> None:
         verdict = scope.verdict(float(self._config["threshold"]))
         classified = classified_intent(message)
         if verdict != VERDICT_KNOWN and _is_value(message, self._config["value_intents"]):
@@ -217,6 +231,9 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
         min_similarity = float(self._config["protect_min_similarity"])
         if verdict != VERDICT_KNOWN and classified in sensitive and scope.clearly_near(classified, min_similarity):
             verdict = VERDICT_KNOWN  # missing a crisis or a death costs more than a question back
+        leaning = self._topics.probability(vector, classified) if self._topics and classified in sensitive else None
+        if verdict == VERDICT_FAR and leaning is not None and self._second_opinion_agrees(message, leaning):
+            verdict = VERDICT_KNOWN  # worded like no single example, but its meaning is clearly the topic
         near_sensitive = next((name for name in sensitive if scope.clearly_near(name, min_similarity)), None)
         message.set(
             SCOPE_KEY,
@@ -226,6 +243,7 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
                 # whether the examples back the classifier's own choice (see Scope.supports)
                 "supported": scope.supports(choice[INTENT_NAME_KEY], float(self._config["support_margin"])),
                 "near_sensitive_topic": near_sensitive,
+                **({"topic_probability": round(leaning, 3)} if leaning is not None else {}),
             },
             add_to_output=True,
         )
@@ -247,3 +265,10 @@ class OutOfScopeDetector(GraphComponent, IntentClassifier):
             promote(message, NLU_FALLBACK, max(scope.score, 0.0))
         elif verdict == VERDICT_OUT_OF_SCOPE and classified != out_of_scope_intent:
             promote(message, out_of_scope_intent, scope.out_of_scope_similarity)
+
+    def _second_opinion_agrees(self, message: Message, leaning: float) -> bool:
+        """Whether the classifier is sure of its sensitive topic and the topic model backs it."""
+        confidence = float((message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        return confidence >= float(self._config["second_opinion_min_confidence"]) and leaning >= float(
+            self._config["second_opinion"]
+        )

@@ -176,3 +176,46 @@ def test_a_message_that_is_mostly_a_value_is_an_answer_when_the_classifier_hesit
     yesterday = [{"entity": "date", "value": "2026-11-29", "start": 0, "end": 8}]
     message = run(trained, featurizer, "gisteren", intent="nlu_fallback", confidence=0.55, entities=yesterday)
     assert message.get("intent") == {"name": "inform", "confidence": 1.0}
+
+
+COMPLAINTS = ["ik wil een klacht indienen", "ik ben heel ontevreden over jullie klantenservice",
+              "dit is schandalig, niemand helpt me", "ik ben boos over de manier waarop ik behandeld ben",
+              "jullie service is echt waardeloos", "ik wil mijn beklag doen over de monteur"]
+# Every message is far (threshold 0.95) and no topic is clearly near (protect_min_similarity 1.0), so
+# only the topic model's second opinion can keep a sensitive topic.
+SECOND_OPINION_CONFIG = {"neighbours": 2, "threshold": 0.95, "protect_min_similarity": 1.0, "second_opinion": 0.5}
+
+
+@pytest.fixture(scope="module")
+def with_complaints(storage, featurizer):
+    context = ExecutionContext(GraphSchema({}), "123")
+    resource = Resource("out_of_scope_with_complaints")
+    data = training_data().merge(TrainingData([Message(data={TEXT: text, "intent": "complaint"}) for text in COMPLAINTS]))
+    OutOfScopeDetector.create(SECOND_OPINION_CONFIG, storage, resource, context).train(featurizer.process_training_data(data))
+    config = {**OutOfScopeDetector.get_default_config(), **SECOND_OPINION_CONFIG}
+    return OutOfScopeDetector.load(config, storage, resource, context)
+
+
+def test_a_sensitive_topic_far_from_every_example_stays_when_its_meaning_leans_to_it(with_complaints, featurizer) -> None:
+    message = run(with_complaints, featurizer, "wat een waardeloze behandeling, ik ben er woedend over", intent="complaint")
+    assert message.get("intent")["name"] == "complaint"
+    assert message.get("scope")["verdict"] == "known" and message.get("scope")["topic_probability"] >= 0.5
+
+
+def test_the_second_opinion_needs_a_classifier_that_is_sure(with_complaints, featurizer) -> None:
+    message = run(with_complaints, featurizer, "wat een waardeloze behandeling, ik ben er woedend over", intent="complaint",
+                  confidence=0.6)
+    assert message.get("intent")["name"] == "nlu_fallback"
+
+
+def test_a_sensitive_topic_the_meaning_does_not_lean_to_is_not_understood(with_complaints, featurizer) -> None:
+    """The classifier is sure of a complaint; the meaning is a meter reading: no second opinion."""
+    message = run(with_complaints, featurizer, "ik wil mijn meterstand doorgeven", intent="complaint")
+    assert message.get("scope")["topic_probability"] < 0.5
+    assert message.get("intent")["name"] == "nlu_fallback"
+
+
+def test_routine_intents_get_no_second_opinion(with_complaints, featurizer) -> None:
+    message = run(with_complaints, featurizer, "hoe repareer ik de ketting van mijn fiets", intent="give_meter_reading")
+    assert "topic_probability" not in message.get("scope")
+    assert message.get("intent")["name"] == "nlu_fallback"
