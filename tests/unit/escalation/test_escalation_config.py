@@ -156,6 +156,18 @@ def test_unreadable_file(tmp_path: Path) -> None:
         load_escalation_config(tmp_path / "missing.yml")
 
 
+def test_a_keyword_starting_with_a_star_without_quotes_says_to_quote_it(tmp_path: Path) -> None:
+    """YAML takes `- *ketel` for a reference to an anchor: the error says what to write instead."""
+    broken = tmp_path / "escalation.yml"
+    broken.write_text("triggers:\n  bereavement:\n    keywords:\n      - overleden\n      - *ketel\n")
+    with pytest.raises(EscalationConfigError, match=r"line \d+.*must be in quotes, for example - \"\*ketel\""):
+        load_escalation_config(broken)
+    broken.write_text("triggers: [")
+    with pytest.raises(EscalationConfigError) as plain:
+        load_escalation_config(broken)
+    assert "quotes" not in str(plain.value)  # the hint only where it applies
+
+
 def test_the_files_header_explains_every_key_a_trigger_may_have() -> None:
     header = "\n".join(line for line in CONFIG_FILE.read_text().splitlines() if line.startswith("#"))
     assert [key for key in sorted(TRIGGER_KEYS) if not re.search(rf"\b{key}\b", header)] == []
