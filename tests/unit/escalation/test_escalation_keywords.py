@@ -106,6 +106,10 @@ def test_shouting_needs_capitals_and_exclamation_marks(text: str, angry: bool) -
         ("Mijn man is overleeden, hoe geef ik de meterstand door?", "bereavement"),
         ("mijn vader is er niet meer", "bereavement"),
         ("ik ben executeur van de nalatenschap van mijn tante", "bereavement"),
+        ("na het verlies van mijn mama wil ik het contract op mijn naam", "bereavement"),
+        ("sinds de dood van onze bompa komen de facturen nog op zijn naam", "bereavement"),
+        ("mijn echtgenote is er sinds maart niet meer", "bereavement"),
+        ("wat staat er in het testament van mijn vader over het huis", "bereavement"),
         ("ik zie het niet meer zitten", "crisis"),
         ("ik denk aan zelfmoord", "crisis"),
         ("mijn moeder is overleden en ik wil niet meer leven", "crisis"),  # the most urgent wins
@@ -140,6 +144,9 @@ def test_real_keywords_fire(text: str, topic: str) -> None:
         "hoe beschermen jullie mij tegen fraude",
         "al mijn kamerplanten zijn dood van de kou",
         "de monteur is heengegaan zonder de meter te vervangen",
+        "ons kind woont er niet meer, kan het voorschot omlaag",
+        "mijn moeder is er niet meer ingeschreven, haal haar van de factuur",
+        "ik ben mijn pinpas verloren",
         "ik wil mijn bankgegevens wijzigen in mijn account",
     ],
 )
