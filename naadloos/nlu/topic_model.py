@@ -5,7 +5,9 @@ detector measures distance to single training examples. Neither answers "which t
 meaning of this message lean to, over all its examples?". A multinomial logistic regression on the
 sentence vectors does: it generalises over every example of a topic, so a complaint worded unlike
 any single example ("ik zet dit hele gesprek op social media") can still lean clearly to
-`complaint`, while a question about another business's fraud does not lean to `fraud` at all.
+`complaint`. It is a second opinion, not a judge: on its own it leans to a sensitive topic too
+readily ("mijn vader is met pensioen" leans to bereavement), so it only counts together with a
+classifier that is sure.
 
 The out-of-scope detector uses it to keep a sensitive topic the classifier is sure of when the
 message is only far from the nearest examples (`OutOfScopeDetector`, `second_opinion`). Plain
