@@ -52,7 +52,7 @@ CRISIS = "crisis"
 CRISIS_FALSE_ALARM_CEILING = 0
 # The floors and ceilings fail the run on the dev part (what main enforced before). On the frozen
 # test part, written apart in 2026-11, the NLU does not reach every recall floor yet (2026-12-02:
-# bereavement 0.88, crisis 0.89 and complaint 0.86 are below; fraud 0.97, payment distress 1.00,
+# bereavement 0.93, crisis 0.89 and complaint 0.86 are below; fraud 0.97, payment distress 1.00,
 # false escalation 0.019 and no crisis false alarm are within): they are printed there, marked,
 # but fail the run only once the NLU reaches them (issue 8 stays open until then).
 FLOORS_ENFORCED_ON = ("dev",)
